@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// daxpool topology [--json] [-u]: the CXL / NVDIMM / DAX devices this host can use.
+#include <cstdio>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "cli/json.hpp"
+#include "lib/util/size.hpp"
+#include "pool/topology.hpp"
+
+namespace daxpool::cli {
+
+namespace {
+
+void print_json(const Topology &t, bool human)
+{
+	Json root = json_obj();
+	Json memdevs = json_arr();
+	for (const auto &m : t.memdevs) {
+		Json o = json_obj();
+		add(o.get(), "memdev", m.name);
+		add(o.get(), "serial", m.serial);
+		add_size(o.get(), "pmem_size", m.pmem_size, human);
+		push(memdevs.get(), std::move(o));
+	}
+	add(root.get(), "memdevs", std::move(memdevs));
+	Json decs = json_arr();
+	for (const auto &d : t.root_decoders)
+		json_object_array_add(decs.get(), json_object_new_string(d.c_str()));
+	add(root.get(), "root_decoders", std::move(decs));
+	Json regions = json_arr();
+	for (const auto &r : t.cxl_regions) {
+		Json o = json_obj();
+		add(o.get(), "region", r.name);
+		add(o.get(), "decoder", r.decoder);
+		add_size(o.get(), "size", r.size, human);
+		add(o.get(), "interleave_ways", r.ways);
+		add(o.get(), "enabled", r.enabled);
+		push(regions.get(), std::move(o));
+	}
+	add(root.get(), "cxl_regions", std::move(regions));
+	Json nss = json_arr();
+	for (const auto &n : t.namespaces) {
+		Json o = json_obj();
+		add(o.get(), "region", n.region);
+		add(o.get(), "namespace", n.name);
+		add(o.get(), "mode", n.mode);
+		add(o.get(), "device", n.device);
+		add_size(o.get(), "size", n.size, human);
+		push(nss.get(), std::move(o));
+	}
+	add(root.get(), "namespaces", std::move(nss));
+	print(root.get());
+}
+
+void print_text(const Topology &t)
+{
+	for (const auto &m : t.memdevs)
+		std::printf("memdev    %-10s serial %#llx pmem %s\n", m.name.c_str(),
+			    static_cast<unsigned long long>(m.serial), util::format_size(m.pmem_size).c_str());
+	for (const auto &r : t.cxl_regions)
+		std::printf("region    %-10s %s, %u-way, %s (root decoder %s)\n", r.name.c_str(),
+			    util::format_size(r.size).c_str(), r.ways, r.enabled ? "enabled" : "disabled",
+			    r.decoder.c_str());
+	for (const auto &n : t.namespaces)
+		std::printf("namespace %-14s %-7s %-8s %s (%s)\n", n.name.c_str(), n.mode.c_str(),
+			    n.device.empty() ? "-" : n.device.c_str(), util::format_size(n.size).c_str(),
+			    n.region.c_str());
+	if (t.memdevs.empty() && t.namespaces.empty())
+		std::printf("no CXL memory devices and no NVDIMM namespaces found\n");
+}
+
+} // namespace
+
+void add_topology(CLI::App &app)
+{
+	auto *cmd = app.add_subcommand("topology", "show the CXL / NVDIMM / DAX devices this host can use");
+	struct Opts {
+		bool json = false, human = false;
+	};
+	auto o = std::make_shared<Opts>();
+	cmd->add_flag("--json,-j", o->json, "print JSON");
+	cmd->add_flag("--human,-u", o->human, "human-readable sizes in JSON");
+	cmd->callback([o] {
+		Topology t = read_topology();
+		if (o->json)
+			print_json(t, o->human);
+		else
+			print_text(t);
+	});
+}
+
+} // namespace daxpool::cli

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// Each daxpool subcommand lives in its own cmd_*.cpp and registers itself here. Commands hold
+// no logic of their own: they parse, call lib/ or pool/, and print.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace daxpool::cli {
+
+// A failure to report to the operator: printed as "daxpool: error: <what>", exit status 1.
+struct Error : std::runtime_error {
+	using std::runtime_error::runtime_error;
+};
+
+void add_topology(CLI::App &app);
+
+} // namespace daxpool::cli

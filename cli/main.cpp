@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <cstdio>
+#include <exception>
+
+#include "cli/commands.hpp"
+
+int main(int argc, char **argv)
+{
+	CLI::App app{"daxpool: share read-only filesystem images across hosts through CXL memory"};
+	app.set_version_flag("--version", DAXPOOL_VERSION);
+	app.require_subcommand(1);
+
+	daxpool::cli::add_topology(app);
+
+	try {
+		app.parse(argc, argv);
+	} catch (const CLI::ParseError &e) {
+		return app.exit(e);
+	} catch (const std::exception &e) {
+		std::fprintf(stderr, "daxpool: error: %s\n", e.what());
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,88 @@
+# Helpers for scenario scripts; prepended to every scenario by tests/qemu-cxl/run.
+# The scenario runs under /bin/sh (busybox ash) with `set -e`: the first failing command fails it.
+set -e
+
+say() { echo "--- $*"; }
+fail() { echo "FAIL: $*"; exit 1; }
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+# param NAME: a daxtest.NAME=value boot parameter (the harness passes options this way)
+param() { sed -n "s/.*\bdaxtest\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+
+# wait_dev DEV [SECS]: wait until a device node exists, opens and has a non-zero size
+# (no udev in the guest, so nothing to settle on).
+wait_dev() {
+	i=0
+	while [ "$(daxio size "$1" 2>/dev/null || echo 0)" = 0 ]; do
+		i=$((i + 1))
+		[ $i -le $((${2:-30} * 10)) ] || fail "wait_dev: $1 did not appear in ${2:-30} s"
+		usleep 100000
+	done
+}
+
+memdevs() { ls /sys/bus/cxl/devices 2>/dev/null | grep '^mem[0-9]' || true; }
+
+# attach: the per-boot step. CXL: create (program and commit) a pmem region over every memdev,
+# interleaved when there are several; the nd region then finds any namespace from the labels in
+# the shared LSA. NVDIMM: the NFIT region is static, nothing to do.
+# `cxl create-region` exits 0 even when it created no region: check `cxl list -R` instead.
+attach() {
+	m=$(memdevs | tr '\n' ' ')
+	[ -n "$m" ] || return 0
+	if ! cxl list -R | grep -q '"region"'; then
+		w=$(echo $m | wc -w)
+		cxl create-region -m -d decoder0.0 -w "$w" -g 256 -t pmem $m >/dev/null 2>&1 || true
+	fi
+	cxl list -R | grep -q '"region"' || {
+		dmesg | grep -i cxl | tail -5
+		fail "attach: no CXL region after cxl create-region over $m"
+	}
+	# The nd region appears asynchronously after the CXL region commits.
+	i=0
+	while ! ndctl list -R 2>/dev/null | grep -q '"dev":"region'; do
+		i=$((i + 1)); [ $i -le 100 ] || fail "attach: no nd region for the CXL region"; usleep 100000
+	done
+}
+
+# nvdimm_init_labels: NFIT NVDIMMs start label-less (raw); initialise their label area once.
+nvdimm_init_labels() {
+	[ -z "$(memdevs)" ] || return 0
+	ndctl list -N -r region0 | grep -q '"mode":"raw"' || return 0
+	ndctl disable-region all >/dev/null
+	ndctl init-labels -f all >/dev/null
+	ndctl enable-region all >/dev/null
+}
+
+# provision MODE [SIZE]: ONE host only, once per backing file. Creates a namespace (devdax or
+# fsdax) in region0 with its struct pages in host RAM (--map=mem) so attaching hosts never write
+# kernel metadata into the shared media. Prints the namespace's JSON.
+provision() {
+	attach
+	nvdimm_init_labels
+	ndctl create-namespace -r region0 -m "$1" --map=mem ${2:+-s $2} || fail "provision: create-namespace -m $1 failed"
+}
+
+# rescan: re-read labels another host wrote after this host attached.
+rescan() {
+	ndctl disable-region all >/dev/null 2>&1 || true
+	ndctl disable-dimm all >/dev/null 2>&1 || true
+	ndctl enable-dimm all >/dev/null 2>&1 || true
+	ndctl enable-region all >/dev/null 2>&1 || true
+}
+
+# ns_count MODE: how many active namespaces of MODE this host sees.
+ns_count() { ndctl list -N | grep -o "\"mode\":\"$1\"" | wc -l; }
+
+# expect_eq WHAT GOT WANT
+expect_eq() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
+
+# ns_dev MODE: /dev path of the first active namespace device of MODE (devdax: chardev,
+# fsdax: blockdev), empty if none.
+ns_dev() {
+	case $1 in
+	devdax) k=chardev ;;
+	fsdax) k=blockdev ;;
+	*) fail "ns_dev: unknown mode $1" ;;
+	esac
+	d=$(ndctl list -N | grep -o "\"$k\":\"[^\"]*\"" | head -1 | cut -d'"' -f4)
+	[ -z "$d" ] || echo "/dev/$d"
+}

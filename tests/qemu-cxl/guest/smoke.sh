@@ -1,0 +1,38 @@
+# Scenario: CXL smoke. mem0 is visible, a pmem region is created (checked in `cxl list -R`, not by
+# exit status), a devdax and an fsdax namespace can be created and used, and daxpool sees them.
+say "memdevs"
+cxl list -M
+cxl list -M | grep -q '"memdev":"mem0"' || fail "cxl list -M does not show mem0"
+say "region"
+attach
+cxl list -R
+cxl list -R | grep -q '"region":"region0"' || fail "cxl list -R does not show region0"
+rsize=$(cxl list -R | grep -o '"size":[0-9]*' | head -1 | cut -d: -f2)
+msize=$(cat /sys/bus/cxl/devices/mem0/pmem/size)
+expect_eq "region0 size" "$((rsize))" "$((msize))"
+
+say "devdax namespace"
+provision devdax 64M
+dax=$(ns_dev devdax)
+[ -n "$dax" ] || fail "no devdax namespace device after create-namespace"
+wait_dev "$dax"
+expect_eq "devdax size" "$(daxio size "$dax")" $((64 << 20))
+daxio write "$dax" 0x1000 "smoke-devdax"
+expect_eq "devdax readback" "$(daxio read "$dax" 0x1000 12)" "smoke-devdax"
+
+say "fsdax namespace"
+provision fsdax 64M
+pmem=$(ns_dev fsdax)
+[ -n "$pmem" ] || fail "no fsdax namespace device after create-namespace"
+wait_dev "$pmem"
+expect_eq "devdax namespaces" "$(ns_count devdax)" 1
+expect_eq "fsdax namespaces" "$(ns_count fsdax)" 1
+ndctl list -N
+
+say "daxpool topology"
+daxpool topology --json > /tmp/topo.json
+cat /tmp/topo.json
+grep -q '"memdev": "mem0"' /tmp/topo.json || fail "daxpool topology: no mem0"
+grep -q '"region": "region0"' /tmp/topo.json || fail "daxpool topology: no region0"
+grep -q "\"device\": \"${dax#/dev/}\"" /tmp/topo.json || fail "daxpool topology: no ${dax#/dev/}"
+grep -q "\"device\": \"${pmem#/dev/}\"" /tmp/topo.json || fail "daxpool topology: no ${pmem#/dev/}"

@@ -1,0 +1,32 @@
+# Sourced by host-side scenarios: RUN (the harness), WORK (this scenario's scratch folder,
+# fresh on every run, removed when the scenario passes), and small helpers.
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+export DAXPOOL_BUILD=${DAXPOOL_BUILD:-$TOP/build}
+RUN=$HERE/run
+G=$HERE/guest
+SCENARIO=$(basename "$0" .sh)${1:+-$1}
+WORK=$DAXPOOL_BUILD/qemu-cxl/work/$SCENARIO
+rm -rf "$WORK"
+mkdir -p "$WORK"
+trap '[ $? = 0 ] && rm -rf "$WORK"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+say() { echo "=== $*"; }
+# A value that no earlier run can have left in a reused backing file.
+nonce() { printf '%s-%04x%04x' "$1" $RANDOM $RANDOM; }
+
+# run_pair NAME_A ARGS_A... -- NAME_B ARGS_B...: boot two guests at the same time, wait for
+# both, fail if either failed. Each side's arguments are passed to $RUN as they are.
+run_pair() {
+	local a=() b=() pa pb ra=0 rb=0
+	while [ "$1" != -- ]; do a+=("$1"); shift; done
+	shift
+	b=("$@")
+	"$RUN" "${a[@]}" & pa=$!
+	"$RUN" "${b[@]}" & pb=$!
+	wait $pa || ra=$?
+	wait $pb || rb=$?
+	[ $ra = 0 ] && [ $rb = 0 ] || fail "two-guest run failed (A status $ra, B status $rb)"
+}
