@@ -92,7 +92,9 @@ void write_from_tar(const std::string &archive, const Tree &tree, const Layout &
 	std::vector<uint64_t> written(tree.nodes.size(), 0);
 	read_tar_data(archive, tree, [&](uint32_t node, const void *buf, size_t len, uint64_t off) {
 		const Node &n = tree.nodes[node];
-		if (!l.extent[node] || off > n.size || len > n.size - off)
+		if (!l.extent[node])
+			return; // replaced by a later entry of the same path: not in the image
+		if (off > n.size || len > n.size - off)
 			throw Error(archive + ": entry " + std::to_string(n.src_index) + " has more data than its size");
 		pwrite_all(fd, buf, len, l.extent[node] + off, "the image");
 		written[node] += len;

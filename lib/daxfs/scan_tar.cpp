@@ -203,10 +203,16 @@ Node node_of(const std::string &archive, struct archive_entry *e, uint64_t index
 			throw Error(archive + ": " + path + ": xattr " + x.name + " unsupported (namespace or size)");
 		n.xattrs.push_back(std::move(x));
 	}
-	std::sort(n.xattrs.begin(), n.xattrs.end(), [](const Xattr &a, const Xattr &b) { return a.name < b.name; });
-	for (size_t i = 1; i < n.xattrs.size(); i++)
-		if (n.xattrs[i].name == n.xattrs[i - 1].name)
-			throw Error(archive + ": " + path + ": duplicate xattr " + n.xattrs[i].name);
+	// pax archives may carry an xattr twice (SCHILY.xattr and LIBARCHIVE.xattr): the last wins.
+	std::stable_sort(n.xattrs.begin(), n.xattrs.end(), [](const Xattr &a, const Xattr &b) { return a.name < b.name; });
+	std::vector<Xattr> unique;
+	for (auto &x : n.xattrs) {
+		if (!unique.empty() && unique.back().name == x.name)
+			unique.back() = std::move(x);
+		else
+			unique.push_back(std::move(x));
+	}
+	n.xattrs = std::move(unique);
 	return n;
 }
 

@@ -284,15 +284,15 @@ static enum daxfs_verr_code check_regular(struct vctx *c, u32 ino, const struct 
 		return fail(c, DAXFS_E_EXTENT, ino, data, "inode %u: size %llu larger than the image",
 			    ino, (unsigned long long)size);
 	span = (size + DAXFS_BLOCK_SIZE - 1) & ~(u64)(DAXFS_BLOCK_SIZE - 1);
-	if (data % align)
-		return fail(c, DAXFS_E_ALIGN, ino, data,
-			    "inode %u: extent at %llu not aligned to %llu", ino,
-			    (unsigned long long)data, (unsigned long long)align);
 	if (data < c->data_off || data > c->total || span > c->total - data)
 		return fail(c, DAXFS_E_EXTENT, ino, data,
 			    "inode %u: extent [%llu, +%llu) outside the data region [%llu, %llu)", ino,
 			    (unsigned long long)data, (unsigned long long)size,
 			    (unsigned long long)c->data_off, (unsigned long long)c->total);
+	if (data % align)
+		return fail(c, DAXFS_E_ALIGN, ino, data,
+			    "inode %u: extent at %llu not aligned to %llu", ino,
+			    (unsigned long long)data, (unsigned long long)align);
 	return DAXFS_OK;
 }
 
@@ -400,7 +400,7 @@ static enum daxfs_verr_code check_dir(struct vctx *c, u32 ino, const struct daxf
 	     (le16_to_cpu(inode_at(c, parent)->mode) & DAXFS_S_IFMT) != DAXFS_S_IFDIR))
 		return fail(c, DAXFS_E_DIR_PARENT, ino, parent,
 			    "directory %u: parent %u is not a directory numbered below it", ino, parent);
-	return check_entries(c, ino, in);
+	return DAXFS_OK;
 }
 
 static enum daxfs_verr_code check_inode(struct vctx *c, u32 ino, u64 *dcur, u64 *xcur, u64 *scur)
@@ -458,8 +458,19 @@ static enum daxfs_verr_code check_tree(struct vctx *c)
 	enum daxfs_verr_code r;
 	u32 ino;
 
+	/* Pass 1: every inode on its own (a parent's type is known: it has a smaller number). */
 	for (ino = 1; ino <= c->icount; ino++) {
 		r = check_inode(c, ino, &dcur, &xcur, &scur);
+		if (r)
+			return r;
+	}
+	/* Pass 2: directory entries, now that every inode they can name is known good. */
+	for (ino = 1; ino <= c->icount; ino++) {
+		const struct daxfs_inode *in = inode_at(c, ino);
+
+		if ((le16_to_cpu(in->mode) & DAXFS_S_IFMT) != DAXFS_S_IFDIR)
+			continue;
+		r = check_entries(c, ino, in);
 		if (r)
 			return r;
 	}
