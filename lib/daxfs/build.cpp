@@ -82,7 +82,7 @@ void write_from_dir(const Tree &tree, const Layout &l, int fd, Hasher &h)
 		w.zeros(end - w.pos());
 	}
 	w.zeros(l.total_size - w.pos());
-	w.flush();
+	w.finish();
 }
 
 // Tar: extents are written in archive order, then the image is hashed by reading it back.

@@ -65,18 +65,40 @@ void pwrite_all(int fd, const void *buf, size_t len, uint64_t off, const std::st
 }
 
 SeqWriter::SeqWriter(int fd, uint64_t start, Hasher &hasher, size_t buffer)
-	: fd_(fd), off_(start), hash_(hasher), buf_(buffer)
+	: fd_(fd), off_(start), hash_(hasher), buf_(buffer), spare_(buffer)
 {
+}
+
+SeqWriter::~SeqWriter()
+{
+	if (inflight_.valid())
+		inflight_.wait();
+}
+
+void SeqWriter::wait()
+{
+	if (inflight_.valid())
+		inflight_.get(); // rethrows the writer's error
 }
 
 void SeqWriter::flush()
 {
 	if (!used_)
 		return;
-	hash_.update(buf_.data(), used_);
-	pwrite_all(fd_, buf_.data(), used_, off_, "the image");
+	wait();
+	std::swap(buf_, spare_);
+	inflight_ = std::async(std::launch::async, [this, len = used_, off = off_] {
+		hash_.update(spare_.data(), len);
+		pwrite_all(fd_, spare_.data(), len, off, "the image");
+	});
 	off_ += used_;
 	used_ = 0;
+}
+
+void SeqWriter::finish()
+{
+	flush();
+	wait();
 }
 
 void SeqWriter::write(const void *buf, size_t len)
@@ -95,12 +117,18 @@ void SeqWriter::write(const void *buf, size_t len)
 
 void SeqWriter::zeros(uint64_t len)
 {
-	if (len <= free()) {
-		std::memset(space(), 0, static_cast<size_t>(len));
-		advance(static_cast<size_t>(len));
+	if (len < (1u << 20)) { // padding: through the buffers, keeps the pipeline going
+		while (len) {
+			if (!free())
+				flush();
+			size_t n = static_cast<size_t>(std::min<uint64_t>(len, free()));
+			std::memset(space(), 0, n);
+			advance(n);
+			len -= n;
+		}
 		return;
 	}
-	flush();
+	finish(); // the hasher must see everything before the zeros
 	hash_.update_zeros(len);
 	off_ += len; // a hole: the file was extended to its final size beforehand
 }
