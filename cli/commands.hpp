@@ -16,5 +16,8 @@ struct Error : std::runtime_error {
 };
 
 void add_topology(CLI::App &app);
+void add_build(CLI::App &app);
+void add_fsck(CLI::App &app);
+void add_inspect(CLI::App &app);
 
 } // namespace daxpool::cli

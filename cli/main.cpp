@@ -11,6 +11,9 @@ int main(int argc, char **argv)
 	app.require_subcommand(1);
 
 	daxpool::cli::add_topology(app);
+	daxpool::cli::add_build(app);
+	daxpool::cli::add_fsck(app);
+	daxpool::cli::add_inspect(app);
 
 	try {
 		app.parse(argc, argv);

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// daxpool build SRC -o IMAGE [--tar] [--uuid U] [--label L] [--mtime T] [--all-root] [--max-size S]
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "lib/daxfs/build.hpp"
+#include "lib/daxfs/fsck.hpp"
+#include "lib/util/size.hpp"
+
+namespace daxpool::cli {
+
+namespace {
+
+int64_t parse_time(const std::string &what, const std::string &s)
+{
+	int64_t v = 0;
+	auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+	if (ec != std::errc() || end != s.data() + s.size())
+		throw Error(what + " '" + s + "' is not a number of seconds since the epoch");
+	return v;
+}
+
+} // namespace
+
+void add_build(CLI::App &app)
+{
+	auto *cmd = app.add_subcommand("build", "build a daxfs image from a directory or a tar archive");
+	struct Opts {
+		std::string source, output, uuid, label, mtime, max_size;
+		bool tar = false, all_root = false, quiet = false;
+	};
+	auto o = std::make_shared<Opts>();
+	cmd->add_option("SRC", o->source, "source directory (or archive with --tar)")->required();
+	cmd->add_option("-o,--output", o->output, "image file to write")->required();
+	cmd->add_flag("--tar", o->tar, "SRC is a tar archive (any format/compression libarchive reads)");
+	cmd->add_option("--uuid", o->uuid, "image UUID (default: derived from the content)");
+	cmd->add_option("--label", o->label, "image label (at most 63 bytes)");
+	cmd->add_option("--mtime", o->mtime,
+			"build time and every inode's mtime, in seconds since the epoch (default: "
+			"SOURCE_DATE_EPOCH, else the newest mtime)");
+	cmd->add_flag("--all-root", o->all_root, "make every inode owned by 0:0");
+	cmd->add_option("--max-size", o->max_size, std::string("refuse images larger than this (") +
+							   std::string(util::size_forms) + ")");
+	cmd->add_flag("-q,--quiet", o->quiet, "print nothing on success");
+	cmd->callback([o] {
+		daxfs::BuildOptions b;
+		b.source = o->source;
+		b.output = o->output;
+		b.tar = o->tar;
+		b.label = o->label;
+		b.all_root = o->all_root;
+		if (!o->uuid.empty()) {
+			b.uuid = daxfs::parse_uuid(o->uuid);
+			if (!b.uuid)
+				throw Error("--uuid '" + o->uuid + "' is not of the form 01234567-89ab-cdef-0123-456789abcdef");
+		}
+		if (!o->mtime.empty())
+			b.mtime = parse_time("--mtime", o->mtime);
+		else if (const char *sde = std::getenv("SOURCE_DATE_EPOCH"); sde && *sde)
+			b.source_date_epoch = parse_time("SOURCE_DATE_EPOCH", sde);
+		if (!o->max_size.empty()) {
+			b.max_size = util::parse_size(o->max_size);
+			if (!b.max_size)
+				throw Error("--max-size '" + o->max_size + "': expected " + std::string(util::size_forms));
+		}
+		daxfs::BuildResult r = daxfs::build_image(b);
+		if (!o->quiet)
+			std::printf("%s: %s, %u inodes, %s of file data, uuid %s, digest xxh3-128:%s\n", b.output.c_str(),
+				    util::format_size(r.size).c_str(), r.inodes, util::format_size(r.data_bytes).c_str(),
+				    daxfs::format_uuid(r.uuid).c_str(), daxfs::hex(r.digest).c_str());
+	});
+}
+
+} // namespace daxpool::cli

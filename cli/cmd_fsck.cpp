@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// daxpool fsck IMAGE: validator + digest + padding; exit 0 when clean.
+#include <cstdio>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "cli/json.hpp"
+#include "lib/daxfs/fsck.hpp"
+
+namespace daxpool::cli {
+
+void add_fsck(CLI::App &app)
+{
+	auto *cmd = app.add_subcommand("fsck", "check a daxfs image: structure, checksums, digest");
+	struct Opts {
+		std::string image;
+		bool json = false;
+	};
+	auto o = std::make_shared<Opts>();
+	cmd->add_option("IMAGE", o->image, "image file")->required();
+	cmd->add_flag("--json,-j", o->json, "print JSON");
+	cmd->callback([o] {
+		daxfs::FsckReport r = daxfs::fsck(o->image);
+		if (o->json) {
+			Json root = json_obj();
+			add(root.get(), "image", o->image);
+			add(root.get(), "clean", r.ok());
+			add(root.get(), "structure_ok", r.structure_ok);
+			if (r.structure_ok) {
+				add(root.get(), "digest_ok", r.digest_ok);
+				add(root.get(), "digest", daxfs::hex(r.recorded));
+				add(root.get(), "inodes", static_cast<uint64_t>(r.inodes));
+				add(root.get(), "size", r.size);
+			}
+			Json probs = json_arr();
+			for (const auto &p : r.problems)
+				json_object_array_add(probs.get(), json_object_new_string(p.c_str()));
+			add(root.get(), "problems", std::move(probs));
+			print(root.get());
+		} else if (r.ok()) {
+			std::printf("%s: clean, %u inodes, %llu bytes, digest xxh3-128:%s\n", o->image.c_str(), r.inodes,
+				    static_cast<unsigned long long>(r.size), daxfs::hex(r.recorded).c_str());
+		}
+		if (!r.ok()) {
+			std::string msg = o->image + " is damaged:";
+			for (const auto &p : r.problems)
+				msg += "\n  " + p;
+			throw Error(msg);
+		}
+	});
+}
+
+} // namespace daxpool::cli

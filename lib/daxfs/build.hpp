@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// daxpool build: a directory tree or a tar archive into a daxfs image (docs/format.md).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace daxpool::daxfs {
+
+struct BuildOptions {
+	std::string source;       // a directory, or a tar archive with tar = true
+	std::string output;       // the image; written to a temporary file and renamed
+	bool tar = false;
+	std::optional<std::array<uint8_t, 16>> uuid; // default: derived from the digest
+	std::string label;        // at most 63 bytes
+	std::optional<int64_t> mtime;             // --mtime: build time and every inode's mtime
+	std::optional<int64_t> source_date_epoch; // build time; newer mtimes are clamped to it
+	bool all_root = false;    // every inode owned by 0:0
+	std::optional<uint64_t> max_size;         // refuse to build a larger image
+};
+
+struct BuildResult {
+	uint64_t size = 0;        // image bytes
+	uint32_t inodes = 0;
+	uint64_t data_bytes = 0;  // sum of regular file sizes
+	std::array<uint8_t, 16> uuid{};
+	std::array<uint8_t, 16> digest{};
+};
+
+// Builds the image or throws daxfs::Error naming what is wrong; on any error nothing is left at
+// (or next to) options.output.
+BuildResult build_image(const BuildOptions &options);
+
+// "0123abcd-..." <-> bytes. parse_uuid returns nullopt for anything but the 36-character form.
+std::optional<std::array<uint8_t, 16>> parse_uuid(const std::string &s);
+std::string format_uuid(const std::array<uint8_t, 16> &u);
+
+} // namespace daxpool::daxfs

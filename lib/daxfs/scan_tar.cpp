@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// scan_tar / read_tar_data: a tar archive (any format and compression libarchive reads) as a
+// Tree, and its file contents in a second streaming pass (the builder never holds contents).
+#include <archive.h>
+#include <archive_entry.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+#include <map>
+#include <memory>
+#include <unordered_map>
+
+#include "lib/daxfs/error.hpp"
+#include "lib/daxfs/scan.hpp"
+#include "lib/format/daxfs_format.h"
+
+namespace daxpool::daxfs {
+
+namespace {
+
+struct ArchiveFree {
+	void operator()(struct archive *a) const noexcept { archive_read_free(a); }
+};
+using Archive = std::unique_ptr<struct archive, ArchiveFree>;
+
+Archive open_archive(const std::string &path)
+{
+	Archive a(archive_read_new());
+	if (!a)
+		throw Error("cannot allocate an archive reader");
+	archive_read_support_filter_all(a.get());
+	archive_read_support_format_all(a.get());
+	if (archive_read_open_filename(a.get(), path.c_str(), 1u << 20) != ARCHIVE_OK)
+		throw Error(path + ": " + archive_error_string(a.get()));
+	return a;
+}
+
+// "./a//b/" -> {"a", "b"}; ".." is refused.
+std::vector<std::string> split(const std::string &archive, const char *p)
+{
+	std::vector<std::string> out;
+	std::string s = p ? p : "";
+	size_t i = 0;
+	while (i <= s.size()) {
+		size_t j = s.find('/', i);
+		if (j == std::string::npos)
+			j = s.size();
+		std::string c = s.substr(i, j - i);
+		if (c == "..")
+			throw Error(archive + ": entry " + s + " contains '..'");
+		if (!c.empty() && c != ".") {
+			if (c.size() > DAXFS_NAME_MAX)
+				throw Error(archive + ": entry " + s + ": name longer than 255 bytes");
+			out.push_back(std::move(c));
+		}
+		i = j + 1;
+	}
+	return out;
+}
+
+class TarTree {
+public:
+	explicit TarTree(std::string archive) : archive_(std::move(archive))
+	{
+		t_.nodes.emplace_back();
+		t_.nodes[0].mode = S_IFDIR | 0755;
+		kids_.emplace_back();
+	}
+
+	// The directory at comps[0 .. n), created (0755, 0:0, mtime 0) where missing.
+	uint32_t dir(const std::vector<std::string> &comps, size_t n, const std::string &path)
+	{
+		uint32_t cur = 0;
+		for (size_t i = 0; i < n; i++) {
+			auto it = kids_[cur].find(comps[i]);
+			if (it == kids_[cur].end()) {
+				uint32_t idx = add(Node{});
+				t_.nodes[idx].mode = S_IFDIR | 0755;
+				kids_[cur].emplace(comps[i], idx);
+				cur = idx;
+				continue;
+			}
+			if ((t_.nodes[it->second].mode & S_IFMT) != S_IFDIR)
+				throw Error(archive_ + ": " + path + ": a parent is not a directory");
+			cur = it->second;
+		}
+		return cur;
+	}
+
+	std::optional<uint32_t> find(const std::vector<std::string> &comps)
+	{
+		uint32_t cur = 0;
+		for (const auto &c : comps) {
+			auto it = kids_[cur].find(c);
+			if (it == kids_[cur].end())
+				return std::nullopt;
+			cur = it->second;
+		}
+		return cur;
+	}
+
+	void put(const std::vector<std::string> &comps, Node n, const std::string &path)
+	{
+		if (comps.empty()) { // the root itself
+			if ((n.mode & S_IFMT) != S_IFDIR)
+				throw Error(archive_ + ": " + path + ": the root is not a directory");
+			n.entries.clear();
+			t_.nodes[0] = std::move(n);
+			return;
+		}
+		uint32_t parent = dir(comps, comps.size() - 1, path);
+		auto it = kids_[parent].find(comps.back());
+		if (it != kids_[parent].end() && (t_.nodes[it->second].mode & S_IFMT) == S_IFDIR &&
+		    (n.mode & S_IFMT) == S_IFDIR) {
+			t_.nodes[it->second] = std::move(n); // keep its children
+			return;
+		}
+		uint32_t idx = add(std::move(n));
+		kids_[parent][comps.back()] = idx;
+	}
+
+	void link(const std::vector<std::string> &comps, uint32_t target, const std::string &path)
+	{
+		if (comps.empty())
+			throw Error(archive_ + ": " + path + ": hard link to the root");
+		uint32_t parent = dir(comps, comps.size() - 1, path);
+		kids_[parent][comps.back()] = target;
+	}
+
+	Tree finish()
+	{
+		for (size_t i = 0; i < t_.nodes.size(); i++) {
+			auto &e = t_.nodes[i].entries;
+			e.clear();
+			for (auto &[name, idx] : kids_[i]) // std::map: sorted by bytes
+				e.push_back({name, idx});
+		}
+		return std::move(t_);
+	}
+
+private:
+	uint32_t add(Node n)
+	{
+		if (t_.nodes.size() >= UINT32_MAX - 1)
+			throw Error(archive_ + ": too many entries");
+		t_.nodes.push_back(std::move(n));
+		kids_.emplace_back();
+		return static_cast<uint32_t>(t_.nodes.size() - 1);
+	}
+
+	std::string archive_;
+	Tree t_;
+	std::vector<std::map<std::string, uint32_t>> kids_;
+};
+
+Node node_of(const std::string &archive, struct archive_entry *e, uint64_t index, const std::string &path)
+{
+	Node n;
+	n.mode = archive_entry_mode(e);
+	n.uid = static_cast<uint32_t>(archive_entry_uid(e));
+	n.gid = static_cast<uint32_t>(archive_entry_gid(e));
+	n.mtime_sec = archive_entry_mtime(e);
+	n.mtime_nsec = static_cast<uint32_t>(archive_entry_mtime_nsec(e));
+	n.src_index = index;
+	switch (n.mode & S_IFMT) {
+	case S_IFREG:
+		n.size = archive_entry_size_is_set(e) ? static_cast<uint64_t>(archive_entry_size(e)) : 0;
+		break;
+	case S_IFLNK: {
+		const char *t = archive_entry_symlink(e);
+		n.target = t ? t : "";
+		if (n.target.empty() || n.target.size() > DAXFS_SYMLINK_MAX)
+			throw Error(archive + ": " + path + ": symlink target empty or longer than 4095 bytes");
+		break;
+	}
+	case S_IFCHR:
+	case S_IFBLK:
+		n.rdev_major = static_cast<uint32_t>(archive_entry_rdevmajor(e));
+		n.rdev_minor = static_cast<uint32_t>(archive_entry_rdevminor(e));
+		if (n.rdev_major > DAXFS_DEV_MAJOR_MAX || n.rdev_minor > DAXFS_DEV_MINOR_MAX)
+			throw Error(archive + ": " + path + ": device number outside the kernel's 12:20 bit range");
+		break;
+	case S_IFDIR:
+	case S_IFIFO:
+	case S_IFSOCK:
+		break;
+	default:
+		throw Error(archive + ": " + path + ": unsupported file type");
+	}
+	archive_entry_xattr_reset(e);
+	const char *name;
+	const void *value;
+	size_t size;
+	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+		Xattr x{name, std::string(static_cast<const char *>(value), size)};
+		static constexpr const char *prefixes[] = {"user.", "trusted.", "security.", "system."};
+		bool ok = std::any_of(std::begin(prefixes), std::end(prefixes), [&](const char *p) {
+			return x.name.size() > std::strlen(p) && x.name.compare(0, std::strlen(p), p) == 0;
+		});
+		if (!ok || x.name.size() > DAXFS_XATTR_NAME_MAX || x.value.size() > DAXFS_XATTR_VALUE_MAX)
+			throw Error(archive + ": " + path + ": xattr " + x.name + " unsupported (namespace or size)");
+		n.xattrs.push_back(std::move(x));
+	}
+	// pax archives may carry an xattr twice (SCHILY.xattr and LIBARCHIVE.xattr): the last wins.
+	std::stable_sort(n.xattrs.begin(), n.xattrs.end(), [](const Xattr &a, const Xattr &b) { return a.name < b.name; });
+	std::vector<Xattr> unique;
+	for (auto &x : n.xattrs) {
+		if (!unique.empty() && unique.back().name == x.name)
+			unique.back() = std::move(x);
+		else
+			unique.push_back(std::move(x));
+	}
+	n.xattrs = std::move(unique);
+	return n;
+}
+
+} // namespace
+
+Tree scan_tar(const std::string &archive)
+{
+	Archive a = open_archive(archive);
+	TarTree tree(archive);
+	struct archive_entry *e;
+	for (uint64_t index = 0;; index++) {
+		int r = archive_read_next_header(a.get(), &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN)
+			throw Error(archive + ": " + archive_error_string(a.get()));
+		const char *p = archive_entry_pathname(e);
+		std::string path = p ? p : "";
+		std::vector<std::string> comps = split(archive, p);
+		if (const char *hl = archive_entry_hardlink(e)) {
+			auto target = tree.find(split(archive, hl));
+			if (!target)
+				throw Error(archive + ": " + path + ": hard link to " + hl + ", which is not in the archive before it");
+			tree.link(comps, *target, path);
+		} else {
+			tree.put(comps, node_of(archive, e, index, path), path);
+		}
+		archive_read_data_skip(a.get());
+	}
+	return tree.finish();
+}
+
+void read_tar_data(const std::string &archive, const Tree &tree, const TarSink &sink)
+{
+	std::unordered_map<uint64_t, uint32_t> by_index;
+	for (uint32_t i = 0; i < tree.nodes.size(); i++)
+		if ((tree.nodes[i].mode & S_IFMT) == S_IFREG && tree.nodes[i].size)
+			by_index.emplace(tree.nodes[i].src_index, i);
+	Archive a = open_archive(archive);
+	struct archive_entry *e;
+	for (uint64_t index = 0;; index++) {
+		int r = archive_read_next_header(a.get(), &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN)
+			throw Error(archive + ": " + archive_error_string(a.get()));
+		auto it = by_index.find(index);
+		if (it == by_index.end() || archive_entry_hardlink(e))
+			continue;
+		const void *buf;
+		size_t len;
+		la_int64_t off;
+		while ((r = archive_read_data_block(a.get(), &buf, &len, &off)) == ARCHIVE_OK)
+			sink(it->second, buf, len, static_cast<uint64_t>(off));
+		if (r != ARCHIVE_EOF)
+			throw Error(archive + ": " + archive_error_string(a.get()));
+	}
+}
+
+} // namespace daxpool::daxfs

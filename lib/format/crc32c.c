@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * crc32c.c - CRC-32C for the shared format code: the kernel's crc32c() in the module, a
+ * small implementation in userspace (SSE4.2 instruction when the CPU has it, table otherwise).
+ */
+#include "daxfs_format.h"
+
+#ifdef __KERNEL__
+#include <linux/crc32c.h>
+
+u32 daxfs_crc32c(const void *buf, size_t len)
+{
+	const u8 *p = buf;
+	u32 crc = ~0u;
+
+	/* crc32c() takes an unsigned int length. */
+	while (len) {
+		unsigned int n = len > (1u << 30) ? (1u << 30) : (unsigned int)len;
+
+		crc = crc32c(crc, p, n);
+		p += n;
+		len -= n;
+	}
+	return ~crc;
+}
+#else
+
+static u32 crc_table[256];
+
+__attribute__((constructor)) static void crc_init(void)
+{
+	u32 i, j, c;
+
+	for (i = 0; i < 256; i++) {
+		c = i;
+		for (j = 0; j < 8; j++)
+			c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1)));
+		crc_table[i] = c;
+	}
+}
+
+static u32 crc_sw(u32 crc, const u8 *p, size_t len)
+{
+	while (len--)
+		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return crc;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) static u32 crc_hw(u32 crc, const u8 *p, size_t len)
+{
+	u64 c = crc;
+
+	while (len && ((uintptr_t)p & 7)) {
+		c = __builtin_ia32_crc32qi((u32)c, *p++);
+		len--;
+	}
+	while (len >= 8) {
+		u64 v;
+
+		memcpy(&v, p, 8);
+		c = __builtin_ia32_crc32di(c, v);
+		p += 8;
+		len -= 8;
+	}
+	while (len--)
+		c = __builtin_ia32_crc32qi((u32)c, *p++);
+	return (u32)c;
+}
+#endif
+
+u32 daxfs_crc32c(const void *buf, size_t len)
+{
+#if defined(__x86_64__)
+	if (__builtin_cpu_supports("sse4.2"))
+		return ~crc_hw(~0u, buf, len);
+#endif
+	return ~crc_sw(~0u, buf, len);
+}
+#endif
