@@ -153,14 +153,20 @@ static int daxfs_get_tree(struct fs_context *fc)
 
 static int daxfs_reconfigure(struct fs_context *fc)
 {
+	struct daxfs_sb_info *cur = DAXFS_SB(fc->root->d_sb), *new = fc->s_fs_info;
+
 	if (!(fc->sb_flags & SB_RDONLY))
 		return invalfc(fc, "daxfs is read-only: it cannot be remounted read-write");
-	sync_filesystem(fc->root->d_sb);
+	/* mount(8) passes the current options back on remount: accept them, refuse changes. */
+	if (new->offset != cur->offset || new->phys_set != cur->phys_set ||
+	    (new->phys_set && (new->phys != cur->phys || new->phys_size != cur->phys_size)))
+		return invalfc(fc, "offset=, phys= and size= cannot change on remount");
 	return 0;
 }
 
 static void daxfs_free_fc(struct fs_context *fc)
 {
+	/* Still set only if no superblock took it (failed mount) or for a reconfiguration. */
 	kfree(fc->s_fs_info);
 }
 
@@ -175,10 +181,7 @@ static int daxfs_init_fs_context(struct fs_context *fc)
 {
 	struct daxfs_sb_info *sbi;
 
-	if (fc->purpose == FS_CONTEXT_FOR_RECONFIGURE) {
-		fc->ops = &daxfs_context_ops;
-		return 0;
-	}
+	/* Also for a reconfiguration: the parsed options are compared with the mounted ones. */
 	sbi = kzalloc(sizeof(*sbi), GFP_KERNEL);
 	if (!sbi)
 		return -ENOMEM;

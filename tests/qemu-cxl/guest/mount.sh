@@ -40,6 +40,27 @@ faults=$(sed -n 's/faults=//p' /tmp/mmap)
 [ "$faults" -le 2 ] || fail "first 2 MiB of three-mib took $faults faults: not PMD-mapped"
 fscheck mmap /mnt/d/page-plus-one
 
+if [ -f /mnt/d/data/big ]; then
+	say "zero copy: reading a big file does not grow the page cache"
+	cached() { awk '/^Cached:/ { print $2 }' /proc/meminfo; }
+	big_kib=$(($(stat -c %s /mnt/d/data/big) >> 10))
+	sync; echo 3 > /proc/sys/vm/drop_caches; c0=$(cached)
+	h=$(fscheck read /mnt/d/data/big)
+	c1=$(cached)
+	echo "daxfs: Cached grew by $((c1 - c0)) KiB reading $big_kib KiB"
+	[ $((c1 - c0)) -lt 4096 ] || fail "daxfs read grew the page cache by $((c1 - c0)) KiB"
+	# The contrast: the same file on ext2 (a RAM block device, no DAX) goes through the cache.
+	modprobe brd rd_nr=1 rd_size=$((big_kib + 16384))
+	mke2fs -q /dev/ram0 >/dev/null && mkdir -p /mnt/e && mount -t ext4 /dev/ram0 /mnt/e
+	cp /mnt/d/data/big /mnt/e/big
+	sync; echo 3 > /proc/sys/vm/drop_caches; c0=$(cached)
+	expect_eq "ext2 copy hash" "$(fscheck read /mnt/e/big)" "$h"
+	c1=$(cached)
+	echo "ext2 without DAX: Cached grew by $((c1 - c0)) KiB"
+	[ $((c1 - c0)) -gt $((big_kib * 9 / 10)) ] || fail "the non-DAX contrast did not fill the page cache"
+	umount /mnt/e
+fi
+
 say "programs run from the image"
 expect_eq "chroot busybox" "$(chroot /mnt/d /bin/sh -c 'echo ran from daxfs')" "ran from daxfs"
 
@@ -47,6 +68,7 @@ say "read-only"
 ! touch /mnt/d/new 2>/dev/null || fail "created a file"
 ! mount -o remount,rw /mnt/d 2>/dev/null || fail "remounted read-write"
 grep -q " /mnt/d daxfs ro" /proc/mounts || fail "no longer read-only after a refused remount"
+mount -o remount,ro /mnt/d || fail "a read-only remount with the same options was refused"
 
 say "unmount and unload"
 umount /mnt/d
