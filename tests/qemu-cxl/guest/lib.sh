@@ -28,11 +28,11 @@ memdevs() { ls /sys/bus/cxl/devices 2>/dev/null | grep '^mem[0-9]' || true; }
 attach() {
 	m=$(memdevs | tr '\n' ' ')
 	[ -n "$m" ] || return 0
-	if ! cxl list -R | grep -q '"region"'; then
+	if ! cxl list -R 2>/dev/null | grep -q '"region"'; then
 		w=$(echo $m | wc -w)
 		cxl create-region -m -d decoder0.0 -w "$w" -g 256 -t pmem $m >/dev/null 2>&1 || true
 	fi
-	cxl list -R | grep -q '"region"' || {
+	cxl list -R 2>/dev/null | grep -q '"region"' || {
 		dmesg | grep -i cxl | tail -5
 		fail "attach: no CXL region after cxl create-region over $m"
 	}

@@ -11,6 +11,11 @@ WORK=$DAXPOOL_BUILD/qemu-cxl/work/$SCENARIO
 rm -rf "$WORK"
 mkdir -p "$WORK"
 trap '[ $? = 0 ] && rm -rf "$WORK"' EXIT
+# Build once here, not in each guest run (two runs at once would race in ninja).
+if [ -z "${DAXPOOL_NO_BUILD:-}" ]; then
+	meson compile -C "$DAXPOOL_BUILD" >&2
+	export DAXPOOL_NO_BUILD=1
+fi
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 say() { echo "=== $*"; }
