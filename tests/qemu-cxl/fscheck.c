@@ -12,10 +12,13 @@
  *                          "faults=N": page faults taken touching the first 2 MiB of the
  *                          shared mapping (1 with a PMD mapping, 512 with 4 KiB pages).
  *   fscheck read FILE      read FILE in 128 KiB reads, print its hash
+ *   fscheck dirpos DIR     readdir, getdents64 with a 64-byte buffer, and telldir/seekdir
+ *                          from the middle must all give the same entries; prints the count
  * Exit status 0 on success, 1 with a message otherwise.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -25,6 +28,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -205,8 +209,88 @@ static int check_mmap(const char *path)
 	return 0;
 }
 
+static size_t list_dir(DIR *d, char ***out)
+{
+	struct dirent *e;
+	size_t n = 0;
+
+	*out = NULL;
+	while ((e = readdir(d))) {
+		*out = realloc(*out, (n + 1) * sizeof(char *));
+		(*out)[n++] = strdup(e->d_name);
+	}
+	return n;
+}
+
+static int same(char **a, size_t na, char **b, size_t nb, const char *what)
+{
+	if (na != nb) {
+		fprintf(stderr, "fscheck: %s: %zu entries, want %zu\n", what, nb, na);
+		return 0;
+	}
+	for (size_t i = 0; i < na; i++) {
+		if (strcmp(a[i], b[i])) {
+			fprintf(stderr, "fscheck: %s: entry %zu is '%s', want '%s'\n", what, i, b[i], a[i]);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int dirpos(const char *path)
+{
+	char **all, **small = NULL, **r1, **r2;
+	/* 64 bytes: room for one or two entries per call. */
+	static char buf[64] __attribute__((aligned(8)));
+	size_t n, ns = 0, n1, n2, half;
+	DIR *d = opendir(path);
+	long pos, r;
+	int fd;
+
+	if (!d)
+		die("opendir", path);
+	n = list_dir(d, &all);
+	closedir(d);
+
+	fd = open(path, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		die("open", path);
+	while ((r = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < r;) {
+			unsigned short reclen;
+
+			memcpy(&reclen, buf + off + offsetof(struct dirent64, d_reclen), sizeof(reclen));
+			small = realloc(small, (ns + 1) * sizeof(char *));
+			small[ns++] = strdup(buf + off + offsetof(struct dirent64, d_name));
+			off += reclen;
+		}
+	}
+	if (r < 0)
+		die("getdents64", path);
+	close(fd);
+	if (!same(all, n, small, ns, "getdents64 with a 64-byte buffer"))
+		return 1;
+
+	d = opendir(path);
+	half = n / 2;
+	for (size_t i = 0; i < half; i++)
+		readdir(d);
+	pos = telldir(d);
+	n1 = list_dir(d, &r1);
+	seekdir(d, pos);
+	n2 = list_dir(d, &r2);
+	closedir(d);
+	if (!same(all + half, n - half, r1, n1, "rest after telldir") ||
+	    !same(all + half, n - half, r2, n2, "rest after seekdir"))
+		return 1;
+	printf("%zu entries\n", n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "dirpos"))
+		return dirpos(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "manifest"))
 		return manifest(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "mmap"))

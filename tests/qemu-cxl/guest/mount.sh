@@ -24,6 +24,7 @@ echo "$(wc -l < /tmp/manifest) entries identical"
 
 say "lookups, readdir, stat"
 expect_eq "entries in many/" "$(ls /mnt/d/many | wc -l)" 300
+expect_eq "readdir positions" "$(fscheck dirpos /mnt/d/many)" "302 entries"
 expect_eq "lookup" "$(cat /mnt/d/many/entry-0123)" 123
 [ ! -e /mnt/d/many/entry-9999 ] || fail "a missing name was found"
 expect_eq "symlink" "$(cat /mnt/d/link-rel)" "hello, daxfs"
