@@ -2,36 +2,211 @@
 /*
  * daxfs: a read-only filesystem that lives directly in DAX memory.
  *
- * Placeholder until the daxfs module lands: registers the "daxfs" filesystem type with the new
- * mount API; every mount attempt fails with EOPNOTSUPP.
+ * super.c - mount (new mount API), validation of the image, statfs, options, module glue.
  */
 #define pr_fmt(fmt) "daxfs: " fmt
 
-#include <linux/fs.h>
 #include <linux/fs_context.h>
+#include <linux/fs_parser.h>
 #include <linux/init.h>
 #include <linux/module.h>
+#include <linux/mm.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/statfs.h>
+#include "daxfs.h"
+
+enum { Opt_offset, Opt_phys, Opt_size };
+
+static const struct fs_parameter_spec daxfs_param_spec[] = {
+	fsparam_u64("offset", Opt_offset),
+	fsparam_u64("phys", Opt_phys),
+	fsparam_u64("size", Opt_size),
+	{}
+};
+
+static int daxfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
+{
+	struct daxfs_sb_info *sbi = fc->s_fs_info;
+	struct fs_parse_result result;
+	int opt;
+
+	opt = fs_parse(fc, daxfs_param_spec, param, &result);
+	if (opt < 0)
+		return opt;
+	switch (opt) {
+	case Opt_offset:
+		sbi->offset = result.uint_64;
+		break;
+	case Opt_phys:
+		sbi->phys = result.uint_64;
+		sbi->phys_set = true;
+		break;
+	case Opt_size:
+		sbi->phys_size = result.uint_64;
+		break;
+	}
+	return 0;
+}
+
+static int daxfs_statfs(struct dentry *dentry, struct kstatfs *buf)
+{
+	struct super_block *sb = dentry->d_sb;
+	struct daxfs_sb_info *sbi = DAXFS_SB(sb);
+
+	buf->f_type = DAXFS_MAGIC;
+	buf->f_bsize = DAXFS_BLOCK_SIZE;
+	buf->f_frsize = DAXFS_BLOCK_SIZE;
+	buf->f_blocks = sbi->total_size / DAXFS_BLOCK_SIZE;
+	buf->f_bfree = 0;
+	buf->f_bavail = 0;
+	buf->f_files = le32_to_cpu(sbi->super->inode_count);
+	buf->f_ffree = 0;
+	buf->f_namelen = DAXFS_NAME_MAX;
+	buf->f_fsid = uuid_to_fsid((u8 *)sbi->super->uuid);
+	return 0;
+}
+
+static int daxfs_show_options(struct seq_file *m, struct dentry *root)
+{
+	struct daxfs_sb_info *sbi = DAXFS_SB(root->d_sb);
+
+	if (sbi->phys_set)
+		seq_printf(m, ",phys=%#llx,size=%#llx", sbi->phys, sbi->phys_size);
+	if (sbi->offset)
+		seq_printf(m, ",offset=%llu", sbi->offset);
+	return 0;
+}
+
+static const struct super_operations daxfs_sops = {
+	.statfs = daxfs_statfs,
+	.show_options = daxfs_show_options,
+	.drop_inode = generic_delete_inode,
+};
+
+static void *daxfs_zalloc(size_t size, void *ctx)
+{
+	return kvzalloc(size, GFP_KERNEL);
+}
+
+static void daxfs_free(void *ptr, void *ctx)
+{
+	kvfree(ptr);
+}
+
+static const struct daxfs_alloc daxfs_kalloc = {
+	.zalloc = daxfs_zalloc,
+	.free = daxfs_free,
+};
+
+static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
+{
+	struct daxfs_sb_info *sbi = sb->s_fs_info;
+	const struct daxfs_super *ds;
+	struct daxfs_verr verr;
+	struct inode *root;
+	int err;
+
+	err = daxfs_source_open(fc, sbi);
+	if (err)
+		return err;
+	/* Everything below trusts the image only after this. */
+	if (daxfs_validate(sbi->src.kaddr, sbi->src.len, &daxfs_kalloc, &verr) != DAXFS_OK) {
+		pr_err("%s: invalid image at offset %llu: %s\n", fc->source ?: "phys", sbi->offset,
+		       verr.msg);
+		errorfc(fc, "invalid image: %s", verr.msg);
+		return verr.code == DAXFS_E_NOMEM ? -ENOMEM : -EUCLEAN;
+	}
+	ds = (const struct daxfs_super *)sbi->src.kaddr;
+	sbi->super = ds;
+	sbi->total_size = le64_to_cpu(ds->total_size);
+	sbi->inodes = (const void *)(sbi->src.kaddr + le64_to_cpu(ds->meta_off));
+	sbi->dirents = (const void *)(sbi->src.kaddr + le64_to_cpu(ds->dirent_off));
+	sbi->xattrs = (const void *)(sbi->src.kaddr + le64_to_cpu(ds->xattr_off));
+	sbi->strs = sbi->src.kaddr + le64_to_cpu(ds->str_off);
+
+	sb->s_magic = DAXFS_MAGIC;
+	sb->s_op = &daxfs_sops;
+	sb->s_xattr = daxfs_xattr_handlers;
+	sb->s_flags |= SB_RDONLY | SB_NOATIME | SB_NODIRATIME;
+	sb->s_blocksize = PAGE_SIZE;
+	sb->s_blocksize_bits = PAGE_SHIFT;
+	sb->s_maxbytes = MAX_LFS_FILESIZE;
+	sb->s_time_gran = 1;
+	super_set_uuid(sb, ds->uuid, sizeof(ds->uuid));
+
+	root = daxfs_iget(sb, DAXFS_ROOT_INO);
+	if (IS_ERR(root))
+		return PTR_ERR(root);
+	sb->s_root = d_make_root(root);
+	if (!sb->s_root)
+		return -ENOMEM;
+	return 0;
+}
 
 static int daxfs_get_tree(struct fs_context *fc)
 {
-	return invalfc(fc, "daxfs: mounting is not implemented yet");
+	if (!(fc->sb_flags & SB_RDONLY))
+		return invalfc(fc, "daxfs is read-only: mount with -o ro");
+	return get_tree_nodev(fc, daxfs_fill_super);
+}
+
+static int daxfs_reconfigure(struct fs_context *fc)
+{
+	struct daxfs_sb_info *cur = DAXFS_SB(fc->root->d_sb), *new = fc->s_fs_info;
+
+	if (!(fc->sb_flags & SB_RDONLY))
+		return invalfc(fc, "daxfs is read-only: it cannot be remounted read-write");
+	/* mount(8) passes the current options back on remount: accept them, refuse changes. */
+	if (new->offset != cur->offset || new->phys_set != cur->phys_set ||
+	    (new->phys_set && (new->phys != cur->phys || new->phys_size != cur->phys_size)))
+		return invalfc(fc, "offset=, phys= and size= cannot change on remount");
+	return 0;
+}
+
+static void daxfs_free_fc(struct fs_context *fc)
+{
+	/* Still set only if no superblock took it (failed mount) or for a reconfiguration. */
+	kfree(fc->s_fs_info);
 }
 
 static const struct fs_context_operations daxfs_context_ops = {
+	.parse_param = daxfs_parse_param,
 	.get_tree = daxfs_get_tree,
+	.reconfigure = daxfs_reconfigure,
+	.free = daxfs_free_fc,
 };
 
 static int daxfs_init_fs_context(struct fs_context *fc)
 {
+	struct daxfs_sb_info *sbi;
+
+	/* Also for a reconfiguration: the parsed options are compared with the mounted ones. */
+	sbi = kzalloc(sizeof(*sbi), GFP_KERNEL);
+	if (!sbi)
+		return -ENOMEM;
+	fc->s_fs_info = sbi;
 	fc->ops = &daxfs_context_ops;
 	return 0;
+}
+
+static void daxfs_kill_sb(struct super_block *sb)
+{
+	struct daxfs_sb_info *sbi = sb->s_fs_info;
+
+	kill_anon_super(sb);
+	if (sbi) {
+		daxfs_source_close(&sbi->src);
+		kfree(sbi);
+	}
 }
 
 static struct file_system_type daxfs_fs_type = {
 	.owner = THIS_MODULE,
 	.name = "daxfs",
 	.init_fs_context = daxfs_init_fs_context,
-	.kill_sb = kill_anon_super,
+	.parameters = daxfs_param_spec,
+	.kill_sb = daxfs_kill_sb,
 };
 MODULE_ALIAS_FS("daxfs");
 

@@ -6,22 +6,12 @@
 #include "daxfs_format.h"
 
 #ifdef __KERNEL__
-#include <linux/crc32c.h>
+#include <linux/crc32.h>
 
+/* __crc32c_le is built into the kernel (lib/crc32.c): no libcrc32c / crypto module needed. */
 u32 daxfs_crc32c(const void *buf, size_t len)
 {
-	const u8 *p = buf;
-	u32 crc = ~0u;
-
-	/* crc32c() takes an unsigned int length. */
-	while (len) {
-		unsigned int n = len > (1u << 30) ? (1u << 30) : (unsigned int)len;
-
-		crc = crc32c(crc, p, n);
-		p += n;
-		len -= n;
-	}
-	return ~crc;
+	return ~__crc32c_le(~0u, buf, len);
 }
 #else
 

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * daxfs.h - internal definitions of the daxfs module.
+ *
+ * The image is validated once at mount (format/validate.c, shared with userspace); after that
+ * every offset, length and inode number in its metadata is known to be inside the image, so the
+ * code below uses them without re-checking.
+ */
+#ifndef _DAXFS_H
+#define _DAXFS_H
+
+#include <linux/fs.h>
+#include <linux/magic.h>
+#include <linux/pfn_t.h>
+/* <linux/magic.h>'s DAXFS_MAGIC is the kernel's internal dax pseudo-fs; ours is the image's. */
+#undef DAXFS_MAGIC
+#include "format/daxfs_format.h"
+
+enum daxfs_source_kind {
+	DAXFS_SRC_BDEV,		/* fsdax block device (/dev/pmemN) through its dax_device */
+	DAXFS_SRC_PHYS,		/* reserved physical range (phys=, size=) */
+};
+
+struct daxfs_source {
+	enum daxfs_source_kind kind;
+	const u8 *kaddr;	/* kernel address of the image's first byte */
+	u64 len;		/* bytes available from kaddr to the end of the source */
+	phys_addr_t phys;	/* physical address of the image's first byte */
+	u64 pfn_flags;		/* pfn_t flags for mapping pages of the source */
+	struct file *bdev_file;
+	struct dax_device *dax_dev;
+	void *memremap_addr;
+};
+
+struct daxfs_sb_info {
+	struct daxfs_source src;
+	const struct daxfs_super *super;
+	const struct daxfs_inode *inodes;
+	const struct daxfs_dirent *dirents;
+	const struct daxfs_xattr *xattrs;
+	const u8 *strs;
+	u64 total_size;
+	/* mount options */
+	u64 offset;
+	u64 phys;
+	u64 phys_size;
+	bool phys_set;
+};
+
+static inline struct daxfs_sb_info *DAXFS_SB(struct super_block *sb)
+{
+	return sb->s_fs_info;
+}
+
+/* The on-media record of an inode (valid: ino was checked at iget). */
+static inline const struct daxfs_inode *daxfs_di(const struct inode *inode)
+{
+	return &DAXFS_SB(inode->i_sb)->inodes[inode->i_ino - 1];
+}
+
+static inline const u8 *daxfs_str(struct daxfs_sb_info *sbi, u64 pool_off)
+{
+	return sbi->strs + pool_off;
+}
+
+/* source.c */
+int daxfs_source_open(struct fs_context *fc, struct daxfs_sb_info *sbi);
+void daxfs_source_close(struct daxfs_source *src);
+
+/* inode.c */
+struct inode *daxfs_iget(struct super_block *sb, u32 ino);
+
+/* dir.c */
+extern const struct inode_operations daxfs_dir_iops;
+extern const struct file_operations daxfs_dir_fops;
+
+/* file.c */
+extern const struct inode_operations daxfs_file_iops;
+extern const struct file_operations daxfs_file_fops;
+extern const struct address_space_operations daxfs_aops;
+
+/* xattr.c */
+extern const struct xattr_handler * const daxfs_xattr_handlers[];
+ssize_t daxfs_listxattr(struct dentry *dentry, char *buffer, size_t size);
+
+#endif /* _DAXFS_H */

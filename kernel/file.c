@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * file.c - regular files: one contiguous extent in DAX memory. read() copies straight from the
+ * memory with a machine-check-safe copy; mmap() maps the device pages themselves (PMD mappings
+ * for 2 MiB-aligned extents where the source has struct pages). No page cache is involved.
+ */
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/pfn_t.h>
+#include <linux/splice.h>
+#include <linux/uio.h>
+#include "daxfs.h"
+
+/* The extent's first byte, in the source (kernel address / physical address). */
+static u64 daxfs_extent(const struct inode *inode)
+{
+	return le64_to_cpu(daxfs_di(inode)->data);
+}
+
+static ssize_t daxfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	struct daxfs_sb_info *sbi = DAXFS_SB(inode->i_sb);
+	loff_t pos = iocb->ki_pos, size = i_size_read(inode);
+	size_t len, done;
+
+	if (pos < 0)
+		return -EINVAL;
+	if (pos >= size || !iov_iter_count(to))
+		return 0;
+	len = min_t(u64, iov_iter_count(to), size - pos);
+	done = _copy_mc_to_iter(sbi->src.kaddr + daxfs_extent(inode) + pos, len, to);
+	if (!done)
+		return -EIO;
+	iocb->ki_pos = pos + done;
+	return done;
+}
+
+/* Pages of the extent a mapping may see: whole pages, the tail of the last one is zero. */
+static pgoff_t daxfs_npages(const struct inode *inode)
+{
+	return DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE);
+}
+
+static pfn_t daxfs_pfn(const struct inode *inode, pgoff_t pgoff)
+{
+	struct daxfs_sb_info *sbi = DAXFS_SB(inode->i_sb);
+
+	return phys_to_pfn_t(sbi->src.phys + daxfs_extent(inode) + ((u64)pgoff << PAGE_SHIFT),
+			     sbi->src.pfn_flags);
+}
+
+static vm_fault_t daxfs_fault(struct vm_fault *vmf)
+{
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+
+	if (vmf->pgoff >= daxfs_npages(inode))
+		return VM_FAULT_SIGBUS;
+	/*
+	 * Always insert the page read-only. A write to a MAP_PRIVATE mapping (do_cow_fault) then
+	 * gets VM_FAULT_NOPAGE, retries, finds this read-only pte and copies just this page
+	 * (do_wp_page); MAP_SHARED mappings of a read-only filesystem are never writable.
+	 */
+	return vmf_insert_mixed(vmf->vma, vmf->address, daxfs_pfn(inode, vmf->pgoff));
+}
+
+static vm_fault_t daxfs_huge_fault(struct vm_fault *vmf, unsigned int order)
+{
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long haddr = vmf->address & PMD_MASK;
+	pgoff_t pgoff;
+	pfn_t pfn;
+
+	if (order == 0)
+		return daxfs_fault(vmf);
+	if (order != PMD_ORDER || (vmf->flags & FAULT_FLAG_WRITE))
+		return VM_FAULT_FALLBACK;
+	pgoff = vmf->pgoff & ~((pgoff_t)PTRS_PER_PMD - 1);
+	/* The whole PMD must be inside the vma and inside the file's pages (never the next
+	 * file's), and the physical address 2 MiB aligned, on memory with struct pages.
+	 */
+	if (haddr < vma->vm_start || haddr + PMD_SIZE > vma->vm_end ||
+	    (vma->vm_pgoff & (PTRS_PER_PMD - 1)) != ((vma->vm_start >> PAGE_SHIFT) & (PTRS_PER_PMD - 1)) ||
+	    pgoff + PTRS_PER_PMD > daxfs_npages(inode))
+		return VM_FAULT_FALLBACK;
+	pfn = daxfs_pfn(inode, pgoff);
+	if (!pfn_t_devmap(pfn) || (pfn_t_to_pfn(pfn) & (PTRS_PER_PMD - 1)))
+		return VM_FAULT_FALLBACK;
+	return vmf_insert_pfn_pmd(vmf, pfn, false);
+}
+
+static const struct vm_operations_struct daxfs_vm_ops = {
+	.fault = daxfs_fault,
+	.huge_fault = daxfs_huge_fault,
+};
+
+static int daxfs_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	if ((vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE))
+		return -EACCES;
+	file_accessed(file);
+	vma->vm_ops = &daxfs_vm_ops;
+	vm_flags_set(vma, VM_MIXEDMAP | VM_HUGEPAGE);
+	return 0;
+}
+
+const struct file_operations daxfs_file_fops = {
+	.llseek = generic_file_llseek,
+	.read_iter = daxfs_read_iter,
+	/* copy_splice_read goes through read_iter: no page cache, unlike filemap_splice_read. */
+	.splice_read = copy_splice_read,
+	.mmap = daxfs_mmap,
+	.get_unmapped_area = thp_get_unmapped_area,
+};
+
+const struct inode_operations daxfs_file_iops = {
+	.listxattr = daxfs_listxattr,
+};
+
+/* No page cache: nothing is ever read into, or dirtied in, the mapping. */
+const struct address_space_operations daxfs_aops = {
+	.dirty_folio = noop_dirty_folio,
+};

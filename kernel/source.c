@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * source.c - the memory a daxfs image lives in: an fsdax block device (through its dax_device)
+ * or a reserved physical range. Produces a kernel address, the physical address (for mapping
+ * pages into processes) and the number of bytes available from the image's offset.
+ */
+#define pr_fmt(fmt) "daxfs: " fmt
+
+#include <linux/blkdev.h>
+#include <linux/dax.h>
+#include <linux/fs_context.h>
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include "daxfs.h"
+
+static int daxfs_open_bdev(struct fs_context *fc, struct daxfs_sb_info *sbi)
+{
+	struct daxfs_source *src = &sbi->src;
+	struct block_device *bdev;
+	u64 part_off, dev_size;
+	pgoff_t pgoff;
+	long avail, want;
+	void *kaddr;
+	pfn_t pfn;
+	int id;
+
+	if (!fc->source)
+		return invalfc(fc, "no source: give an fsdax block device, or phys= and size=");
+	/* Exclusive against other filesystems and exclusive openers, shared by daxfs mounts (one
+	 * holder for all) so several images of one pool device mount at once; plain writers (the
+	 * pool writing new images elsewhere in the device) are not blocked.
+	 */
+	src->bdev_file = bdev_file_open_by_path(fc->source, BLK_OPEN_READ, fc->fs_type, NULL);
+	if (IS_ERR(src->bdev_file)) {
+		int err = PTR_ERR(src->bdev_file);
+
+		src->bdev_file = NULL;
+		errorfc(fc, "cannot open %s: error %d", fc->source, err);
+		return err;
+	}
+	bdev = file_bdev(src->bdev_file);
+	/* No holder: the dax_device has room for only one, and several mounts share it. */
+	src->dax_dev = fs_dax_get_by_bdev(bdev, &part_off, NULL, NULL);
+	if (!src->dax_dev)
+		return invalfc(fc, "%s does not support DAX (is it an fsdax namespace?)", fc->source);
+	dev_size = bdev_nr_bytes(bdev);
+	if (sbi->offset >= dev_size)
+		return invalfc(fc, "offset=%llu is beyond the end of %s (%llu bytes)", sbi->offset,
+			       fc->source, dev_size);
+	pgoff = (part_off + sbi->offset) >> PAGE_SHIFT;
+	want = (dev_size - sbi->offset) >> PAGE_SHIFT;
+	id = dax_read_lock();
+	avail = dax_direct_access(src->dax_dev, pgoff, want, DAX_ACCESS, &kaddr, &pfn);
+	dax_read_unlock(id);
+	if (avail <= 0)
+		return invalfc(fc, "%s: direct access failed (%ld)", fc->source, avail);
+	src->kind = DAXFS_SRC_BDEV;
+	src->kaddr = kaddr;
+	/* pmem is one linear range: what direct access returned is contiguous. */
+	src->len = (u64)min(avail, want) << PAGE_SHIFT;
+	src->phys = pfn_t_to_phys(pfn);
+	src->pfn_flags = pfn.val & PFN_FLAGS_MASK;
+	return 0;
+}
+
+static int daxfs_open_phys(struct fs_context *fc, struct daxfs_sb_info *sbi)
+{
+	struct daxfs_source *src = &sbi->src;
+	u64 phys = sbi->phys, size = sbi->phys_size;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return invalfc(fc, "phys= needs CAP_SYS_ADMIN");
+	if (!size)
+		return invalfc(fc, "phys= needs size=");
+	if (!PAGE_ALIGNED(phys) || !PAGE_ALIGNED(size) || phys + size < phys)
+		return invalfc(fc, "phys=%#llx size=%#llx must be page aligned and not wrap", phys, size);
+	if (sbi->offset >= size)
+		return invalfc(fc, "offset=%llu is beyond size=%llu", sbi->offset, size);
+	if (region_intersects(phys, size, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE) != REGION_DISJOINT)
+		return invalfc(fc, "phys=%#llx size=%#llx intersects System RAM", phys, size);
+	src->memremap_addr = memremap(phys, size, MEMREMAP_WB);
+	if (!src->memremap_addr)
+		return invalfc(fc, "cannot map phys=%#llx size=%#llx", phys, size);
+	src->kind = DAXFS_SRC_PHYS;
+	src->kaddr = (const u8 *)src->memremap_addr + sbi->offset;
+	src->len = size - sbi->offset;
+	src->phys = phys + sbi->offset;
+	/* Not in the memory map: mapped as raw pfns, no huge pages. */
+	src->pfn_flags = PFN_DEV;
+	return 0;
+}
+
+int daxfs_source_open(struct fs_context *fc, struct daxfs_sb_info *sbi)
+{
+	if (!PAGE_ALIGNED(sbi->offset))
+		return invalfc(fc, "offset=%llu is not a multiple of %lu", sbi->offset, PAGE_SIZE);
+	if (sbi->phys_set)
+		return daxfs_open_phys(fc, sbi);
+	return daxfs_open_bdev(fc, sbi);
+}
+
+void daxfs_source_close(struct daxfs_source *src)
+{
+	if (src->dax_dev)
+		fs_put_dax(src->dax_dev, NULL);
+	if (src->bdev_file)
+		fput(src->bdev_file);
+	if (src->memremap_addr)
+		memunmap(src->memremap_addr);
+	memset(src, 0, sizeof(*src));
+}

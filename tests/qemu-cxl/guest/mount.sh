@@ -1,0 +1,76 @@
+# Scenario: daxfs mounts an image from DAX memory and serves it exactly as the source tree was.
+# Inputs: /in/image (the image), /in/manifest (fscheck manifest of the source, made on the
+# host). Env: MODE (fsdax: /dev/pmemN), OFFSET (bytes, where the image is written and mounted).
+OFFSET=${OFFSET:-0}
+provision fsdax >/dev/null
+dev=$(ns_dev fsdax)
+wait_dev "$dev"
+dd if=/in/image of="$dev" bs=1M seek="$OFFSET" oflag=seek_bytes conv=fsync 2>/dev/null
+modprobe daxfs
+mkdir -p /mnt/d
+opts=ro
+[ "$OFFSET" = 0 ] || opts="ro,offset=$OFFSET"
+mount -t daxfs -o "$opts" "$dev" /mnt/d || fail "mount -t daxfs -o $opts $dev failed: $(dmesg | tail -3)"
+grep " /mnt/d daxfs " /proc/mounts
+grep -q " /mnt/d daxfs ro" /proc/mounts || fail "not mounted read-only"
+
+say "content and metadata against the host's manifest"
+fscheck manifest /mnt/d > /tmp/manifest
+if ! cmp -s /tmp/manifest /in/manifest; then
+	diff /in/manifest /tmp/manifest | head -20
+	fail "the mounted tree differs from the source"
+fi
+echo "$(wc -l < /tmp/manifest) entries identical"
+
+say "lookups, readdir, stat"
+expect_eq "entries in many/" "$(ls /mnt/d/many | wc -l)" 300
+expect_eq "readdir positions" "$(fscheck dirpos /mnt/d/many)" "302 entries"
+expect_eq "lookup" "$(cat /mnt/d/many/entry-0123)" 123
+[ ! -e /mnt/d/many/entry-9999 ] || fail "a missing name was found"
+expect_eq "symlink" "$(cat /mnt/d/link-rel)" "hello, daxfs"
+expect_eq "hard links" "$(stat -c %i /mnt/d/hard/one)" "$(stat -c %i /mnt/d/hard-three)"
+expect_eq "blocks of 3 MiB file" "$(stat -c %b /mnt/d/data/three-mib)" 6144
+stat -f /mnt/d
+
+say "mmap: MAP_SHARED and MAP_PRIVATE"
+fscheck mmap /mnt/d/data/three-mib > /tmp/mmap
+cat /tmp/mmap
+grep -q "mmap ok" /tmp/mmap || fail "mmap check"
+# A 2 MiB-aligned extent on memory with struct pages (fsdax) is mapped with PMDs.
+faults=$(sed -n 's/faults=//p' /tmp/mmap)
+[ "$faults" -le 2 ] || fail "first 2 MiB of three-mib took $faults faults: not PMD-mapped"
+fscheck mmap /mnt/d/page-plus-one
+
+if [ -f /mnt/d/data/big ]; then
+	say "zero copy: reading a big file does not grow the page cache"
+	cached() { awk '/^Cached:/ { print $2 }' /proc/meminfo; }
+	big_kib=$(($(stat -c %s /mnt/d/data/big) >> 10))
+	sync; echo 3 > /proc/sys/vm/drop_caches; c0=$(cached)
+	h=$(fscheck read /mnt/d/data/big)
+	c1=$(cached)
+	echo "daxfs: Cached grew by $((c1 - c0)) KiB reading $big_kib KiB"
+	[ $((c1 - c0)) -lt 4096 ] || fail "daxfs read grew the page cache by $((c1 - c0)) KiB"
+	# The contrast: the same file on ext2 (a RAM block device, no DAX) goes through the cache.
+	modprobe brd rd_nr=1 rd_size=$((big_kib + 16384))
+	mke2fs -q /dev/ram0 >/dev/null && mkdir -p /mnt/e && mount -t ext4 /dev/ram0 /mnt/e
+	cp /mnt/d/data/big /mnt/e/big
+	sync; echo 3 > /proc/sys/vm/drop_caches; c0=$(cached)
+	expect_eq "ext2 copy hash" "$(fscheck read /mnt/e/big)" "$h"
+	c1=$(cached)
+	echo "ext2 without DAX: Cached grew by $((c1 - c0)) KiB"
+	[ $((c1 - c0)) -gt $((big_kib * 9 / 10)) ] || fail "the non-DAX contrast did not fill the page cache"
+	umount /mnt/e
+fi
+
+say "programs run from the image"
+expect_eq "chroot busybox" "$(chroot /mnt/d /bin/sh -c 'echo ran from daxfs')" "ran from daxfs"
+
+say "read-only"
+! touch /mnt/d/new 2>/dev/null || fail "created a file"
+! mount -o remount,rw /mnt/d 2>/dev/null || fail "remounted read-write"
+grep -q " /mnt/d daxfs ro" /proc/mounts || fail "no longer read-only after a refused remount"
+mount -o remount,ro /mnt/d || fail "a read-only remount with the same options was refused"
+
+say "unmount and unload"
+umount /mnt/d
+rmmod daxfs
