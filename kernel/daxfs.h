@@ -10,10 +10,7 @@
 #define _DAXFS_H
 
 #include <linux/fs.h>
-#include <linux/magic.h>
 #include <linux/pfn_t.h>
-/* <linux/magic.h>'s DAXFS_MAGIC is the kernel's internal dax pseudo-fs; ours is the image's. */
-#undef DAXFS_MAGIC
 #include "format/daxfs_format.h"
 
 enum daxfs_source_kind {

@@ -54,7 +54,7 @@ static int daxfs_statfs(struct dentry *dentry, struct kstatfs *buf)
 	struct super_block *sb = dentry->d_sb;
 	struct daxfs_sb_info *sbi = DAXFS_SB(sb);
 
-	buf->f_type = DAXFS_MAGIC;
+	buf->f_type = DAXFS_SUPER_MAGIC;
 	buf->f_bsize = DAXFS_BLOCK_SIZE;
 	buf->f_frsize = DAXFS_BLOCK_SIZE;
 	buf->f_blocks = sbi->total_size / DAXFS_BLOCK_SIZE;
@@ -125,7 +125,7 @@ static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sbi->xattrs = (const void *)(sbi->src.kaddr + le64_to_cpu(ds->xattr_off));
 	sbi->strs = sbi->src.kaddr + le64_to_cpu(ds->str_off);
 
-	sb->s_magic = DAXFS_MAGIC;
+	sb->s_magic = DAXFS_SUPER_MAGIC;
 	sb->s_op = &daxfs_sops;
 	sb->s_xattr = daxfs_xattr_handlers;
 	sb->s_flags |= SB_RDONLY | SB_NOATIME | SB_NODIRATIME;

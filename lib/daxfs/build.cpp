@@ -131,7 +131,7 @@ struct daxfs_super make_super(const BuildOptions &o, const Layout &l, const Dige
 {
 	struct daxfs_super sb;
 	std::memset(&sb, 0, sizeof sb);
-	put(sb.magic, DAXFS_MAGIC);
+	put(sb.magic, DAXFS_SUPER_MAGIC);
 	put(sb.version, DAXFS_VERSION);
 	put(sb.sb_size, sizeof sb);
 	put(sb.total_size, l.total_size);

@@ -14,7 +14,8 @@
 extern "C" {
 #endif
 
-#define DAXFS_MAGIC		0x53465844u	/* "DXFS" */
+/* Not DAXFS_MAGIC: <linux/magic.h> uses that name for the kernel's internal dax pseudo-fs. */
+#define DAXFS_SUPER_MAGIC		0x53465844u	/* "DXFS" */
 #define DAXFS_VERSION		1
 #define DAXFS_BLOCK_SIZE	4096u
 #define DAXFS_HUGE_SIZE		(2u << 20)

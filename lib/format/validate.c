@@ -134,7 +134,7 @@ static enum daxfs_verr_code check_super(struct vctx *c, const struct daxfs_super
 	u64 total, meta_off, meta_size, end, n;
 	const u8 *nul;
 
-	if (le32_to_cpu(sb->magic) != DAXFS_MAGIC)
+	if (le32_to_cpu(sb->magic) != DAXFS_SUPER_MAGIC)
 		return fail(c, DAXFS_E_MAGIC, 0, 0, "bad magic %#x", le32_to_cpu(sb->magic));
 	if (le16_to_cpu(sb->version) != DAXFS_VERSION)
 		return fail(c, DAXFS_E_VERSION, 0, 4, "format version %u, this reader knows %u",
