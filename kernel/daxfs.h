@@ -10,12 +10,14 @@
 #define _DAXFS_H
 
 #include <linux/fs.h>
+#include <linux/iosys-map.h>
 #include <linux/pfn_t.h>
 #include "format/daxfs_format.h"
 
 enum daxfs_source_kind {
 	DAXFS_SRC_BDEV,		/* fsdax block device (/dev/pmemN) through its dax_device */
 	DAXFS_SRC_PHYS,		/* reserved physical range (phys=, size=) */
+	DAXFS_SRC_DMABUF,	/* dma-buf fd (fsconfig FSCONFIG_SET_FD "dmabuf"), vmapped */
 };
 
 struct daxfs_source {
@@ -27,6 +29,8 @@ struct daxfs_source {
 	struct file *bdev_file;
 	struct dax_device *dax_dev;
 	void *memremap_addr;
+	struct dma_buf *dmabuf;
+	struct iosys_map map;
 };
 
 struct daxfs_sb_info {
@@ -42,6 +46,7 @@ struct daxfs_sb_info {
 	u64 phys;
 	u64 phys_size;
 	bool phys_set;
+	struct dma_buf *dmabuf;	/* from the "dmabuf" fd option, until the source takes it */
 };
 
 static inline struct daxfs_sb_info *DAXFS_SB(struct super_block *sb)
@@ -63,6 +68,7 @@ static inline const u8 *daxfs_str(struct daxfs_sb_info *sbi, u64 pool_off)
 /* source.c */
 int daxfs_source_open(struct fs_context *fc, struct daxfs_sb_info *sbi);
 void daxfs_source_close(struct daxfs_source *src);
+pfn_t daxfs_source_pfn(const struct daxfs_source *src, u64 off);
 
 /* inode.c */
 struct inode *daxfs_iget(struct super_block *sb, u32 ino);

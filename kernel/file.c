@@ -45,10 +45,8 @@ static pgoff_t daxfs_npages(const struct inode *inode)
 
 static pfn_t daxfs_pfn(const struct inode *inode, pgoff_t pgoff)
 {
-	struct daxfs_sb_info *sbi = DAXFS_SB(inode->i_sb);
-
-	return phys_to_pfn_t(sbi->src.phys + daxfs_extent(inode) + ((u64)pgoff << PAGE_SHIFT),
-			     sbi->src.pfn_flags);
+	return daxfs_source_pfn(&DAXFS_SB(inode->i_sb)->src,
+				daxfs_extent(inode) + ((u64)pgoff << PAGE_SHIFT));
 }
 
 static vm_fault_t daxfs_fault(struct vm_fault *vmf)

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * source.c - the memory a daxfs image lives in: an fsdax block device (through its dax_device)
- * or a reserved physical range. Produces a kernel address, the physical address (for mapping
- * pages into processes) and the number of bytes available from the image's offset.
+ * source.c - the memory a daxfs image lives in: an fsdax block device (through its dax_device),
+ * a reserved physical range, or a dma-buf. Produces a kernel address, the page frames (for
+ * mapping pages into processes) and the number of bytes available from the image's offset.
  */
 #define pr_fmt(fmt) "daxfs: " fmt
 
 #include <linux/blkdev.h>
 #include <linux/dax.h>
+#include <linux/dma-buf.h>
 #include <linux/fs_context.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
@@ -91,13 +92,56 @@ static int daxfs_open_phys(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	return 0;
 }
 
+/*
+ * A dma-buf (e.g. from /dev/dma_heap/system): read through its kernel mapping (vmap), mapped
+ * into processes page by page (the pages need not be physically contiguous).
+ */
+static int daxfs_open_dmabuf(struct fs_context *fc, struct daxfs_sb_info *sbi)
+{
+	struct daxfs_source *src = &sbi->src;
+	int err;
+
+	src->dmabuf = sbi->dmabuf;
+	sbi->dmabuf = NULL;
+	if (sbi->offset >= src->dmabuf->size)
+		return invalfc(fc, "offset=%llu is beyond the dma-buf (%zu bytes)", sbi->offset,
+			       src->dmabuf->size);
+	err = dma_buf_vmap_unlocked(src->dmabuf, &src->map);
+	if (err) {
+		errorfc(fc, "cannot map the dma-buf: error %d", err);
+		return err;
+	}
+	if (src->map.is_iomem)
+		return invalfc(fc, "the dma-buf is I/O memory: not supported");
+	src->kind = DAXFS_SRC_DMABUF;
+	src->kaddr = (const u8 *)src->map.vaddr + sbi->offset;
+	src->len = src->dmabuf->size - sbi->offset;
+	return 0;
+}
+
 int daxfs_source_open(struct fs_context *fc, struct daxfs_sb_info *sbi)
 {
 	if (!PAGE_ALIGNED(sbi->offset))
 		return invalfc(fc, "offset=%llu is not a multiple of %lu", sbi->offset, PAGE_SIZE);
+	if (!!sbi->phys_set + !!sbi->dmabuf > 1)
+		return invalfc(fc, "phys= and dmabuf= exclude each other");
+	if (sbi->dmabuf)
+		return daxfs_open_dmabuf(fc, sbi);
 	if (sbi->phys_set)
 		return daxfs_open_phys(fc, sbi);
 	return daxfs_open_bdev(fc, sbi);
+}
+
+/* The page frame of byte off (page aligned) of the image, for mapping it into a process. */
+pfn_t daxfs_source_pfn(const struct daxfs_source *src, u64 off)
+{
+	if (src->kind == DAXFS_SRC_DMABUF) {
+		const void *p = src->kaddr + off;
+		struct page *page = is_vmalloc_addr(p) ? vmalloc_to_page(p) : virt_to_page(p);
+
+		return page_to_pfn_t(page);
+	}
+	return phys_to_pfn_t(src->phys + off, src->pfn_flags);
 }
 
 void daxfs_source_close(struct daxfs_source *src)
@@ -108,5 +152,10 @@ void daxfs_source_close(struct daxfs_source *src)
 		fput(src->bdev_file);
 	if (src->memremap_addr)
 		memunmap(src->memremap_addr);
+	if (src->dmabuf) {
+		if (src->map.vaddr)
+			dma_buf_vunmap_unlocked(src->dmabuf, &src->map);
+		dma_buf_put(src->dmabuf);
+	}
 	memset(src, 0, sizeof(*src));
 }

@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) "daxfs: " fmt
 
+#include <linux/dma-buf.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
 #include <linux/init.h>
@@ -16,12 +17,13 @@
 #include <linux/statfs.h>
 #include "daxfs.h"
 
-enum { Opt_offset, Opt_phys, Opt_size };
+enum { Opt_offset, Opt_phys, Opt_size, Opt_dmabuf };
 
 static const struct fs_parameter_spec daxfs_param_spec[] = {
 	fsparam_u64("offset", Opt_offset),
 	fsparam_u64("phys", Opt_phys),
 	fsparam_u64("size", Opt_size),
+	fsparam_fd("dmabuf", Opt_dmabuf),
 	{}
 };
 
@@ -45,6 +47,19 @@ static int daxfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 	case Opt_size:
 		sbi->phys_size = result.uint_64;
 		break;
+	case Opt_dmabuf: {
+		struct dma_buf *dmabuf;
+
+		if (fc->purpose == FS_CONTEXT_FOR_RECONFIGURE)
+			return invalfc(fc, "dmabuf cannot change on remount");
+		if (sbi->dmabuf)
+			return invalfc(fc, "dmabuf given twice");
+		dmabuf = dma_buf_get(result.uint_32);
+		if (IS_ERR(dmabuf))
+			return invalfc(fc, "dmabuf: fd %u is not a dma-buf", result.uint_32);
+		sbi->dmabuf = dmabuf;
+		break;
+	}
 	}
 	return 0;
 }
@@ -73,6 +88,8 @@ static int daxfs_show_options(struct seq_file *m, struct dentry *root)
 
 	if (sbi->phys_set)
 		seq_printf(m, ",phys=%#llx,size=%#llx", sbi->phys, sbi->phys_size);
+	if (sbi->src.kind == DAXFS_SRC_DMABUF)
+		seq_puts(m, ",dmabuf");
 	if (sbi->offset)
 		seq_printf(m, ",offset=%llu", sbi->offset);
 	return 0;
@@ -112,7 +129,7 @@ static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
 		return err;
 	/* Everything below trusts the image only after this. */
 	if (daxfs_validate(sbi->src.kaddr, sbi->src.len, &daxfs_kalloc, &verr) != DAXFS_OK) {
-		pr_err("%s: invalid image at offset %llu: %s\n", fc->source ?: "phys", sbi->offset,
+		pr_err("%s: invalid image at offset %llu: %s\n", fc->source ?: "(no source)", sbi->offset,
 		       verr.msg);
 		errorfc(fc, "invalid image: %s", verr.msg);
 		return verr.code == DAXFS_E_NOMEM ? -ENOMEM : -EUCLEAN;
@@ -166,8 +183,12 @@ static int daxfs_reconfigure(struct fs_context *fc)
 
 static void daxfs_free_fc(struct fs_context *fc)
 {
+	struct daxfs_sb_info *sbi = fc->s_fs_info;
+
 	/* Still set only if no superblock took it (failed mount) or for a reconfiguration. */
-	kfree(fc->s_fs_info);
+	if (sbi && sbi->dmabuf)
+		dma_buf_put(sbi->dmabuf);
+	kfree(sbi);
 }
 
 static const struct fs_context_operations daxfs_context_ops = {
@@ -223,4 +244,5 @@ static void __exit daxfs_exit(void)
 module_init(daxfs_init);
 module_exit(daxfs_exit);
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DMA_BUF);
 MODULE_DESCRIPTION("daxfs: read-only filesystem in DAX memory");

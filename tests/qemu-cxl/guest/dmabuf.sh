@@ -1,0 +1,17 @@
+# Scenario: the image in a dma-buf from the system dma-heap (the accelerator case), mounted with
+# the new mount API (FSCONFIG_SET_FD "dmabuf") at a non-zero offset; the tree must equal the
+# source, mmap and programs must work, and a dma-buf without an image must be refused.
+modprobe daxfs
+mkdir -p /mnt/d
+[ -e /dev/dma_heap/system ] || fail "no /dev/dma_heap/system"
+! dmabufmount - /mnt/d 2>/tmp/err || fail "an empty dma-buf was mounted"
+cat /tmp/err
+dmabufmount /in/image /mnt/d 8192 || fail "dmabuf mount failed: $(dmesg | tail -2)"
+grep " /mnt/d daxfs " /proc/mounts
+fscheck manifest /mnt/d > /tmp/manifest
+cmp -s /tmp/manifest /in/manifest || { diff /in/manifest /tmp/manifest | head; fail "the tree differs from the source"; }
+echo "$(wc -l < /tmp/manifest) entries identical"
+fscheck mmap /mnt/d/data/three-mib
+expect_eq "chroot busybox" "$(chroot /mnt/d /bin/sh -c 'echo ran from a dma-buf')" "ran from a dma-buf"
+umount /mnt/d
+rmmod daxfs
