@@ -1,0 +1,30 @@
+# Scenario: an image in a device-dax instance (the pool's default mode), mounted by its physical
+# range (phys=, size= from sysfs, as libdaxctl reports them) at a 2 MiB offset; then a second
+# image at another offset of the same device is mounted at the same time, and the device stays
+# writable elsewhere while both are mounted.
+provision devdax >/dev/null
+dax=$(ns_dev devdax)
+wait_dev "$dax"
+name=${dax#/dev/}
+res=$(cat /sys/bus/dax/devices/$name/resource)
+size=$(cat /sys/bus/dax/devices/$name/size)
+say "$name: resource $res size $size"
+daxio copyin "$dax" 0x200000 /in/image
+daxio copyin "$dax" 0x4000000 /in/image
+modprobe daxfs
+mkdir -p /mnt/d /mnt/e
+mount -t daxfs -o ro,phys=$res,size=$size,offset=$((0x200000)) none /mnt/d ||
+	fail "devdax mount failed: $(dmesg | tail -2)"
+mount -t daxfs -o ro,phys=$res,size=$size,offset=$((0x4000000)) none /mnt/e ||
+	fail "second image of the same device: $(dmesg | tail -2)"
+grep daxfs /proc/mounts
+fscheck manifest /mnt/d > /tmp/manifest
+cmp -s /tmp/manifest /in/manifest || { diff /in/manifest /tmp/manifest | head; fail "the tree differs from the source"; }
+echo "$(wc -l < /tmp/manifest) entries identical"
+fscheck manifest /mnt/e | cmp -s - /in/manifest || fail "the second image differs"
+fscheck mmap /mnt/d/data/three-mib
+daxio write "$dax" 0x8000000 "written-while-mounted"
+expect_eq "write elsewhere" "$(daxio read "$dax" 0x8000000 21)" "written-while-mounted"
+expect_eq "chroot busybox" "$(chroot /mnt/d /bin/sh -c 'echo ran from devdax')" "ran from devdax"
+umount /mnt/d /mnt/e
+rmmod daxfs
