@@ -125,10 +125,17 @@ void Catalog::write(Slot &slot, CatalogEntry next)
 	slot.bad_copy[target] = false;
 }
 
-void Catalog::clear(uint32_t index)
+void Catalog::format_slot(uint32_t index, bool persist)
 {
+	CatalogEntry e{};
+	e.magic = ENTRY_MAGIC;
+	e.state = static_cast<uint32_t>(State::Free);
+	e.writer_slot = NO_SLOT;
+	e.crc = daxfs_crc32c(&e, CRC_LEN);
 	sh_.zero(slot_off(index), sb_.catalog_slot_size);
-	sh_.persist(slot_off(index), sb_.catalog_slot_size);
+	sh_.write_obj(slot_off(index), e);
+	if (persist)
+		sh_.persist(slot_off(index), sb_.catalog_slot_size);
 }
 
 uint64_t max_generation(const std::vector<Slot> &slots)

@@ -16,10 +16,12 @@ namespace daxpool::pool {
 
 struct Slot {
 	uint32_t index = 0;
-	CatalogEntry entry{};   // the entry in force (all zero for an unused slot)
-	int winner = -1;        // the copy in force: 0, 1, or -1 (unused or damaged)
+	CatalogEntry entry{};   // the entry in force
+	int winner = -1;        // the copy in force: 0, 1, or -1 (damaged)
 	bool bad_copy[2] = {};  // copy neither valid nor all zero (torn write or corruption)
-	bool damaged() const { return winner < 0 && (bad_copy[0] || bad_copy[1]); }
+	// No valid copy. A formatted slot always has one (create writes a FREE copy 0), and a
+	// write only ever replaces the copy not in force, so this is corruption, never a crash.
+	bool damaged() const { return winner < 0; }
 	State state() const { return winner < 0 ? State::Free : static_cast<State>(entry.state); }
 	bool holds_space() const { return !damaged() && state() != State::Free; }
 	std::string name() const;
@@ -45,8 +47,9 @@ public:
 	// Writer only: makes `next` the entry of `slot` (magic and CRC set here), writing the copy
 	// not in force and persisting it; `slot` is updated to the new state.
 	void write(Slot &slot, CatalogEntry next);
-	// Repair only: zeroes both copies of a damaged slot.
-	void clear(uint32_t index);
+	// Create and repair: copy 0 a FREE entry of generation 0, copy 1 zero (no I/O ordering
+	// needed: nothing refers to a slot being formatted or repaired).
+	void format_slot(uint32_t index, bool persist = true);
 
 	uint64_t slot_off(uint32_t index) const { return sb_.catalog_off + uint64_t(index) * sb_.catalog_slot_size; }
 

@@ -11,6 +11,7 @@
 
 #include "lib/util/fd.hpp"
 #include "lib/util/size.hpp"
+#include "pool/catalog.hpp"
 #include "pool/error.hpp"
 #include "pool/layout.hpp"
 #include "pool/names.hpp"
@@ -51,11 +52,15 @@ PoolSuper format_pool(Backend &b, uint64_t size, const std::string &name, const 
 {
 	Shared sh(b);
 	b.reserve(0, DATA_OFF);
-	// 1. The whole header zeroed: no superblock, empty host table, every catalog slot unused.
+	PoolSuper sb = make_super(uuid, name, size, static_cast<int64_t>(std::time(nullptr)));
+	// 1. The whole header zeroed (no superblock, empty host table), then every catalog slot
+	//    given a FREE copy 0.
 	sh.zero(0, DATA_OFF);
+	Catalog cat(sh, sb);
+	for (uint32_t i = 0; i < sb.catalog_slots; i++)
+		cat.format_slot(i, false);
 	sh.persist(0, DATA_OFF);
 	// 2. Backup, then primary superblock: the pool exists once either copy is complete.
-	PoolSuper sb = make_super(uuid, name, size, static_cast<int64_t>(std::time(nullptr)));
 	write_supers(sh, sb);
 	return sb;
 }

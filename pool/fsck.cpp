@@ -135,8 +135,8 @@ private:
 	{
 		if (s.damaged()) {
 			problem("catalog slot " + std::to_string(s.index) +
-					": both copies damaged (an image it held, if any, is lost)",
-				"clear the slot", [&] { p_.catalog().clear(s.index); });
+					": no valid copy (an image it held, if any, is lost)",
+				"clear the slot", [&] { p_.catalog().format_slot(s.index); });
 			return false;
 		}
 		for (int i = 0; i < 2; i++)

@@ -41,7 +41,7 @@ void require_sound(const Pool &pool, const std::vector<Slot> &slots)
 	for (const auto &s : slots) {
 		std::string why;
 		if (s.damaged())
-			why = "both copies are damaged";
+			why = "no valid copy";
 		else if (s.winner >= 0)
 			why = check_entry_fields(s.entry, pool.super());
 		if (!why.empty())

@@ -119,10 +119,13 @@ struct Run {
 	bool ok() const { return status == 0; }
 };
 
-// Runs the daxpool binary with args and extra environment. kill_after_us > 0: SIGKILL after
-// that many microseconds if still running.
-inline Run run_cli(const std::vector<std::string> &args, const std::map<std::string, std::string> &env = {},
-		   long kill_after_us = 0)
+// A running daxpool process whose output goes to temporary files.
+struct Child {
+	pid_t pid = -1;
+	std::string out_path, err_path;
+};
+
+inline Child spawn_cli(const std::vector<std::string> &args, const std::map<std::string, std::string> &env = {})
 {
 	char outt[] = "/tmp/daxpool-out-XXXXXX", errt[] = "/tmp/daxpool-err-XXXXXX";
 	int of = ::mkstemp(outt), ef = ::mkstemp(errt);
@@ -144,24 +147,38 @@ inline Run run_cli(const std::vector<std::string> &args, const std::map<std::str
 		::execv(exe.c_str(), argv.data());
 		::_exit(127);
 	}
-	if (kill_after_us > 0) {
-		::usleep(static_cast<useconds_t>(kill_after_us));
-		::kill(pid, SIGKILL);
-	}
+	::close(of);
+	::close(ef);
+	return {pid, outt, errt};
+}
+
+inline Run wait_cli(const Child &c)
+{
 	int st = 0;
-	::waitpid(pid, &st, 0);
+	::waitpid(c.pid, &st, 0);
 	Run r;
 	if (WIFEXITED(st))
 		r.status = WEXITSTATUS(st);
 	else if (WIFSIGNALED(st))
 		r.signal = WTERMSIG(st);
-	::close(of);
-	::close(ef);
-	r.out = read_file(outt);
-	r.err = read_file(errt);
-	::unlink(outt);
-	::unlink(errt);
+	r.out = read_file(c.out_path);
+	r.err = read_file(c.err_path);
+	::unlink(c.out_path.c_str());
+	::unlink(c.err_path.c_str());
 	return r;
+}
+
+// Runs the daxpool binary with args and extra environment. kill_after_us > 0: SIGKILL after
+// that many microseconds if still running.
+inline Run run_cli(const std::vector<std::string> &args, const std::map<std::string, std::string> &env = {},
+		   long kill_after_us = 0)
+{
+	Child c = spawn_cli(args, env);
+	if (kill_after_us > 0) {
+		::usleep(static_cast<useconds_t>(kill_after_us));
+		::kill(c.pid, SIGKILL);
+	}
+	return wait_cli(c);
 }
 
 } // namespace test

@@ -109,9 +109,9 @@ TEST_CASE("catalog: the valid copy with the higher generation is in force", "[po
 {
 	uint8_t raw[CATALOG_SLOT_SIZE] = {};
 	Slot s = decode_slot(3, raw);
-	CHECK(s.winner == -1);
-	CHECK(!s.damaged());
-	CHECK(s.state() == State::Free);
+	CHECK(s.winner == -1); // a formatted slot always has a valid copy: all zero is damage
+	CHECK(s.damaged());
+	CHECK(!s.holds_space());
 
 	CatalogEntry a = sample_entry(5), b = sample_entry(6);
 	for (CatalogEntry *e : {&a, &b}) {
@@ -147,19 +147,23 @@ TEST_CASE("catalog: writes alternate copies and round-trip through the pool", "[
 	auto slots = p->catalog().snapshot();
 	REQUIRE(slots.size() == CATALOG_SLOTS);
 	CHECK(max_generation(slots) == 0);
+	for (const auto &x : slots) {
+		CHECK(x.winner == 0); // create: a FREE copy 0 in every slot
+		CHECK(x.state() == State::Free);
+	}
 	Slot &s = slots[5];
 	p->catalog().write(s, sample_entry(1));
-	CHECK(s.winner == 0);
-	p->catalog().write(s, sample_entry(2));
 	CHECK(s.winner == 1);
+	p->catalog().write(s, sample_entry(2));
+	CHECK(s.winner == 0);
 	CatalogEntry e3 = sample_entry(3);
 	std::strcpy(e3.name, "renamed");
 	p->catalog().write(s, e3);
-	CHECK(s.winner == 0);
+	CHECK(s.winner == 1);
 
 	auto again = Pool::open({d / "p", {}}, Access::ReadOnly);
 	auto r = again->catalog().snapshot();
-	CHECK(r[5].winner == 0);
+	CHECK(r[5].winner == 1);
 	CHECK(r[5].entry.generation == 3);
 	CHECK(r[5].name() == "renamed");
 	CHECK(std::memcmp(&r[5].entry, &s.entry, sizeof(CatalogEntry)) == 0);
@@ -167,7 +171,7 @@ TEST_CASE("catalog: writes alternate copies and round-trip through the pool", "[
 	CHECK(max_id(r) == 7);
 	for (uint32_t i = 0; i < CATALOG_SLOTS; i++)
 		if (i != 5)
-			CHECK(r[i].winner == -1);
+			CHECK(r[i].state() == State::Free);
 	CHECK(check_entry_fields(r[5].entry, again->super()).empty());
 }
 
