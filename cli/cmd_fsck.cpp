@@ -1,25 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // daxpool fsck IMAGE: validator + digest + padding; exit 0 when clean.
+// daxpool fsck --pool P [--repair]: the pool (pool/fsck.hpp); see cmd_fsck_pool.cpp.
 #include <cstdio>
 #include <memory>
 
 #include "cli/commands.hpp"
 #include "cli/json.hpp"
+#include "cli/pool_opts.hpp"
 #include "lib/daxfs/fsck.hpp"
 
 namespace daxpool::cli {
 
 void add_fsck(CLI::App &app)
 {
-	auto *cmd = app.add_subcommand("fsck", "check a daxfs image: structure, checksums, digest");
+	auto *cmd = app.add_subcommand("fsck", "check a daxfs image (IMAGE) or a pool (--pool P [--repair])");
 	struct Opts {
 		std::string image;
-		bool json = false;
+		bool json = false, repair = false;
+		PoolOpts pool;
 	};
 	auto o = std::make_shared<Opts>();
-	cmd->add_option("IMAGE", o->image, "image file")->required();
+	auto *img = cmd->add_option("IMAGE", o->image, "image file");
+	add_pool_opts(cmd, o->pool);
+	cmd->add_flag("--repair", o->repair, "with --pool: repair what is wrong, reporting each fix");
 	cmd->add_flag("--json,-j", o->json, "print JSON");
-	cmd->callback([o] {
+	cmd->callback([o, img] {
+		bool pool = !o->pool.path.empty() || o->pool.region_opt->count();
+		if (pool && img->count())
+			throw Error("give either IMAGE or --pool/--region, not both");
+		if (pool)
+			return fsck_pool_cmd(o->pool.ref(), o->repair, o->json);
+		if (!img->count())
+			throw Error("nothing to check: give an IMAGE file or --pool P");
+		if (o->repair)
+			throw Error("--repair applies to pools (--pool P); images are repaired by rebuilding them");
 		daxfs::FsckReport r = daxfs::fsck(o->image);
 		if (o->json) {
 			Json root = json_obj();

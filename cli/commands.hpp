@@ -19,5 +19,9 @@ void add_topology(CLI::App &app);
 void add_build(CLI::App &app);
 void add_fsck(CLI::App &app);
 void add_inspect(CLI::App &app);
+void add_create(CLI::App &app);
+void add_load(CLI::App &app);
+void add_list(CLI::App &app);
+void add_unload(CLI::App &app);
 
 } // namespace daxpool::cli

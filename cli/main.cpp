@@ -14,6 +14,10 @@ int main(int argc, char **argv)
 	daxpool::cli::add_build(app);
 	daxpool::cli::add_fsck(app);
 	daxpool::cli::add_inspect(app);
+	daxpool::cli::add_create(app);
+	daxpool::cli::add_load(app);
+	daxpool::cli::add_list(app);
+	daxpool::cli::add_unload(app);
 
 	try {
 		app.parse(argc, argv);

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// daxpool load IMAGE (--pool P | --region N) [--name NAME] [--json]
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "cli/json.hpp"
+#include "cli/pool_opts.hpp"
+#include "cli/pool_print.hpp"
+#include "lib/util/size.hpp"
+#include "pool/pool.hpp"
+
+namespace daxpool::cli {
+
+namespace {
+
+void say_waiting() { std::fprintf(stderr, "daxpool: waiting for another writer of this pool...\n"); }
+
+} // namespace
+
+void add_load(CLI::App &app)
+{
+	auto *cmd = app.add_subcommand("load", "copy a daxfs image into a pool (validated, verified, then sealed)");
+	struct Opts {
+		std::string image, name;
+		PoolOpts pool;
+		bool json = false, human = false, quiet = false;
+	};
+	auto o = std::make_shared<Opts>();
+	cmd->add_option("IMAGE", o->image, "daxfs image file (from daxpool build)")->required();
+	add_pool_opts(cmd, o->pool);
+	cmd->add_option("--name,-n", o->name, "image name in the pool (default: the file name without .img)");
+	cmd->add_flag("--json,-j", o->json, "print the loaded image as JSON");
+	cmd->add_flag("--human,-u", o->human, "human-readable sizes in JSON");
+	cmd->add_flag("-q,--quiet", o->quiet, "print nothing on success");
+	cmd->callback([o] {
+		pool::PoolRef ref = o->pool.ref();
+		auto p = pool::Pool::open(ref, pool::Access::ReadWrite);
+		pool::LoadOptions lo;
+		lo.image = o->image;
+		lo.name = o->name;
+		lo.on_wait = say_waiting;
+		bool tty = ::isatty(STDERR_FILENO) && !o->quiet;
+		if (tty)
+			lo.progress = [](uint64_t done, uint64_t total) {
+				std::fprintf(stderr, "\rloading: %3u%% (%s of %s)", static_cast<unsigned>(done * 100 / total),
+					     util::format_size(done).c_str(), util::format_size(total).c_str());
+				std::fflush(stderr);
+			};
+		pool::ImageInfo img;
+		try {
+			img = p->load(lo);
+		} catch (...) {
+			if (tty)
+				std::fputc('\n', stderr);
+			throw;
+		}
+		if (tty)
+			std::fputc('\n', stderr);
+		if (o->json) {
+			Json j = image_json(img, o->human);
+			print(j.get());
+		} else if (!o->quiet) {
+			std::printf("loaded %s into %s as '%s' (id %llu): %s at offset %#llx, digest xxh3-128:%s\n",
+				    o->image.c_str(), ref.display().c_str(), img.name.c_str(),
+				    static_cast<unsigned long long>(img.id), util::format_size(img.image_size).c_str(),
+				    static_cast<unsigned long long>(img.offset), digest_hex(img).c_str());
+		}
+	});
+}
+
+} // namespace daxpool::cli

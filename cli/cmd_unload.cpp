@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// daxpool unload NAME (--pool P | --region N)
+#include <cstdio>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "cli/pool_opts.hpp"
+#include "lib/util/size.hpp"
+#include "pool/pool.hpp"
+
+namespace daxpool::cli {
+
+void add_unload(CLI::App &app)
+{
+	auto *cmd = app.add_subcommand("unload", "retire an image and free its space");
+	struct Opts {
+		std::string name;
+		PoolOpts pool;
+		bool quiet = false;
+	};
+	auto o = std::make_shared<Opts>();
+	cmd->add_option("NAME", o->name, "image name")->required();
+	add_pool_opts(cmd, o->pool);
+	cmd->add_flag("-q,--quiet", o->quiet, "print nothing on success");
+	cmd->callback([o] {
+		pool::PoolRef ref = o->pool.ref();
+		auto p = pool::Pool::open(ref, pool::Access::ReadWrite);
+		pool::ImageInfo img = p->unload(o->name);
+		if (!o->quiet)
+			std::printf("unloaded '%s' (id %llu) from %s: %s freed\n", img.name.c_str(),
+				    static_cast<unsigned long long>(img.id), ref.display().c_str(),
+				    util::format_size(img.length).c_str());
+	});
+}
+
+} // namespace daxpool::cli

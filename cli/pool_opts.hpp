@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// --pool PATH | --region N, shared by the commands that work on an existing pool.
+#pragma once
+
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.hpp"
+#include "pool/backend.hpp"
+
+namespace daxpool::cli {
+
+struct PoolOpts {
+	std::string path;
+	unsigned region = 0;
+	CLI::Option *region_opt = nullptr;
+	pool::PoolRef ref() const
+	{
+		pool::PoolRef r;
+		r.path = path;
+		if (region_opt && region_opt->count())
+			r.region = region;
+		if (r.path.empty() && !r.region)
+			throw Error("no pool given: use --pool FILE (or --region N)");
+		return r;
+	}
+};
+
+inline void add_pool_opts(CLI::App *cmd, PoolOpts &o)
+{
+	auto *p = cmd->add_option("--pool,-p", o.path, "the pool: a file-backed pool's path");
+	o.region_opt = cmd->add_option("--region,-r", o.region, "the pool on kernel region N (device pools)");
+	p->excludes(o.region_opt);
+}
+
+// daxpool fsck --pool P [--repair] [--json] (cmd_fsck_pool.cpp).
+void fsck_pool_cmd(const pool::PoolRef &ref, bool repair, bool json);
+
+} // namespace daxpool::cli

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "cli/pool_print.hpp"
+
+#include <time.h>
+
+#include <cstdio>
+#include <ctime>
+
+#include "lib/daxfs/fsck.hpp"
+#include "lib/util/size.hpp"
+
+namespace daxpool::cli {
+
+namespace {
+
+std::string iso_time(int64_t t)
+{
+	time_t tt = static_cast<time_t>(t);
+	struct tm tm;
+	char buf[32];
+	if (!gmtime_r(&tt, &tm) || !std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return std::to_string(t);
+	return buf;
+}
+
+} // namespace
+
+std::string digest_hex(const pool::ImageInfo &img) { return daxfs::hex(img.digest); }
+
+Json image_json(const pool::ImageInfo &img, bool human)
+{
+	Json o = json_obj();
+	add(o.get(), "name", img.name);
+	add(o.get(), "id", img.id);
+	add(o.get(), "state", pool::state_name(img.state));
+	add(o.get(), "generation", img.generation);
+	add_size(o.get(), "size", img.image_size, human);
+	add_size(o.get(), "extent_size", img.length, human);
+	add(o.get(), "offset", img.offset);
+	add(o.get(), "uuid", pool::format_uuid(img.uuid));
+	add(o.get(), "digest", "xxh3-128:" + digest_hex(img));
+	add(o.get(), "created", iso_time(img.created));
+	add(o.get(), "changed", iso_time(img.changed));
+	Json w = json_obj();
+	add(w.get(), "host", img.writer_host);
+	add(w.get(), "boot", img.writer_boot);
+	add(w.get(), "pid", static_cast<uint64_t>(img.writer_pid));
+	add(o.get(), "writer", std::move(w));
+	add(o.get(), "slot", static_cast<uint64_t>(img.slot));
+	return o;
+}
+
+Json pool_json(const pool::PoolInfo &p, bool human)
+{
+	Json o = json_obj();
+	add(o.get(), "pool", p.name);
+	add(o.get(), "uuid", pool::format_uuid(p.uuid));
+	add(o.get(), "source", p.source);
+	add_size(o.get(), "size", p.size, human);
+	add_size(o.get(), "data_size", p.space.total, human);
+	add_size(o.get(), "free", p.space.free, human);
+	add_size(o.get(), "largest_free_extent", p.space.largest_free, human);
+	add(o.get(), "free_extents", static_cast<uint64_t>(p.space.free_extents));
+	add(o.get(), "fragmentation_percent", static_cast<uint64_t>(p.space.fragmentation));
+	add(o.get(), "catalog_slots", static_cast<uint64_t>(p.catalog_slots));
+	add(o.get(), "catalog_used", static_cast<uint64_t>(p.catalog_used));
+	if (p.damaged_slots)
+		add(o.get(), "damaged_slots", static_cast<uint64_t>(p.damaged_slots));
+	if (!p.superblock_problems.empty()) {
+		Json a = json_arr();
+		for (const auto &s : p.superblock_problems)
+			json_object_array_add(a.get(), json_object_new_string(s.c_str()));
+		add(o.get(), "superblock_problems", std::move(a));
+	}
+	Json imgs = json_arr();
+	for (const auto &i : p.images)
+		push(imgs.get(), image_json(i, human));
+	add(o.get(), "images", std::move(imgs));
+	return o;
+}
+
+void print_pool_text(const pool::PoolInfo &p, bool all)
+{
+	using util::format_size;
+	std::printf("pool %s (uuid %s) on %s\n", p.name.c_str(), pool::format_uuid(p.uuid).c_str(), p.source.c_str());
+	std::printf("size %s, data %s, free %s, largest free extent %s, %u free extent(s), fragmentation %u%%\n",
+		    format_size(p.size).c_str(), format_size(p.space.total).c_str(), format_size(p.space.free).c_str(),
+		    format_size(p.space.largest_free).c_str(), p.space.free_extents, p.space.fragmentation);
+	for (const auto &s : p.superblock_problems)
+		std::printf("warning: %s (run daxpool fsck --repair)\n", s.c_str());
+	if (p.damaged_slots)
+		std::printf("warning: %u damaged catalog slot(s) (run daxpool fsck --repair)\n", p.damaged_slots);
+	if (p.images.empty()) {
+		std::printf("no %simages\n", all ? "" : "sealed ");
+		return;
+	}
+	std::printf("%-6s %-24s %-8s %12s %14s  %s\n", "ID", "NAME", "STATE", "SIZE", "OFFSET", "DIGEST (xxh3-128)");
+	for (const auto &i : p.images)
+		std::printf("%-6llu %-24s %-8s %12s %#14llx  %s\n", static_cast<unsigned long long>(i.id), i.name.c_str(),
+			    pool::state_name(i.state), format_size(i.image_size).c_str(),
+			    static_cast<unsigned long long>(i.offset), digest_hex(i).c_str());
+}
+
+} // namespace daxpool::cli

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// How pools and images are shown: JSON objects (ndctl style, -u for human sizes) and text.
+#pragma once
+
+#include <string>
+
+#include "cli/json.hpp"
+#include "pool/pool.hpp"
+
+namespace daxpool::cli {
+
+std::string digest_hex(const pool::ImageInfo &img);
+Json image_json(const pool::ImageInfo &img, bool human);
+Json pool_json(const pool::PoolInfo &p, bool human);
+void print_pool_text(const pool::PoolInfo &p, bool all);
+
+} // namespace daxpool::cli

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// Where a pool's bytes live. A Backend maps the whole pool [0, size) shared and knows how to
+// make a range durable. This issue has file-backed pools; device backends (devdax mmap of
+// /dev/daxX.Y, fsdax /dev/pmemN) plug in through open_region_backend() without pool changes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace daxpool::pool {
+
+enum class Access { ReadOnly, ReadWrite };
+
+class Backend {
+public:
+	virtual ~Backend() = default;
+	// The whole pool, mapped MAP_SHARED (read-only for Access::ReadOnly).
+	virtual std::span<uint8_t> map() const = 0;
+	// Backing storage for [off, off + len) exists, so that stores cannot fault (SIGBUS on a
+	// sparse file on a full filesystem). Throws Error (e.g. no space) without changing data.
+	virtual void reserve(uint64_t off, uint64_t len) = 0;
+	// After the caller has flushed the CPU caches of [off, off + len): make it durable (msync
+	// for a file; nothing more for device DAX).
+	virtual void sync(uint64_t off, uint64_t len) = 0;
+	// "file /tmp/p.pool", "devdax /dev/dax0.0 (region 0)", for messages.
+	virtual std::string describe() const = 0;
+	// What the user named the pool by (a path, "region 0").
+	virtual std::string name() const = 0;
+};
+
+// How a command names a pool: --pool PATH or --region N.
+struct PoolRef {
+	std::string path;
+	std::optional<unsigned> region;
+	std::string display() const { return region ? "region " + std::to_string(*region) : path; }
+};
+
+// A file-backed pool (an existing file; its size is the mapped size).
+std::unique_ptr<Backend> open_file_backend(const std::string &path, Access access);
+// The pool on kernel region N: resolved by device provisioning (issue 6). Until then it throws
+// a clear Error.
+std::unique_ptr<Backend> open_region_backend(unsigned region, Access access);
+std::unique_ptr<Backend> open_backend(const PoolRef &ref, Access access);
+
+} // namespace daxpool::pool

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "pool/fault.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+namespace daxpool::pool {
+
+namespace {
+
+struct Plan {
+	std::string point; // "" = disabled
+	unsigned long n = 0, seen = 0;
+	Plan()
+	{
+		const char *v = std::getenv("DAXPOOL_FAULT");
+		if (!v)
+			return;
+		std::string s(v);
+		auto colon = s.rfind(':');
+		if (colon == std::string::npos)
+			return;
+		point = s.substr(0, colon);
+		n = std::strtoul(s.c_str() + colon + 1, nullptr, 10);
+		if (!n)
+			point.clear();
+	}
+};
+
+} // namespace
+
+void fault_point(const char *name)
+{
+	static Plan plan;
+	if (plan.point.empty() || (plan.point != "any" && plan.point != name))
+		return;
+	if (++plan.seen == plan.n) {
+		::kill(::getpid(), SIGKILL);
+		::_exit(137);
+	}
+}
+
+} // namespace daxpool::pool

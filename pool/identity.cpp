@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "pool/identity.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+
+#include "pool/error.hpp"
+
+namespace daxpool::pool {
+
+namespace {
+
+std::optional<std::array<uint8_t, 16>> parse_hex_id(std::string s)
+{
+	std::string h;
+	for (char c : s)
+		if (c != '-' && c != '\n' && c != ' ')
+			h += c;
+	if (h.size() != 32)
+		return std::nullopt;
+	std::array<uint8_t, 16> out{};
+	for (size_t i = 0; i < 16; i++) {
+		auto nib = [](char c) -> int {
+			if (c >= '0' && c <= '9')
+				return c - '0';
+			if (c >= 'a' && c <= 'f')
+				return c - 'a' + 10;
+			if (c >= 'A' && c <= 'F')
+				return c - 'A' + 10;
+			return -1;
+		};
+		int a = nib(h[2 * i]), b = nib(h[2 * i + 1]);
+		if (a < 0 || b < 0)
+			return std::nullopt;
+		out[i] = static_cast<uint8_t>(a << 4 | b);
+	}
+	return out;
+}
+
+std::array<uint8_t, 16> read_id(const char *env, const char *path)
+{
+	std::string s;
+	if (const char *v = std::getenv(env); v && *v)
+		s = v;
+	else {
+		std::ifstream f(path);
+		std::getline(f, s);
+		if (!f && s.empty())
+			throw Error(std::string("cannot read ") + path + " (set " + env + " to override)");
+	}
+	auto id = parse_hex_id(s);
+	if (!id)
+		throw Error(std::string(path) + " (or " + env + ") does not hold a 128-bit hex id: '" + s + "'");
+	return *id;
+}
+
+} // namespace
+
+const Identity &self()
+{
+	static const Identity id = [] {
+		Identity i;
+		i.host = read_id("DAXPOOL_MACHINE_ID", "/etc/machine-id");
+		i.boot = read_id("DAXPOOL_BOOT_ID", "/proc/sys/kernel/random/boot_id");
+		i.pid = static_cast<uint32_t>(::getpid());
+		return i;
+	}();
+	return id;
+}
+
+std::string hex_id(const uint8_t *p, size_t n)
+{
+	static const char d[] = "0123456789abcdef";
+	std::string s;
+	for (size_t i = 0; i < n; i++) {
+		s += d[p[i] >> 4];
+		s += d[p[i] & 15];
+	}
+	return s;
+}
+
+} // namespace daxpool::pool

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The pool on media, version 1: every structure and constant of docs/pool-format.md. All
+// integers are little-endian; sizes and offsets are checked at compile time. Nothing here reads
+// or writes the shared mapping: that is shmem.hpp's job (catalog.cpp and superblock.cpp encode
+// and decode these structs in private buffers).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace daxpool::pool {
+
+inline constexpr uint64_t KiB = 1024, MiB = 1024 * KiB;
+
+inline constexpr char POOL_MAGIC[8] = {'D', 'A', 'X', 'P', 'O', 'O', 'L', '1'};
+inline constexpr uint32_t POOL_VERSION = 1;
+inline constexpr uint32_t ENTRY_MAGIC = 0x45435044u; // bytes "DPCE"
+inline constexpr uint32_t DIGEST_XXH3_128 = 1;       // the daxfs digest type
+
+inline constexpr uint64_t LINE = 64;                 // cache line: the unit of a single writer
+inline constexpr uint64_t EXTENT_ALIGN = 2 * MiB;    // data extents: PMD-mappable
+inline constexpr uint64_t NAME_SIZE = 64;            // names: 1..63 bytes, NUL padded
+
+// v1 geometry (recorded in the superblock; readers use the recorded values after checking them,
+// except the backup superblock's offset, which is fixed so it can be found without the primary).
+inline constexpr uint64_t PRIMARY_SB_OFF = 0;
+inline constexpr uint64_t BACKUP_SB_OFF = 2 * MiB - 4 * KiB;
+inline constexpr uint64_t HOST_TABLE_OFF = 64 * KiB;
+inline constexpr uint32_t HOST_SLOTS = 128;
+inline constexpr uint32_t HOST_SLOT_SIZE = 2048;
+inline constexpr uint64_t CATALOG_OFF = HOST_TABLE_OFF + uint64_t(HOST_SLOTS) * HOST_SLOT_SIZE; // 320 KiB
+inline constexpr uint32_t CATALOG_SLOTS = 2048;
+inline constexpr uint32_t CATALOG_SLOT_SIZE = 512; // two 256-byte copies of an entry
+inline constexpr uint64_t DATA_OFF = 2 * MiB;
+inline constexpr uint64_t MIN_POOL_SIZE = DATA_OFF + EXTENT_ALIGN;
+static_assert(CATALOG_OFF + uint64_t(CATALOG_SLOTS) * CATALOG_SLOT_SIZE <= BACKUP_SB_OFF);
+
+// The pool superblock: 256 bytes at offset 0 (primary) and BACKUP_SB_OFF (backup); the rest of
+// each 4 KiB page is zero.
+struct PoolSuper {
+	char magic[8];             // "DAXPOOL1"
+	uint32_t version;          // 1
+	uint32_t sb_size;          // 256
+	uint32_t compat;           // unknown bits ignored
+	uint32_t incompat;         // unknown bits: refuse (none in v1)
+	uint64_t generation;       // bumped by every rewrite of the superblock (create: 1)
+	uint8_t uuid[16];          // pool UUID (v4), names the writer lock
+	char name[NAME_SIZE];      // pool name
+	uint64_t pool_size;        // bytes of the pool, a multiple of 2 MiB
+	int64_t created;           // seconds since the epoch
+	uint64_t backup_off;       // BACKUP_SB_OFF
+	uint64_t host_table_off;
+	uint32_t host_slots;
+	uint32_t host_slot_size;
+	uint64_t catalog_off;
+	uint32_t catalog_slots;
+	uint32_t catalog_slot_size;
+	uint64_t data_off;
+	uint32_t extent_align;     // 2 MiB
+	uint8_t reserved[72];
+	uint32_t crc;              // CRC-32C of bytes 0..251
+};
+static_assert(sizeof(PoolSuper) == 256);
+static_assert(offsetof(PoolSuper, generation) == 24);
+static_assert(offsetof(PoolSuper, uuid) == 32);
+static_assert(offsetof(PoolSuper, name) == 48);
+static_assert(offsetof(PoolSuper, pool_size) == 112);
+static_assert(offsetof(PoolSuper, backup_off) == 128);
+static_assert(offsetof(PoolSuper, catalog_off) == 152);
+static_assert(offsetof(PoolSuper, data_off) == 168);
+static_assert(offsetof(PoolSuper, reserved) == 180);
+static_assert(offsetof(PoolSuper, crc) == 252);
+
+// Catalog entry states.
+enum class State : uint32_t { Free = 0, Writing = 1, Sealed = 2, Retired = 3 };
+inline constexpr uint32_t STATE_MAX = 3;
+
+// One copy of a catalog entry: 256 bytes = 4 cache lines. A catalog slot holds two copies; the
+// valid copy with the higher generation is the entry (see docs/pool-format.md, "Catalog").
+struct CatalogEntry {
+	uint32_t magic;            // ENTRY_MAGIC
+	uint32_t state;            // State
+	uint64_t generation;       // pool-wide change sequence number of this version
+	uint64_t id;               // image id, unique in the pool, never reused
+	uint64_t offset;           // pool offset of the extent (2 MiB aligned, in the data area)
+	uint64_t length;           // extent bytes (multiple of 2 MiB)
+	uint64_t image_size;       // daxfs total_size (<= length)
+	uint8_t image_uuid[16];
+	uint8_t digest[16];        // the image's XXH3-128 digest (canonical bytes)
+	uint32_t digest_type;      // DIGEST_XXH3_128
+	uint32_t flags;            // none defined in v1 (must be 0)
+	int64_t created;           // seconds since the epoch: the load started
+	int64_t changed;           // seconds since the epoch: this version was written
+	uint8_t writer_host[16];   // machine-id of the host that wrote the image
+	uint8_t writer_boot[16];   // its boot id at the time
+	uint32_t writer_pid;
+	uint32_t writer_slot;      // host-table slot of the writer (multi-host); NO_SLOT in v1 writers
+	char name[NAME_SIZE];      // image name, unique among non-free entries
+	uint8_t reserved[44];
+	uint32_t crc;              // CRC-32C of bytes 0..251
+};
+inline constexpr uint32_t NO_SLOT = 0xffffffffu;
+static_assert(sizeof(CatalogEntry) == 256 && sizeof(CatalogEntry) % LINE == 0);
+static_assert(offsetof(CatalogEntry, generation) == 8);
+static_assert(offsetof(CatalogEntry, offset) == 24);
+static_assert(offsetof(CatalogEntry, image_uuid) == 48);
+static_assert(offsetof(CatalogEntry, digest) == 64);
+static_assert(offsetof(CatalogEntry, digest_type) == 80);
+static_assert(offsetof(CatalogEntry, created) == 88);
+static_assert(offsetof(CatalogEntry, writer_host) == 104);
+static_assert(offsetof(CatalogEntry, writer_pid) == 136);
+static_assert(offsetof(CatalogEntry, name) == 144);
+static_assert(offsetof(CatalogEntry, reserved) == 208);
+static_assert(offsetof(CatalogEntry, crc) == 252);
+static_assert(2 * sizeof(CatalogEntry) == CATALOG_SLOT_SIZE);
+
+inline constexpr size_t CRC_LEN = 252; // both structures: CRC over everything before crc
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	      "the structs above are the little-endian media layout; a big-endian port needs byte swapping");
+
+inline constexpr uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+
+} // namespace daxpool::pool

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "pool/pool.hpp"
+
+#include <time.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "lib/daxfs/fsck.hpp"
+#include "lib/format/daxfs_format.h"
+#include "lib/util/fd.hpp"
+#include "lib/util/size.hpp"
+#include "pool/error.hpp"
+#include "pool/fault.hpp"
+#include "pool/hosts.hpp"
+#include "pool/identity.hpp"
+#include "pool/lock.hpp"
+#include "pool/names.hpp"
+
+namespace daxpool::pool {
+
+namespace {
+
+constexpr uint64_t COPY_CHUNK = 16 * MiB;
+
+int64_t now() { return static_cast<int64_t>(::time(nullptr)); }
+
+bool same(const uint8_t *a, const std::array<uint8_t, 16> &b) { return std::memcmp(a, b.data(), 16) == 0; }
+
+std::string problems_text(const std::vector<std::string> &ps)
+{
+	std::string s;
+	for (const auto &p : ps)
+		s += "\n  " + p;
+	return s;
+}
+
+// Refuses to allocate while the catalog holds an entry whose extent cannot be trusted.
+void require_sound(const Pool &pool, const std::vector<Slot> &slots)
+{
+	for (const auto &s : slots) {
+		std::string why;
+		if (s.damaged())
+			why = "no valid copy";
+		else if (s.winner >= 0)
+			why = check_entry_fields(s.entry, pool.super());
+		if (!why.empty())
+			throw Error("catalog slot " + std::to_string(s.index) + " of pool " + pool.display() + " is damaged (" +
+				    why + "); run 'daxpool fsck --pool " + pool.display() + " --repair'");
+	}
+}
+
+} // namespace
+
+ImageInfo image_info(const Slot &s)
+{
+	const CatalogEntry &e = s.entry;
+	ImageInfo i;
+	i.slot = s.index;
+	i.id = e.id;
+	i.generation = e.generation;
+	i.name = get_name(e.name);
+	i.state = s.state();
+	i.offset = e.offset;
+	i.length = e.length;
+	i.image_size = e.image_size;
+	std::copy(std::begin(e.image_uuid), std::end(e.image_uuid), i.uuid.begin());
+	std::copy(std::begin(e.digest), std::end(e.digest), i.digest.begin());
+	i.created = e.created;
+	i.changed = e.changed;
+	i.writer_host = hex_id(e.writer_host);
+	i.writer_boot = hex_id(e.writer_boot);
+	i.writer_pid = e.writer_pid;
+	return i;
+}
+
+std::string default_image_name(const std::string &path)
+{
+	std::string base = path.substr(path.find_last_of('/') + 1);
+	for (const char *ext : {".img", ".daxfs"}) {
+		size_t n = std::strlen(ext);
+		if (base.size() > n && base.compare(base.size() - n, n, ext) == 0) {
+			base.resize(base.size() - n);
+			break;
+		}
+	}
+	return base;
+}
+
+std::unique_ptr<Pool> Pool::open(const PoolRef &ref, Access access)
+{
+	return std::make_unique<Pool>(open_backend(ref, access), access);
+}
+
+Pool::Pool(std::unique_ptr<Backend> b, Access access) : backend_(std::move(b)), access_(access)
+{
+	sh_ = std::make_unique<Shared>(*backend_);
+	copies_ = read_supers(*sh_);
+	auto chosen = copies_.chosen();
+	if (!chosen)
+		throw NotAPool(backend_->name() + " is not a daxpool pool (primary superblock: " + copies_.primary_problem +
+			       "; backup superblock: " + copies_.backup_problem + ")");
+	sb_ = *chosen;
+	cat_ = std::make_unique<Catalog>(*sh_, sb_);
+}
+
+std::string Pool::uuid() const
+{
+	Uuid u;
+	std::copy(std::begin(sb_.uuid), std::end(sb_.uuid), u.begin());
+	return format_uuid(u);
+}
+
+std::vector<Extent> Pool::used_extents(const std::vector<Slot> &slots) const
+{
+	std::vector<Extent> used;
+	for (const auto &s : slots)
+		if (s.holds_space() && check_entry_fields(s.entry, sb_).empty())
+			used.push_back({s.entry.offset, s.entry.length});
+	return used;
+}
+
+PoolInfo Pool::info(bool all) const
+{
+	PoolInfo p;
+	p.source = backend_->describe();
+	std::copy(std::begin(sb_.uuid), std::end(sb_.uuid), p.uuid.begin());
+	p.name = super_name(sb_);
+	p.size = sb_.pool_size;
+	p.data_off = sb_.data_off;
+	p.created = sb_.created;
+	p.catalog_slots = sb_.catalog_slots;
+	if (!copies_.primary_problem.empty())
+		p.superblock_problems.push_back("primary superblock: " + copies_.primary_problem);
+	if (!copies_.backup_problem.empty())
+		p.superblock_problems.push_back("backup superblock: " + copies_.backup_problem);
+	auto slots = cat_->snapshot();
+	for (const auto &s : slots) {
+		if (s.damaged())
+			p.damaged_slots++;
+		if (!s.holds_space())
+			continue;
+		p.catalog_used++;
+		if (all || s.state() == State::Sealed)
+			p.images.push_back(image_info(s));
+	}
+	std::sort(p.images.begin(), p.images.end(),
+		  [](const ImageInfo &a, const ImageInfo &b) { return a.offset < b.offset; });
+	p.space = space_stats(sb_.data_off, sb_.pool_size, used_extents(slots));
+	return p;
+}
+
+std::optional<std::string> reclaim_reason(Pool &pool, const Slot &s)
+{
+	if (s.winner < 0)
+		return std::nullopt;
+	const CatalogEntry &e = s.entry;
+	const Identity &me = self();
+	switch (s.state()) {
+	case State::Writing:
+		if (!same(e.writer_host, me.host))
+			return std::nullopt; // another host's writer: the multi-host protocol decides (issue 7)
+		if (!same(e.writer_boot, me.boot))
+			return "interrupted load by pid " + std::to_string(e.writer_pid) + " in an earlier boot of this host";
+		// Writers hold the pool's writer lock from before they create a WRITING entry until
+		// they seal or free it; the caller holds that lock now, so that writer has died.
+		return "interrupted load by pid " + std::to_string(e.writer_pid) + " (gone: the writer lock was free)";
+	case State::Retired:
+		if (!mounted_by(pool, e).empty())
+			return std::nullopt;
+		return "retired, mounted nowhere";
+	default:
+		return std::nullopt;
+	}
+}
+
+ImageInfo Pool::load(const LoadOptions &o)
+{
+	if (access_ != Access::ReadWrite)
+		throw Error("internal error: load on a read-only pool");
+	// 1. The image, validated completely before anything touches the pool.
+	util::Mapping img;
+	try {
+		img = util::Mapping::open(o.image);
+	} catch (const std::system_error &e) {
+		throw Error(e.what());
+	}
+	daxfs::FsckReport r = daxfs::fsck_bytes(img.bytes());
+	if (!r.ok())
+		throw Error(o.image + " is not a valid daxfs image:" + problems_text(r.problems));
+	std::string name = o.name.empty() ? default_image_name(o.image) : o.name;
+	if (!valid_name(name))
+		throw Error((o.name.empty() ? "the image file name '" + name + "' is not a valid image name; give one with --name"
+					    : "--name '" + name + "' is not a valid image name") +
+			    " (" + std::string(name_rules) + ")");
+	const uint64_t size = r.size, length = align_up(size, EXTENT_ALIGN);
+
+	// 2. Plan under the writer lock, changing nothing until every check has passed.
+	WriterLock lock(uuid(), o.on_wait);
+	auto slots = cat_->snapshot();
+	require_sound(*this, slots);
+	std::vector<std::pair<uint32_t, std::string>> reclaim;
+	std::vector<Extent> used;
+	for (const auto &s : slots) {
+		if (!s.holds_space())
+			continue;
+		if (auto why = reclaim_reason(*this, s)) {
+			reclaim.emplace_back(s.index, *why);
+			continue;
+		}
+		used.push_back({s.entry.offset, s.entry.length});
+		if (s.state() != State::Retired && s.name() == name)
+			throw Error("pool " + display() + " already has an image named '" + name + "' (id " +
+				    std::to_string(s.entry.id) + ", " + state_name(s.state()) + "); choose another with --name");
+	}
+	auto ext = best_fit(sb_.data_off, sb_.pool_size, used, length);
+	if (!ext) {
+		SpaceStats st = space_stats(sb_.data_off, sb_.pool_size, used);
+		throw Error("pool " + display() + " is full: " + o.image + " needs a free extent of " +
+			    util::format_size(length) + ", the pool has " + util::format_size(st.free) + " free in " +
+			    std::to_string(st.free_extents) + " extent(s), the largest " + util::format_size(st.largest_free));
+	}
+	std::optional<uint32_t> slot_ix;
+	for (const auto &s : slots)
+		if (!s.damaged() && s.state() == State::Free) {
+			slot_ix = s.index;
+			break;
+		}
+	if (!slot_ix && !reclaim.empty())
+		slot_ix = reclaim.front().first;
+	if (!slot_ix)
+		throw Error("the catalog of pool " + display() + " is full (" + std::to_string(sb_.catalog_slots) +
+			    " images); unload one first");
+	backend_->reserve(ext->offset, ext->length);
+
+	// 3. Reclaim what dead writers left (each a single-entry change).
+	uint64_t gen = max_generation(slots);
+	for (const auto &[ix, why] : reclaim) {
+		CatalogEntry e = slots[ix].entry;
+		e.state = static_cast<uint32_t>(State::Free);
+		e.generation = ++gen;
+		e.changed = now();
+		cat_->write(slots[ix], e);
+		fault_point("reclaim.freed");
+	}
+
+	// 4. The WRITING entry reserves the extent; it is invisible to list and mount.
+	Slot &slot = slots[*slot_ix];
+	const Identity &me = self();
+	CatalogEntry e{};
+	e.state = static_cast<uint32_t>(State::Writing);
+	e.generation = ++gen;
+	e.id = max_id(slots) + 1;
+	e.offset = ext->offset;
+	e.length = ext->length;
+	e.image_size = size;
+	const daxfs_super &isb = *reinterpret_cast<const daxfs_super *>(img.bytes().data());
+	std::memcpy(e.image_uuid, isb.uuid, sizeof e.image_uuid);
+	std::copy(r.recorded.begin(), r.recorded.end(), e.digest);
+	e.digest_type = DIGEST_XXH3_128;
+	e.created = e.changed = now();
+	std::copy(me.host.begin(), me.host.end(), e.writer_host);
+	std::copy(me.boot.begin(), me.boot.end(), e.writer_boot);
+	e.writer_pid = me.pid;
+	e.writer_slot = NO_SLOT;
+	put_name(e.name, name);
+	cat_->write(slot, e);
+	fault_point("load.writing");
+
+	try {
+		// 5. Copy in large chunks, each flushed and made durable.
+		const uint8_t *src = img.bytes().data();
+		for (uint64_t done = 0; done < size;) {
+			uint64_t n = std::min(COPY_CHUNK, size - done);
+			sh_->write(e.offset + done, {src + done, static_cast<size_t>(n)});
+			sh_->persist(e.offset + done, n);
+			done += n;
+			if (o.progress)
+				o.progress(done, size);
+			fault_point("load.copy");
+		}
+		// 6. Read back from memory (invalidated) and prove it is the same image.
+		daxfs::FsckReport back = daxfs::fsck_bytes(sh_->view(e.offset, size));
+		if (!back.ok() || back.computed != r.recorded)
+			throw Error("read-back verification of " + o.image + " in pool " + display() +
+				    " failed; the image was not loaded:" + problems_text(back.problems));
+		fault_point("load.verified");
+	} catch (...) {
+		// Alive and holding the lock: give the extent back at once.
+		CatalogEntry f = slot.entry;
+		f.state = static_cast<uint32_t>(State::Free);
+		f.generation = ++gen;
+		f.changed = now();
+		cat_->write(slot, f);
+		throw;
+	}
+
+	// 7. Seal: from here on the image is visible.
+	e = slot.entry;
+	e.state = static_cast<uint32_t>(State::Sealed);
+	e.generation = ++gen;
+	e.changed = now();
+	cat_->write(slot, e);
+	fault_point("load.sealed");
+	return image_info(slot);
+}
+
+ImageInfo Pool::unload(const std::string &name, void (*on_wait)())
+{
+	if (access_ != Access::ReadWrite)
+		throw Error("internal error: unload on a read-only pool");
+	WriterLock lock(uuid(), on_wait);
+	auto slots = cat_->snapshot();
+	Slot *target = nullptr;
+	std::string other_state;
+	for (auto &s : slots) {
+		if (s.damaged() || s.state() == State::Free || s.name() != name)
+			continue;
+		if (s.state() == State::Sealed)
+			target = &s;
+		else
+			other_state = state_name(s.state());
+	}
+	if (!target) {
+		if (!other_state.empty())
+			throw Error("image '" + name + "' in pool " + display() + " is not sealed (" + other_state +
+				    "): there is nothing to unload; its space is reclaimed automatically");
+		throw Error("pool " + display() + " has no image named '" + name + "'");
+	}
+	// Multi-host (issue 7): refuse while a live host has it mounted.
+	if (auto hosts = mounted_by(*this, target->entry); !hosts.empty()) {
+		std::string h;
+		for (const auto &x : hosts)
+			h += (h.empty() ? "" : ", ") + x;
+		throw Error("image '" + name + "' is mounted on " + h + "; unmount it there first");
+	}
+	uint64_t gen = max_generation(slots);
+	for (auto &s : slots) {
+		if (&s == target || !s.holds_space())
+			continue;
+		if (reclaim_reason(*this, s)) {
+			CatalogEntry f = s.entry;
+			f.state = static_cast<uint32_t>(State::Free);
+			f.generation = ++gen;
+			f.changed = now();
+			cat_->write(s, f);
+			fault_point("reclaim.freed");
+		}
+	}
+	// RETIRED first: invisible to new mounts while the extent is still held. Issue 7 checks
+	// the host table again between the two writes (a host that mounted concurrently wins).
+	CatalogEntry e = target->entry;
+	e.state = static_cast<uint32_t>(State::Retired);
+	e.generation = ++gen;
+	e.changed = now();
+	cat_->write(*target, e);
+	fault_point("unload.retired");
+	ImageInfo info = image_info(*target);
+	if (!mounted_by(*this, e).empty())
+		return info; // stays RETIRED; freed by a later writer once nobody has it mounted
+	e.state = static_cast<uint32_t>(State::Free);
+	e.generation = ++gen;
+	e.changed = now();
+	cat_->write(*target, e);
+	fault_point("unload.freed");
+	return info;
+}
+
+} // namespace daxpool::pool

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "pool/shmem.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <string_view>
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
+#include "pool/error.hpp"
+#include "pool/layout.hpp"
+
+namespace daxpool::pool {
+
+namespace shmem {
+
+namespace {
+
+FlushKind detect()
+{
+#if defined(__x86_64__)
+	unsigned a = 0, b = 0, c = 0, d = 0;
+	bool has_clflush = __get_cpuid(1, &a, &b, &c, &d) && (d & (1u << 19));
+	bool has_opt = false, has_clwb = false;
+	if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
+		has_opt = b & (1u << 23);
+		has_clwb = b & (1u << 24);
+	}
+	FlushKind best = has_clwb ? FlushKind::Clwb : has_opt ? FlushKind::Clflushopt
+						 : has_clflush ? FlushKind::Clflush : FlushKind::None;
+	if (const char *want = std::getenv("DAXPOOL_FLUSH")) {
+		std::string_view w(want);
+		if (w == "clflush" && has_clflush)
+			return FlushKind::Clflush;
+		if (w == "clflushopt" && has_opt)
+			return FlushKind::Clflushopt;
+	}
+	return best;
+#else
+	return FlushKind::None;
+#endif
+}
+
+#if defined(__x86_64__)
+inline void clwb(const void *p) { asm volatile("clwb %0" : "+m"(*(volatile char *)p)); }
+inline void clflushopt(const void *p) { asm volatile("clflushopt %0" : "+m"(*(volatile char *)p)); }
+inline void clflush(const void *p) { asm volatile("clflush %0" : "+m"(*(volatile char *)p)); }
+#endif
+
+template <typename F> void each_line(const void *p, size_t len, F f)
+{
+	if (!len)
+		return;
+	auto a = reinterpret_cast<uintptr_t>(p) & ~uintptr_t(LINE - 1);
+	auto end = reinterpret_cast<uintptr_t>(p) + len;
+	for (; a < end; a += LINE)
+		f(reinterpret_cast<const void *>(a));
+}
+
+} // namespace
+
+FlushKind flush_kind()
+{
+	static const FlushKind k = detect();
+	return k;
+}
+
+const char *flush_name(FlushKind k)
+{
+	switch (k) {
+	case FlushKind::Clwb: return "clwb";
+	case FlushKind::Clflushopt: return "clflushopt";
+	case FlushKind::Clflush: return "clflush";
+	case FlushKind::None: break;
+	}
+	return "none";
+}
+
+void fence()
+{
+#if defined(__x86_64__)
+	// sfence orders clwb/clflushopt; clflush is ordered by mfence (and mfence also orders
+	// the loads that follow an invalidation).
+	if (flush_kind() == FlushKind::Clflush)
+		asm volatile("mfence" ::: "memory");
+	else
+		asm volatile("sfence" ::: "memory");
+#else
+	std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
+}
+
+void flush_range(const void *p, size_t len)
+{
+#if defined(__x86_64__)
+	switch (flush_kind()) {
+	case FlushKind::Clwb: each_line(p, len, clwb); break;
+	case FlushKind::Clflushopt: each_line(p, len, clflushopt); break;
+	case FlushKind::Clflush: each_line(p, len, clflush); break;
+	case FlushKind::None: break;
+	}
+#else
+	(void)p;
+	(void)len;
+#endif
+}
+
+void invalidate_range(const void *p, size_t len)
+{
+#if defined(__x86_64__)
+	asm volatile("mfence" ::: "memory");
+	if (flush_kind() == FlushKind::Clwb || flush_kind() == FlushKind::Clflushopt)
+		each_line(p, len, clflushopt); // clwb may keep the line: evict instead
+	else if (flush_kind() == FlushKind::Clflush)
+		each_line(p, len, clflush);
+	asm volatile("mfence" ::: "memory");
+#else
+	(void)p;
+	(void)len;
+	std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
+}
+
+} // namespace shmem
+
+void Shared::check(uint64_t off, uint64_t len) const
+{
+	if (off > size_ || len > size_ - off)
+		throw Error("internal error: pool access [" + std::to_string(off) + ", +" + std::to_string(len) +
+			    ") outside the " + std::to_string(size_) + "-byte mapping of " + b_.describe());
+}
+
+void Shared::read(uint64_t off, std::span<uint8_t> out) const
+{
+	check(off, out.size());
+	shmem::invalidate_range(base_ + off, out.size());
+	std::memcpy(out.data(), base_ + off, out.size());
+}
+
+std::span<const uint8_t> Shared::view(uint64_t off, uint64_t len) const
+{
+	check(off, len);
+	shmem::invalidate_range(base_ + off, len);
+	return {base_ + off, static_cast<size_t>(len)};
+}
+
+void Shared::write(uint64_t off, std::span<const uint8_t> in)
+{
+	check(off, in.size());
+	std::memcpy(base_ + off, in.data(), in.size());
+}
+
+void Shared::zero(uint64_t off, uint64_t len)
+{
+	check(off, len);
+	std::memset(base_ + off, 0, len);
+}
+
+void Shared::persist(uint64_t off, uint64_t len)
+{
+	check(off, len);
+	shmem::flush_range(base_ + off, len);
+	shmem::fence();
+	b_.sync(off, len);
+}
+
+} // namespace daxpool::pool

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// On-media layout: superblock copies, catalog entry copies (A/B, torn writes), the shared-memory
+// primitives, round trips through a file-backed pool.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+
+#include "lib/format/daxfs_format.h"
+#include "pool/catalog.hpp"
+#include "pool/error.hpp"
+#include "pool/create.hpp"
+#include "pool/pool.hpp"
+#include "pool/shmem.hpp"
+#include "pool/superblock.hpp"
+#include "tests/unit/pool_helpers.hpp"
+
+using namespace daxpool::pool;
+
+namespace {
+
+std::unique_ptr<Pool> new_pool(const test::TempDir &d, const std::string &file, uint64_t size = 16 * MiB)
+{
+	create_file_pool({d / file, size, "t", false});
+	return Pool::open({d / file, {}}, Access::ReadWrite);
+}
+
+CatalogEntry sample_entry(uint64_t gen)
+{
+	CatalogEntry e{};
+	e.state = static_cast<uint32_t>(State::Sealed);
+	e.generation = gen;
+	e.id = 7;
+	e.offset = DATA_OFF;
+	e.length = 2 * MiB;
+	e.image_size = 8192;
+	e.digest_type = DIGEST_XXH3_128;
+	std::strcpy(e.name, "img");
+	return e;
+}
+
+} // namespace
+
+TEST_CASE("layout: geometry of v1 is what the document says", "[pool][layout]")
+{
+	CHECK(CATALOG_OFF == 320 * KiB);
+	CHECK(CATALOG_OFF + uint64_t(CATALOG_SLOTS) * CATALOG_SLOT_SIZE == 1344 * KiB);
+	CHECK(BACKUP_SB_OFF == 2044 * KiB);
+	CHECK(DATA_OFF % EXTENT_ALIGN == 0);
+	CHECK(HOST_SLOT_SIZE % LINE == 0);
+	CHECK(HOST_TABLE_OFF % LINE == 0);
+	CHECK(CATALOG_SLOT_SIZE % LINE == 0);
+}
+
+TEST_CASE("layout: superblock round trip and validation", "[pool][layout]")
+{
+	Uuid u = random_uuid();
+	CHECK((u[6] >> 4) == 4);
+	PoolSuper sb = make_super(u, "name", 64 * MiB, 1700000000);
+	CHECK(check_super(sb, 64 * MiB).empty());
+	CHECK(super_name(sb) == "name");
+	CHECK(check_super(sb, 32 * MiB).find("exceeds") != std::string::npos);
+	PoolSuper bad = sb;
+	bad.pool_size += 1;
+	CHECK(check_super(bad, 64 * MiB) == "bad checksum");
+	set_super_crc(bad);
+	CHECK(!check_super(bad, 128 * MiB).empty());
+	bad = sb;
+	bad.incompat = 1;
+	set_super_crc(bad);
+	CHECK(check_super(bad, 64 * MiB).find("incompatible") != std::string::npos);
+	bad = sb;
+	bad.catalog_off = BACKUP_SB_OFF - 4096; // catalog over the backup superblock
+	set_super_crc(bad);
+	CHECK(!check_super(bad, 64 * MiB).empty());
+}
+
+TEST_CASE("layout: a pool survives the loss of either superblock copy", "[pool][layout]")
+{
+	test::TempDir d;
+	auto p = new_pool(d, "p");
+	std::string uuid = p->uuid();
+	p.reset();
+	for (uint64_t off : {PRIMARY_SB_OFF, BACKUP_SB_OFF}) {
+		{
+			auto b = open_file_backend(d / "p", Access::ReadWrite);
+			Shared sh(*b);
+			sh.zero(off + 40, 8); // inside the UUID: checksum no longer matches
+			sh.persist(off, 256);
+		}
+		auto q = Pool::open({d / "p", {}}, Access::ReadOnly);
+		CHECK(q->uuid() == uuid);
+		CHECK(q->info(false).superblock_problems.size() == 1);
+		// restore for the next round
+		auto b = open_file_backend(d / "p", Access::ReadWrite);
+		Shared sh(*b);
+		write_supers(sh, q->super());
+	}
+	{
+		auto b = open_file_backend(d / "p", Access::ReadWrite);
+		Shared sh(*b);
+		sh.zero(PRIMARY_SB_OFF, 256);
+		sh.zero(BACKUP_SB_OFF, 256);
+		sh.persist(0, DATA_OFF);
+	}
+	CHECK_THROWS_AS(Pool::open({d / "p", {}}, Access::ReadOnly), NotAPool);
+}
+
+TEST_CASE("catalog: the valid copy with the higher generation is in force", "[pool][catalog]")
+{
+	uint8_t raw[CATALOG_SLOT_SIZE] = {};
+	Slot s = decode_slot(3, raw);
+	CHECK(s.winner == -1); // a formatted slot always has a valid copy: all zero is damage
+	CHECK(s.damaged());
+	CHECK(!s.holds_space());
+
+	CatalogEntry a = sample_entry(5), b = sample_entry(6);
+	for (CatalogEntry *e : {&a, &b}) {
+		e->magic = ENTRY_MAGIC;
+		e->crc = daxfs_crc32c(e, CRC_LEN);
+	}
+	std::memcpy(raw, &a, 256);
+	std::memcpy(raw + 256, &b, 256);
+	s = decode_slot(3, raw);
+	CHECK(s.winner == 1);
+	CHECK(s.entry.generation == 6);
+	CHECK(s.name() == "img");
+
+	// A torn copy 1 (half new, half old bytes): copy 0 stays in force, the slot is not damaged.
+	std::memset(raw + 256 + 128, 0xAB, 128);
+	s = decode_slot(3, raw);
+	CHECK(s.winner == 0);
+	CHECK(s.bad_copy[1]);
+	CHECK(!s.damaged());
+	CHECK(s.entry.generation == 5);
+
+	// Both copies bad: damaged, and it holds no trusted space.
+	std::memset(raw + 10, 0xCD, 4);
+	s = decode_slot(3, raw);
+	CHECK(s.damaged());
+	CHECK(!s.holds_space());
+}
+
+TEST_CASE("catalog: writes alternate copies and round-trip through the pool", "[pool][catalog]")
+{
+	test::TempDir d;
+	auto p = new_pool(d, "p");
+	auto slots = p->catalog().snapshot();
+	REQUIRE(slots.size() == CATALOG_SLOTS);
+	CHECK(max_generation(slots) == 0);
+	for (const auto &x : slots) {
+		CHECK(x.winner == 0); // create: a FREE copy 0 in every slot
+		CHECK(x.state() == State::Free);
+	}
+	Slot &s = slots[5];
+	p->catalog().write(s, sample_entry(1));
+	CHECK(s.winner == 1);
+	p->catalog().write(s, sample_entry(2));
+	CHECK(s.winner == 0);
+	CatalogEntry e3 = sample_entry(3);
+	std::strcpy(e3.name, "renamed");
+	p->catalog().write(s, e3);
+	CHECK(s.winner == 1);
+
+	auto again = Pool::open({d / "p", {}}, Access::ReadOnly);
+	auto r = again->catalog().snapshot();
+	CHECK(r[5].winner == 1);
+	CHECK(r[5].entry.generation == 3);
+	CHECK(r[5].name() == "renamed");
+	CHECK(std::memcmp(&r[5].entry, &s.entry, sizeof(CatalogEntry)) == 0);
+	CHECK(max_generation(r) == 3);
+	CHECK(max_id(r) == 7);
+	for (uint32_t i = 0; i < CATALOG_SLOTS; i++)
+		if (i != 5)
+			CHECK(r[i].state() == State::Free);
+	CHECK(check_entry_fields(r[5].entry, again->super()).empty());
+}
+
+TEST_CASE("catalog: entry field rules", "[pool][catalog]")
+{
+	PoolSuper sb = make_super(random_uuid(), "t", 16 * MiB, 0);
+	CatalogEntry e = sample_entry(1);
+	CHECK(check_entry_fields(e, sb).empty());
+	auto broken = [&](auto f) {
+		CatalogEntry x = e;
+		f(x);
+		return !check_entry_fields(x, sb).empty();
+	};
+	CHECK(broken([](CatalogEntry &x) { x.offset = DATA_OFF + 4096; }));
+	CHECK(broken([](CatalogEntry &x) { x.offset = 0; }));
+	CHECK(broken([](CatalogEntry &x) { x.offset = 16 * MiB; }));
+	CHECK(broken([](CatalogEntry &x) { x.length = 3 * MiB; }));
+	CHECK(broken([](CatalogEntry &x) { x.image_size = 3 * MiB; }));
+	CHECK(broken([](CatalogEntry &x) { x.state = 9; }));
+	CHECK(broken([](CatalogEntry &x) { std::strcpy(x.name, "a/b"); }));
+	CHECK(broken([](CatalogEntry &x) { x.reserved[3] = 1; }));
+	CHECK(broken([](CatalogEntry &x) { x.digest_type = 2; }));
+}
+
+TEST_CASE("shmem: every flush instruction the CPU has works on a pool mapping", "[pool][shmem]")
+{
+	using namespace shmem;
+	FlushKind k = flush_kind();
+	INFO("flush: " << flush_name(k));
+#if defined(__x86_64__)
+	CHECK(k != FlushKind::None); // every x86-64 CPU has clflush
+#endif
+	alignas(64) static uint8_t buf[4096];
+	std::memset(buf, 0x5A, sizeof buf);
+	flush_range(buf + 3, 1000);
+	fence();
+	invalidate_range(buf, sizeof buf);
+	CHECK(buf[100] == 0x5A);
+	CHECK(buf[4095] == 0x5A);
+}
+
+TEST_CASE("shmem: reads see what persisted writes stored, from another mapping", "[pool][shmem]")
+{
+	test::TempDir d;
+	create_file_pool({d / "p", 8 * MiB, "t", false});
+	auto w = open_file_backend(d / "p", Access::ReadWrite);
+	auto r = open_file_backend(d / "p", Access::ReadOnly);
+	Shared ws(*w), rs(*r);
+	std::vector<uint8_t> data(300);
+	for (size_t i = 0; i < data.size(); i++)
+		data[i] = static_cast<uint8_t>(i * 7);
+	ws.write(DATA_OFF + 17, data);
+	ws.persist(DATA_OFF + 17, data.size());
+	std::vector<uint8_t> back(300);
+	rs.read(DATA_OFF + 17, back);
+	CHECK(back == data);
+	CHECK_THROWS_AS(rs.read(8 * MiB - 10, back), Error);
+}
