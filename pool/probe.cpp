@@ -62,7 +62,7 @@ std::string probe_signature(const std::string &path)
 		if (read_at(fd.get(), off, magic, sizeof magic) && std::memcmp(magic, POOL_MAGIC, sizeof magic) == 0)
 			return "a daxpool pool";
 	uint32_t m;
-	if (read_at(fd.get(), 0, &m, sizeof m) && le32toh(m) == DAXFS_MAGIC)
+	if (read_at(fd.get(), 0, &m, sizeof m) && le32toh(m) == DAXFS_SUPER_MAGIC)
 		return "a daxfs image";
 	return blkid_signature(fd.get());
 }

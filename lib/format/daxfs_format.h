@@ -14,7 +14,7 @@
 extern "C" {
 #endif
 
-/* Not DAXFS_MAGIC: <linux/magic.h> uses that name for the kernel's internal dax pseudo-fs. */
+/* Not DAXFS_SUPER_MAGIC: <linux/magic.h> uses that name for the kernel's internal dax pseudo-fs. */
 #define DAXFS_SUPER_MAGIC		0x53465844u	/* "DXFS" */
 #define DAXFS_VERSION		1
 #define DAXFS_BLOCK_SIZE	4096u
