@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "pool/error.hpp"
+#include "lib/util/hex.hpp"
 
 namespace daxpool::pool {
 
@@ -23,16 +24,7 @@ std::optional<std::array<uint8_t, 16>> parse_hex_id(std::string s)
 		return std::nullopt;
 	std::array<uint8_t, 16> out{};
 	for (size_t i = 0; i < 16; i++) {
-		auto nib = [](char c) -> int {
-			if (c >= '0' && c <= '9')
-				return c - '0';
-			if (c >= 'a' && c <= 'f')
-				return c - 'a' + 10;
-			if (c >= 'A' && c <= 'F')
-				return c - 'A' + 10;
-			return -1;
-		};
-		int a = nib(h[2 * i]), b = nib(h[2 * i + 1]);
+		int a = util::hex_nibble(h[2 * i]), b = util::hex_nibble(h[2 * i + 1]);
 		if (a < 0 || b < 0)
 			return std::nullopt;
 		out[i] = static_cast<uint8_t>(a << 4 | b);

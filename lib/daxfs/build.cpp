@@ -17,6 +17,7 @@
 #include "lib/daxfs/output.hpp"
 #include "lib/daxfs/scan.hpp"
 #include "lib/format/daxfs_format.h"
+#include "lib/util/hex.hpp"
 #include "lib/util/size.hpp"
 
 namespace daxpool::daxfs {
@@ -215,16 +216,7 @@ std::optional<std::array<uint8_t, 16>> parse_uuid(const std::string &s)
 				return std::nullopt;
 			continue;
 		}
-		auto hex = [](char c) -> int {
-			if (c >= '0' && c <= '9')
-				return c - '0';
-			if (c >= 'a' && c <= 'f')
-				return c - 'a' + 10;
-			if (c >= 'A' && c <= 'F')
-				return c - 'A' + 10;
-			return -1;
-		};
-		int hi = hex(s[i]), lo = hex(s[i + 1]);
+		int hi = util::hex_nibble(s[i]), lo = util::hex_nibble(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return std::nullopt;
 		u[k++] = static_cast<uint8_t>(hi << 4 | lo);
