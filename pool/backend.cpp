@@ -62,6 +62,7 @@ public:
 
 	std::string describe() const override { return "file " + path_; }
 	std::string name() const override { return path_; }
+	std::string lock_path() const override { return path_; }
 
 private:
 	std::string path_;

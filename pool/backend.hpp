@@ -29,6 +29,8 @@ public:
 	virtual std::string describe() const = 0;
 	// What the user named the pool by (a path, "region 0").
 	virtual std::string name() const = 0;
+	// The file or device node whose inode carries the pool's writer lock (pool/lock.hpp).
+	virtual std::string lock_path() const = 0;
 };
 
 // How a command names a pool: --pool PATH or --region N.

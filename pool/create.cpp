@@ -13,6 +13,7 @@
 #include "lib/util/size.hpp"
 #include "pool/catalog.hpp"
 #include "pool/error.hpp"
+#include "pool/lock.hpp"
 #include "pool/layout.hpp"
 #include "pool/names.hpp"
 #include "pool/probe.hpp"
@@ -94,6 +95,12 @@ CreateResult create_file_pool(const CreateOptions &o)
 	util::Fd fd(::open(o.path.c_str(), O_RDWR | O_CLOEXEC | (existed ? 0 : O_CREAT | O_EXCL), 0644));
 	if (!fd)
 		throw_errno("cannot create " + o.path, errno);
+	// Never re-create a pool under a running writer (load, unload, fsck --repair): held until
+	// the new pool is complete, so a writer that was waiting sees the new identity and stops.
+	WriterLock lock = WriterLock::try_lock(o.path);
+	if (!lock.held())
+		throw Error(o.path + " is in use by a daxpool writer (load, unload or fsck --repair); "
+			    "refusing to re-create it now");
 	// Anything that fails from here on removes a file we created.
 	struct Cleanup {
 		const std::string &path;

@@ -33,8 +33,10 @@ public:
 	PoolFsckReport run()
 	{
 		r_.pool = p_.display();
-		if (repair_)
-			lock_.emplace(p_.uuid());
+		if (repair_) {
+			lock_.emplace(p_.backend().lock_path());
+			p_.recheck_identity();
+		}
 		supers();
 		auto slots = p_.catalog().snapshot();
 		gen_ = max_generation(slots);
@@ -190,7 +192,7 @@ private:
 		if (std::memcmp(s.entry.writer_boot, me.boot.data(), 16) != 0)
 			return "interrupted load by pid " + std::to_string(s.entry.writer_pid) + " in an earlier boot";
 		try {
-			if (WriterLock::is_free(p_.uuid()))
+			if (WriterLock::is_free(p_.backend().lock_path()))
 				return "interrupted load by pid " + std::to_string(s.entry.writer_pid) + " (writer gone)";
 		} catch (const Error &) {
 		}

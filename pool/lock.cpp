@@ -3,10 +3,8 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 
 #include <cerrno>
-#include <cstdlib>
 
 #include "pool/error.hpp"
 
@@ -14,46 +12,45 @@ namespace daxpool::pool {
 
 namespace {
 
-util::Fd open_lock(const std::string &uuid)
+util::Fd open_lock(const std::string &path)
 {
-	std::string dir = lock_dir();
-	if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST)
-		throw_errno("cannot create the lock directory " + dir, errno);
-	std::string path = dir + "/" + uuid + ".lock";
-	util::Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+	// O_RDONLY is enough for flock and never needs write permission on a device node.
+	util::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
 	if (!fd)
-		throw_errno("cannot open the pool's writer lock " + path, errno);
+		throw_errno("cannot open " + path + " to take the pool's writer lock", errno);
 	return fd;
 }
 
 } // namespace
 
-std::string lock_dir()
-{
-	if (const char *d = std::getenv("DAXPOOL_LOCK_DIR"); d && *d)
-		return d;
-	return "/run/daxpool";
-}
-
-WriterLock::WriterLock(const std::string &pool_uuid, void (*on_wait)()) : fd_(open_lock(pool_uuid))
+WriterLock::WriterLock(const std::string &path, void (*on_wait)()) : fd_(open_lock(path))
 {
 	if (::flock(fd_.get(), LOCK_EX | LOCK_NB) == 0)
 		return;
 	if (errno != EWOULDBLOCK)
-		throw_errno("cannot lock " + lock_dir() + "/" + pool_uuid + ".lock", errno);
+		throw_errno("cannot lock " + path, errno);
 	if (on_wait)
 		on_wait();
 	while (::flock(fd_.get(), LOCK_EX) < 0)
 		if (errno != EINTR)
-			throw_errno("cannot lock " + lock_dir() + "/" + pool_uuid + ".lock", errno);
+			throw_errno("cannot lock " + path, errno);
 }
 
-bool WriterLock::is_free(const std::string &pool_uuid)
+WriterLock WriterLock::try_lock(const std::string &path)
 {
-	util::Fd fd = open_lock(pool_uuid);
-	if (::flock(fd.get(), LOCK_SH | LOCK_NB) == 0)
-		return true; // closing the descriptor releases it
-	return false;
+	WriterLock l;
+	util::Fd fd = open_lock(path);
+	if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0)
+		l.fd_ = std::move(fd);
+	else if (errno != EWOULDBLOCK)
+		throw_errno("cannot lock " + path, errno);
+	return l;
+}
+
+bool WriterLock::is_free(const std::string &path)
+{
+	util::Fd fd = open_lock(path);
+	return ::flock(fd.get(), LOCK_SH | LOCK_NB) == 0; // closing the descriptor releases it
 }
 
 } // namespace daxpool::pool

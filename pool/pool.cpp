@@ -104,6 +104,14 @@ Pool::Pool(std::unique_ptr<Backend> b, Access access) : backend_(std::move(b)), 
 	cat_ = std::make_unique<Catalog>(*sh_, sb_);
 }
 
+void Pool::recheck_identity()
+{
+	// The pool may have been re-created (create --force) while we waited for the lock.
+	auto now = read_supers(*sh_).chosen();
+	if (!now || !std::equal(std::begin(now->uuid), std::end(now->uuid), std::begin(sb_.uuid)))
+		throw Error(backend_->name() + " was re-created or damaged while this command waited; run it again");
+}
+
 std::string Pool::uuid() const
 {
 	Uuid u;
@@ -196,7 +204,8 @@ ImageInfo Pool::load(const LoadOptions &o)
 	const uint64_t size = r.size, length = align_up(size, EXTENT_ALIGN);
 
 	// 2. Plan under the writer lock, changing nothing until every check has passed.
-	WriterLock lock(uuid(), o.on_wait);
+	WriterLock lock(backend_->lock_path(), o.on_wait);
+	recheck_identity();
 	auto slots = cat_->snapshot();
 	require_sound(*this, slots);
 	std::vector<std::pair<uint32_t, std::string>> reclaim;
@@ -309,7 +318,8 @@ ImageInfo Pool::unload(const std::string &name, void (*on_wait)())
 {
 	if (access_ != Access::ReadWrite)
 		throw Error("internal error: unload on a read-only pool");
-	WriterLock lock(uuid(), on_wait);
+	WriterLock lock(backend_->lock_path(), on_wait);
+	recheck_identity();
 	auto slots = cat_->snapshot();
 	Slot *target = nullptr;
 	std::string other_state;

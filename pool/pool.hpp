@@ -74,6 +74,8 @@ public:
 	const PoolSuper &super() const { return sb_; }
 	const SuperCopies &super_copies() const { return copies_; }
 	std::string uuid() const;
+	// Under the writer lock: throw if the pool on the backend is no longer the one opened.
+	void recheck_identity();
 	std::string display() const { return backend_->name(); }
 	Shared &shared() { return *sh_; }
 	Catalog &catalog() { return *cat_; }

@@ -25,8 +25,7 @@ namespace test {
 
 namespace fs = std::filesystem;
 
-// A fresh directory, removed at the end; DAXPOOL_LOCK_DIR points into it so tests never touch
-// /run and never share locks with each other. On /dev/shm (tmpfs) when there is one: msync
+// A fresh directory, removed at the end. On /dev/shm (tmpfs) when there is one: msync
 // of a pool file is then cheap, which keeps hundreds of crash trials fast; the code paths are
 // the same as on a disk. $DAXPOOL_TEST_TMPDIR overrides the place.
 inline fs::path test_base()
@@ -46,7 +45,6 @@ public:
 		if (!::mkdtemp(tmpl.data()))
 			throw std::runtime_error("mkdtemp failed");
 		path_ = tmpl;
-		::setenv("DAXPOOL_LOCK_DIR", (path_ / "locks").c_str(), 1);
 	}
 	~TempDir()
 	{
