@@ -2,9 +2,12 @@
 /*
  * daxfs.h - internal definitions of the daxfs module.
  *
- * The image is validated once at mount (format/validate.c, shared with userspace); after that
- * every offset, length and inode number in its metadata is known to be inside the image, so the
- * code below uses them without re-checking.
+ * The image lives in memory other hosts (or a dma-buf's other holders) can write at any time.
+ * At mount, its metadata (superblock, inode/dirent/xattr tables, string pool) is copied into
+ * kernel memory and that private snapshot is validated (format/validate.c, shared with
+ * userspace); after that every offset, length and inode number the code below uses comes from
+ * the snapshot and is known to be inside the image. The shared memory is only ever read for
+ * file data, inside extents the snapshot proved to be within the image.
  */
 #ifndef _DAXFS_H
 #define _DAXFS_H
@@ -35,6 +38,7 @@ struct daxfs_source {
 
 struct daxfs_sb_info {
 	struct daxfs_source src;
+	void *meta;		/* the validated metadata snapshot (kvmalloc) */
 	const struct daxfs_super *super;
 	const struct daxfs_inode *inodes;
 	const struct daxfs_dirent *dirents;
@@ -45,7 +49,9 @@ struct daxfs_sb_info {
 	u64 offset;
 	u64 phys;
 	u64 phys_size;
+	bool offset_set;
 	bool phys_set;
+	bool size_set;
 	struct dma_buf *dmabuf;	/* from the "dmabuf" fd option, until the source takes it */
 };
 

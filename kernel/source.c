@@ -13,6 +13,7 @@
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
+#include <linux/security.h>
 #include "daxfs.h"
 
 static int daxfs_open_bdev(struct fs_context *fc, struct daxfs_sb_info *sbi)
@@ -70,8 +71,15 @@ static int daxfs_open_phys(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	struct daxfs_source *src = &sbi->src;
 	u64 phys = sbi->phys, size = sbi->phys_size;
 
-	if (!capable(CAP_SYS_ADMIN))
-		return invalfc(fc, "phys= needs CAP_SYS_ADMIN");
+	if (!capable(CAP_SYS_ADMIN)) {
+		errorfc(fc, "phys= needs CAP_SYS_ADMIN");
+		return -EPERM;
+	}
+	/* Like /dev/mem: raw physical memory is off limits under lockdown. */
+	if (security_locked_down(LOCKDOWN_DEV_MEM)) {
+		errorfc(fc, "phys= is not allowed under kernel lockdown");
+		return -EPERM;
+	}
 	if (!size)
 		return invalfc(fc, "phys= needs size=");
 	if (!PAGE_ALIGNED(phys) || !PAGE_ALIGNED(size) || phys + size < phys)
@@ -123,8 +131,10 @@ int daxfs_source_open(struct fs_context *fc, struct daxfs_sb_info *sbi)
 {
 	if (!PAGE_ALIGNED(sbi->offset))
 		return invalfc(fc, "offset=%llu is not a multiple of %lu", sbi->offset, PAGE_SIZE);
-	if (!!sbi->phys_set + !!sbi->dmabuf > 1)
+	if (sbi->phys_set && sbi->dmabuf)
 		return invalfc(fc, "phys= and dmabuf= exclude each other");
+	if (sbi->size_set && !sbi->phys_set)
+		return invalfc(fc, "size= goes with phys=");
 	if (sbi->dmabuf)
 		return daxfs_open_dmabuf(fc, sbi);
 	if (sbi->phys_set)

@@ -39,6 +39,7 @@ static int daxfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 	switch (opt) {
 	case Opt_offset:
 		sbi->offset = result.uint_64;
+		sbi->offset_set = true;
 		break;
 	case Opt_phys:
 		sbi->phys = result.uint_64;
@@ -46,6 +47,7 @@ static int daxfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 		break;
 	case Opt_size:
 		sbi->phys_size = result.uint_64;
+		sbi->size_set = true;
 		break;
 	case Opt_dmabuf: {
 		struct dma_buf *dmabuf;
@@ -78,7 +80,7 @@ static int daxfs_statfs(struct dentry *dentry, struct kstatfs *buf)
 	buf->f_files = le32_to_cpu(sbi->super->inode_count);
 	buf->f_ffree = 0;
 	buf->f_namelen = DAXFS_NAME_MAX;
-	buf->f_fsid = uuid_to_fsid((u8 *)sbi->super->uuid);
+	buf->f_fsid = uuid_to_fsid((u8 *)sbi->super->uuid);	/* the snapshot */
 	return 0;
 }
 
@@ -116,31 +118,67 @@ static const struct daxfs_alloc daxfs_kalloc = {
 	.free = daxfs_free,
 };
 
+/*
+ * Copy the metadata out of the shared memory (machine-check safe) and validate the copy. Only
+ * the copy is trusted afterwards: nobody else can change it.
+ */
+static int daxfs_snapshot(struct fs_context *fc, struct daxfs_sb_info *sbi)
+{
+	const char *src = fc->source ?: "(no source)";
+	u64 meta_end = DAXFS_META_OFF, end;
+	struct daxfs_super head;
+	struct daxfs_verr verr;
+
+	if (sbi->src.len < DAXFS_META_OFF) {
+		pr_err("%s: invalid image at offset %llu: only %llu bytes in the source\n", src,
+		       sbi->offset, sbi->src.len);
+		return -EUCLEAN;
+	}
+	if (copy_mc_to_kernel(&head, sbi->src.kaddr, sizeof(head)))
+		goto mce;
+	/*
+	 * How much to copy: up to the end of the metadata if the superblock says something
+	 * sane, else only its page, for the validator to say what is wrong. If the superblock
+	 * changes between the two copies, the validator sees metadata past what was copied.
+	 */
+	if (!check_add_overflow(le64_to_cpu(head.str_off), le64_to_cpu(head.str_size), &end) &&
+	    end > DAXFS_META_OFF && end <= sbi->src.len)
+		meta_end = end;
+	sbi->meta = kvmalloc(meta_end, GFP_KERNEL | __GFP_NOWARN);
+	if (!sbi->meta)
+		return -ENOMEM;
+	if (copy_mc_to_kernel(sbi->meta, sbi->src.kaddr, meta_end))
+		goto mce;
+	if (daxfs_validate_meta(sbi->meta, meta_end, sbi->src.len, &daxfs_kalloc, &verr) != DAXFS_OK) {
+		pr_err("%s: invalid image at offset %llu: %s\n", src, sbi->offset, verr.msg);
+		return verr.code == DAXFS_E_NOMEM ? -ENOMEM : -EUCLEAN;
+	}
+	return 0;
+mce:
+	pr_err("%s: memory error reading the image's metadata at offset %llu\n", src, sbi->offset);
+	return -EIO;
+}
+
 static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
 {
 	struct daxfs_sb_info *sbi = sb->s_fs_info;
 	const struct daxfs_super *ds;
-	struct daxfs_verr verr;
 	struct inode *root;
 	int err;
 
 	err = daxfs_source_open(fc, sbi);
 	if (err)
 		return err;
-	/* Everything below trusts the image only after this. */
-	if (daxfs_validate(sbi->src.kaddr, sbi->src.len, &daxfs_kalloc, &verr) != DAXFS_OK) {
-		pr_err("%s: invalid image at offset %llu: %s\n", fc->source ?: "(no source)", sbi->offset,
-		       verr.msg);
-		errorfc(fc, "invalid image: %s", verr.msg);
-		return verr.code == DAXFS_E_NOMEM ? -ENOMEM : -EUCLEAN;
-	}
-	ds = (const struct daxfs_super *)sbi->src.kaddr;
+	err = daxfs_snapshot(fc, sbi);
+	if (err)
+		return err;
+	ds = sbi->meta;
 	sbi->super = ds;
 	sbi->total_size = le64_to_cpu(ds->total_size);
-	sbi->inodes = (const void *)(sbi->src.kaddr + le64_to_cpu(ds->meta_off));
-	sbi->dirents = (const void *)(sbi->src.kaddr + le64_to_cpu(ds->dirent_off));
-	sbi->xattrs = (const void *)(sbi->src.kaddr + le64_to_cpu(ds->xattr_off));
-	sbi->strs = sbi->src.kaddr + le64_to_cpu(ds->str_off);
+	sbi->inodes = sbi->meta + le64_to_cpu(ds->meta_off);
+	sbi->dirents = sbi->meta + le64_to_cpu(ds->dirent_off);
+	sbi->xattrs = sbi->meta + le64_to_cpu(ds->xattr_off);
+	sbi->strs = sbi->meta + le64_to_cpu(ds->str_off);
 
 	sb->s_magic = DAXFS_SUPER_MAGIC;
 	sb->s_op = &daxfs_sops;
@@ -174,9 +212,10 @@ static int daxfs_reconfigure(struct fs_context *fc)
 
 	if (!(fc->sb_flags & SB_RDONLY))
 		return invalfc(fc, "daxfs is read-only: it cannot be remounted read-write");
-	/* mount(8) passes the current options back on remount: accept them, refuse changes. */
-	if (new->offset != cur->offset || new->phys_set != cur->phys_set ||
-	    (new->phys_set && (new->phys != cur->phys || new->phys_size != cur->phys_size)))
+	/* mount(8) may pass the current options back on remount: accept them, refuse changes. */
+	if ((new->offset_set && new->offset != cur->offset) ||
+	    (new->phys_set && (!cur->phys_set || new->phys != cur->phys)) ||
+	    (new->size_set && new->phys_size != cur->phys_size))
 		return invalfc(fc, "offset=, phys= and size= cannot change on remount");
 	return 0;
 }
@@ -218,6 +257,9 @@ static void daxfs_kill_sb(struct super_block *sb)
 	kill_anon_super(sb);
 	if (sbi) {
 		daxfs_source_close(&sbi->src);
+		if (sbi->dmabuf)	/* the source never took it: the mount failed before */
+			dma_buf_put(sbi->dmabuf);
+		kvfree(sbi->meta);
 		kfree(sbi);
 	}
 }

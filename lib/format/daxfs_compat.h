@@ -7,9 +7,13 @@
 
 #ifdef __KERNEL__
 #include <linux/kernel.h>
+#include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/types.h>
 #include <asm/byteorder.h>
+
+/* Long validations (millions of inodes) must not hog the CPU. */
+#define daxfs_resched() cond_resched()
 #else
 #include <endian.h>
 #include <linux/types.h>
@@ -31,6 +35,8 @@ typedef int64_t s64;
 #define cpu_to_le16(x) htole16(x)
 #define cpu_to_le32(x) htole32(x)
 #define cpu_to_le64(x) htole64(x)
+
+#define daxfs_resched() do { } while (0)
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -209,6 +209,15 @@ struct daxfs_alloc {
 enum daxfs_verr_code daxfs_validate(const void *image, u64 len, const struct daxfs_alloc *alloc,
 				    struct daxfs_verr *err);
 
+/*
+ * The same over a copy of the image's first copy_len bytes (at least up to the end of the
+ * metadata, str_off + str_size) of an image whose mapping is len bytes: everything but file
+ * data, which the validator never reads. The kernel validates such a private snapshot, so that
+ * memory shared with other hosts cannot change what it trusts after validation.
+ */
+enum daxfs_verr_code daxfs_validate_meta(const void *image, u64 copy_len, u64 len,
+					 const struct daxfs_alloc *alloc, struct daxfs_verr *err);
+
 /* A short name for a code, e.g. "bad superblock checksum". */
 const char *daxfs_verr_str(enum daxfs_verr_code code);
 

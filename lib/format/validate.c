@@ -460,6 +460,8 @@ static enum daxfs_verr_code check_tree(struct vctx *c)
 
 	/* Pass 1: every inode on its own (a parent's type is known: it has a smaller number). */
 	for (ino = 1; ino <= c->icount; ino++) {
+		if (!(ino & 4095))
+			daxfs_resched();
 		r = check_inode(c, ino, &dcur, &xcur, &scur);
 		if (r)
 			return r;
@@ -468,6 +470,8 @@ static enum daxfs_verr_code check_tree(struct vctx *c)
 	for (ino = 1; ino <= c->icount; ino++) {
 		const struct daxfs_inode *in = inode_at(c, ino);
 
+		if (!(ino & 4095))
+			daxfs_resched();
 		if ((le16_to_cpu(in->mode) & DAXFS_S_IFMT) != DAXFS_S_IFDIR)
 			continue;
 		r = check_entries(c, ino, in);
@@ -486,6 +490,8 @@ static enum daxfs_verr_code check_tree(struct vctx *c)
 		const struct daxfs_inode *in = inode_at(c, ino);
 		u32 refs = c->refs[ino - 1];
 
+		if (!(ino & 4095))
+			daxfs_resched();
 		if (!refs)
 			return fail(c, DAXFS_E_UNREACHABLE, ino, 0, "inode %u: named by no entry", ino);
 		if ((le16_to_cpu(in->mode) & DAXFS_S_IFMT) != DAXFS_S_IFDIR &&
@@ -496,8 +502,8 @@ static enum daxfs_verr_code check_tree(struct vctx *c)
 	return DAXFS_OK;
 }
 
-enum daxfs_verr_code daxfs_validate(const void *image, u64 len, const struct daxfs_alloc *alloc,
-				    struct daxfs_verr *err)
+enum daxfs_verr_code daxfs_validate_meta(const void *image, u64 copy_len, u64 len,
+					 const struct daxfs_alloc *alloc, struct daxfs_verr *err)
 {
 	struct vctx c;
 	enum daxfs_verr_code r;
@@ -507,13 +513,18 @@ enum daxfs_verr_code daxfs_validate(const void *image, u64 len, const struct dax
 	c.err = err;
 	if (err)
 		memset(err, 0, sizeof(*err));
-	if (len < DAXFS_META_OFF || ((unsigned long)image & 7))
-		return fail(&c, DAXFS_E_TOO_SMALL, 0, len,
+	if (copy_len < DAXFS_META_OFF || copy_len > len || ((unsigned long)image & 7))
+		return fail(&c, DAXFS_E_TOO_SMALL, 0, copy_len,
 			    "mapping of %llu bytes is smaller than 4096 or not 8-byte aligned",
-			    (unsigned long long)len);
+			    (unsigned long long)copy_len);
 	r = check_super(&c, image, len);
 	if (r)
 		return r;
+	/* Everything below reads only [0, str_off + str_size): it must be in the buffer. */
+	if (c.str_off + c.str_size > copy_len)
+		return fail(&c, DAXFS_E_GEOMETRY, 0, 96,
+			    "metadata ends at %llu, past the %llu bytes given",
+			    (unsigned long long)(c.str_off + c.str_size), (unsigned long long)copy_len);
 	if (le32_to_cpu(((const struct daxfs_super *)image)->meta_crc) !=
 	    daxfs_crc32c(c.base + DAXFS_META_OFF, c.str_off + c.str_size - DAXFS_META_OFF))
 		return fail(&c, DAXFS_E_META_CRC, 0, DAXFS_META_OFF, "metadata checksum mismatch");
@@ -525,4 +536,10 @@ enum daxfs_verr_code daxfs_validate(const void *image, u64 len, const struct dax
 	if (!r && err)
 		snprintf(err->msg, sizeof(err->msg), "ok");
 	return r;
+}
+
+enum daxfs_verr_code daxfs_validate(const void *image, u64 len, const struct daxfs_alloc *alloc,
+				    struct daxfs_verr *err)
+{
+	return daxfs_validate_meta(image, len, len, alloc, err);
 }

@@ -6,4 +6,7 @@ B=$DAXPOOL_BUILD
 python3 "$HERE/mktree.py" "$WORK/tree"
 "$B/cli/daxpool" build -q "$WORK/tree" -o "$WORK/image"
 "$B/tests/qemu-cxl/fscheck" manifest "$WORK/tree" > "$WORK/manifest"
-"$RUN" -t "$TOPO" -f "$WORK/mem.raw" -n "devdax-$TOPO" -i "$WORK/image" -i "$WORK/manifest" "$G/devdax.sh"
+# data_off: superblock bytes 104..111 (docs/format.md)
+DATA_OFF=$(od -An -t u8 -j 104 -N 8 "$WORK/image" | tr -d ' ')
+"$RUN" -t "$TOPO" -f "$WORK/mem.raw" -n "devdax-$TOPO" -i "$WORK/image" -i "$WORK/manifest" \
+	-e "DATA_OFF=$DATA_OFF" "$G/devdax.sh"
