@@ -34,6 +34,8 @@ struct daxfs_source {
 	void *memremap_addr;
 	struct dma_buf *dmabuf;
 	struct iosys_map map;
+	struct page **pages;	/* dma-buf: the buffer's pages, looked up once at mount */
+	u64 npages;
 };
 
 struct daxfs_sb_info {

@@ -100,12 +100,14 @@ static int daxfs_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EACCES;
 	file_accessed(file);
 	vma->vm_ops = &daxfs_vm_ops;
-	vm_flags_set(vma, VM_MIXEDMAP | VM_HUGEPAGE);
+	vm_flags_set(vma, VM_MIXEDMAP);
 	return 0;
 }
 
 const struct file_operations daxfs_file_fops = {
+	.open = generic_file_open,
 	.llseek = generic_file_llseek,
+	.fsync = noop_fsync,
 	.read_iter = daxfs_read_iter,
 	/* copy_splice_read goes through read_iter: no page cache, unlike filemap_splice_read. */
 	.splice_read = copy_splice_read,

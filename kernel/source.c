@@ -21,6 +21,7 @@ static int daxfs_open_bdev(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	struct daxfs_source *src = &sbi->src;
 	struct block_device *bdev;
 	u64 part_off, dev_size;
+	__le64 total;
 	pgoff_t pgoff;
 	long avail, want;
 	void *kaddr;
@@ -52,8 +53,21 @@ static int daxfs_open_bdev(struct fs_context *fc, struct daxfs_sb_info *sbi)
 			       fc->source, dev_size);
 	pgoff = (part_off + sbi->offset) >> PAGE_SHIFT;
 	want = (dev_size - sbi->offset) >> PAGE_SHIFT;
+	/*
+	 * The superblock's page first, then only as much as the image says it spans: a bad block
+	 * elsewhere in the device (another image of the pool) must not fail this mount. If the
+	 * size is nonsense, map the rest of the device and let the validator refuse the image.
+	 */
 	id = dax_read_lock();
-	avail = dax_direct_access(src->dax_dev, pgoff, want, DAX_ACCESS, &kaddr, &pfn);
+	avail = dax_direct_access(src->dax_dev, pgoff, 1, DAX_ACCESS, &kaddr, &pfn);
+	if (avail > 0 && !copy_mc_to_kernel(&total, (u8 *)kaddr + offsetof(struct daxfs_super, total_size),
+					    sizeof(total))) {
+		u64 pages = DIV_ROUND_UP(le64_to_cpu(total), PAGE_SIZE);
+
+		if (pages > 1 && pages <= want)
+			want = pages;
+		avail = dax_direct_access(src->dax_dev, pgoff, want, DAX_ACCESS, &kaddr, &pfn);
+	}
 	dax_read_unlock(id);
 	if (avail <= 0)
 		return invalfc(fc, "%s: direct access failed (%ld)", fc->source, avail);
@@ -107,6 +121,7 @@ static int daxfs_open_phys(struct fs_context *fc, struct daxfs_sb_info *sbi)
 static int daxfs_open_dmabuf(struct fs_context *fc, struct daxfs_sb_info *sbi)
 {
 	struct daxfs_source *src = &sbi->src;
+	u64 i;
 	int err;
 
 	src->dmabuf = sbi->dmabuf;
@@ -121,6 +136,19 @@ static int daxfs_open_dmabuf(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	}
 	if (src->map.is_iomem)
 		return invalfc(fc, "the dma-buf is I/O memory: not supported");
+	/* Mapping into processes needs the pages behind the kernel mapping: find them now. */
+	src->npages = src->dmabuf->size >> PAGE_SHIFT;
+	src->pages = kvmalloc_array(src->npages, sizeof(*src->pages), GFP_KERNEL);
+	if (!src->pages)
+		return -ENOMEM;
+	for (i = 0; i < src->npages; i++) {
+		const void *p = (const u8 *)src->map.vaddr + (i << PAGE_SHIFT);
+
+		src->pages[i] = is_vmalloc_addr(p) ? vmalloc_to_page(p) :
+			virt_addr_valid(p) ? virt_to_page(p) : NULL;
+		if (!src->pages[i])
+			return invalfc(fc, "the dma-buf's memory has no struct pages: not supported");
+	}
 	src->kind = DAXFS_SRC_DMABUF;
 	src->kaddr = (const u8 *)src->map.vaddr + sbi->offset;
 	src->len = src->dmabuf->size - sbi->offset;
@@ -146,10 +174,10 @@ int daxfs_source_open(struct fs_context *fc, struct daxfs_sb_info *sbi)
 pfn_t daxfs_source_pfn(const struct daxfs_source *src, u64 off)
 {
 	if (src->kind == DAXFS_SRC_DMABUF) {
-		const void *p = src->kaddr + off;
-		struct page *page = is_vmalloc_addr(p) ? vmalloc_to_page(p) : virt_to_page(p);
+		/* off is inside the image (a validated extent): the index is inside the array. */
+		u64 in_buf = off + (src->kaddr - (const u8 *)src->map.vaddr);
 
-		return page_to_pfn_t(page);
+		return page_to_pfn_t(src->pages[in_buf >> PAGE_SHIFT]);
 	}
 	return phys_to_pfn_t(src->phys + off, src->pfn_flags);
 }
@@ -162,6 +190,7 @@ void daxfs_source_close(struct daxfs_source *src)
 		fput(src->bdev_file);
 	if (src->memremap_addr)
 		memunmap(src->memremap_addr);
+	kvfree(src->pages);
 	if (src->dmabuf) {
 		if (src->map.vaddr)
 			dma_buf_vunmap_unlocked(src->dmabuf, &src->map);
