@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * crc32c.c - CRC-32C for the shared format code: the kernel's built-in __crc32c_le() in the
- * module, a
- * small implementation in userspace (SSE4.2 instruction when the CPU has it, table otherwise).
+ * module, a small implementation in userspace (SSE4.2 instruction when the CPU has it, a table
+ * otherwise).
  */
 #include "daxfs_format.h"
 
