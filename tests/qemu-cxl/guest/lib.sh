@@ -86,3 +86,15 @@ ns_dev() {
 	d=$(ndctl list -N | grep -o "\"$k\":\"[^\"]*\"" | head -1 | cut -d'"' -f4)
 	[ -z "$d" ] || echo "/dev/$d"
 }
+
+# expect_tree DIR: every entry under DIR (content and metadata, fscheck manifest) equals the
+# source tree's manifest made on the host (/in/manifest). Prints the number of entries.
+expect_tree() {
+	fscheck manifest "$1" > /tmp/manifest.$$
+	if ! cmp -s /tmp/manifest.$$ /in/manifest; then
+		diff /in/manifest /tmp/manifest.$$ | head -20
+		fail "the tree under $1 differs from the source"
+	fi
+	echo "$(wc -l < /tmp/manifest.$$) entries identical to the source"
+	rm -f /tmp/manifest.$$
+}

@@ -4,8 +4,8 @@
 . "$(dirname "$0")/lib.sh"
 TOPO=${1:-nvdimm}
 B=$DAXPOOL_BUILD
-python3 "$HERE/mktree.py" "$WORK/tree"
-"$B/cli/daxpool" build -q "$WORK/tree" -o "$WORK/good"
+make_image
+cp "$WORK/image" "$WORK/good"
 python3 "$HERE/corrupt.py" "$WORK/good" "$WORK/bad"
 # Each variant must be rejected by the userspace validator too (same C code).
 for f in "$WORK"/bad/*; do

@@ -35,3 +35,11 @@ run_pair() {
 	wait $pb || rb=$?
 	[ $ra = 0 ] && [ $rb = 0 ] || fail "two-guest run failed (A status $ra, B status $rb)"
 }
+
+# make_image [mktree.py args]: $WORK/tree (every file type), its daxfs image $WORK/image, and
+# the tree's manifest $WORK/manifest for guest/lib.sh's expect_tree.
+make_image() {
+	python3 "$HERE/mktree.py" "$WORK/tree" "$@"
+	"$DAXPOOL_BUILD/cli/daxpool" build -q "$WORK/tree" -o "$WORK/image"
+	"$DAXPOOL_BUILD/tests/qemu-cxl/fscheck" manifest "$WORK/tree" > "$WORK/manifest"
+}

@@ -7,9 +7,6 @@
 TOPO=${1:-cxl}
 OFFSET=${2:-0}
 BIG=${3:-0}
-B=$DAXPOOL_BUILD
-python3 "$HERE/mktree.py" "$WORK/tree" --big "$BIG"
-"$B/cli/daxpool" build -q "$WORK/tree" -o "$WORK/image"
-"$B/tests/qemu-cxl/fscheck" manifest "$WORK/tree" > "$WORK/manifest"
+make_image --big "$BIG"
 "$RUN" -t "$TOPO" -f "$WORK/mem.raw" -n "mount-$TOPO" -m 2G -i "$WORK/image" -i "$WORK/manifest" \
 	-e "OFFSET=$OFFSET" "$G/mount.sh"

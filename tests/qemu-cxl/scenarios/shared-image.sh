@@ -4,14 +4,11 @@
 # B mounts it from there with daxfs (no copy) and finds every file identical to the source.
 . "$(dirname "$0")/lib.sh"
 TOPO=${1:-cxl}
-B=$DAXPOOL_BUILD
 MEM=$WORK/mem.raw
 N=$(nonce shared-image)
 say "build a daxfs image of a small tree with every file type"
-python3 "$HERE/mktree.py" "$WORK/tree"
-"$B/cli/daxpool" build -q "$WORK/tree" -o "$WORK/image"
-"$B/cli/daxpool" inspect "$WORK/image" | sed -n 1,8p
-"$B/tests/qemu-cxl/fscheck" manifest "$WORK/tree" > "$WORK/manifest"
+make_image
+"$DAXPOOL_BUILD/cli/daxpool" inspect "$WORK/image" | sed -n 1,8p
 say "provision a devdax namespace on $TOPO memory shared by both hosts ($MEM)"
 "$RUN" -t "$TOPO" -f "$MEM" -n "$TOPO-provision" "$G/provision.sh" devdax
 say "host A stamps the image, host B mounts it from the shared memory"
