@@ -12,6 +12,7 @@
 #include "lib/format/daxfs_format.h"
 #include "pool/catalog.hpp"
 #include "pool/error.hpp"
+#include "pool/fault.hpp"
 #include "pool/hosts.hpp"
 #include "pool/identity.hpp"
 #include "pool/lock.hpp"
@@ -205,6 +206,7 @@ private:
 			return;
 		r_.sealed_checked++;
 		const CatalogEntry &e = s.entry;
+		fault_point("fsck.image");
 		daxfs::FsckReport ir = daxfs::fsck_bytes(p_.shared().view(e.offset, e.image_size));
 		std::vector<std::string> why = ir.problems;
 		if (ir.structure_ok) {
@@ -220,10 +222,25 @@ private:
 		}
 		if (why.empty())
 			return;
+		if (!repair_ && changed_since_snapshot(s)) {
+			note(label(s) + " changed during the check (unloaded or replaced by a concurrent writer); "
+					"not checked");
+			return;
+		}
 		std::string msg = label(s) + " is damaged:";
 		for (const auto &w : why)
 			msg += "\n    " + w;
 		problem(msg, "remove it from the catalog (it cannot be mounted safely)", [&] { free_slot(s); });
+	}
+
+	// Read-only fsck runs beside writers: the entry was taken from a snapshot, and its extent may
+	// have been freed and reused since. Only a slot that still holds the same (id, generation),
+	// SEALED, in a fresh snapshot proves that the bytes just checked were that image's.
+	bool changed_since_snapshot(const Slot &s)
+	{
+		const Slot now = p_.catalog().snapshot().at(s.index);
+		return now.damaged() || now.state() != State::Sealed || now.entry.id != s.entry.id ||
+		       now.entry.generation != s.entry.generation;
 	}
 
 	Pool &p_;

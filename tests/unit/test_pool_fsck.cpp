@@ -8,6 +8,7 @@
 #include "pool/catalog.hpp"
 #include "pool/create.hpp"
 #include "pool/error.hpp"
+#include "pool/fault.hpp"
 #include "pool/fsck.hpp"
 #include "pool/pool.hpp"
 #include "tests/unit/pool_helpers.hpp"
@@ -206,4 +207,36 @@ TEST_CASE("fsck: an interrupted load of another host is a note; nobody reclaims 
 	CHECK(r.ok());
 	CHECK_THAT(r.out, Contains("fixed: free its space"));
 	CHECK(p->info(true).images.size() == 4); // one, two, mine, foreign
+}
+
+TEST_CASE("fsck: read-only fsck does not call an image damaged that a writer replaced meanwhile", "[pool][fsck]")
+{
+	Fixture f;
+	std::string other = test::make_image(f.d, "b", 2 * 1024 * 1024 + 1, 2); // same size, other bytes
+	bool done = false;
+	// Between fsck's catalog snapshot and its check of 'one' (the lowest extent, checked first),
+	// a writer unloads 'one' and loads another image into the same extent.
+	set_fault_hook([&](const char *point) {
+		if (done || std::string(point) != "fsck.image")
+			return;
+		done = true;
+		auto w = Pool::open(f.ref, Access::ReadWrite);
+		uint64_t off = f.slot_of("one").entry.offset;
+		w->unload("one");
+		CHECK(w->load({other, "other", {}, nullptr}).offset == off);
+	});
+	PoolFsckReport r = fsck_pool(f.ref, false);
+	set_fault_hook({});
+	REQUIRE(done);
+	CHECK(r.ok());
+	CHECK(has(r, Finding::Note, "image 'one'"));
+	CHECK(has(r, Finding::Note, "changed during the check"));
+	CHECK(fsck_pool(f.ref, false).findings.empty());
+
+	// A real problem is still reported when the slot is unchanged.
+	Slot two = f.slot_of("two");
+	poke(f.pool, two.entry.offset + two.entry.image_size - 5000, "\x01\x02\x03");
+	r = fsck_pool(f.ref, false);
+	CHECK_FALSE(r.ok());
+	CHECK(has(r, Finding::Problem, "image 'two'"));
 }
