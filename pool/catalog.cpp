@@ -48,6 +48,11 @@ Slot decode_slot(uint32_t index, const uint8_t *bytes)
 	for (int i = 0; i < 2; i++) {
 		valid[i] = copy_valid(c[i]);
 		s.bad_copy[i] = !valid[i] && !all_zero(&c[i], sizeof c[i]);
+		if (s.bad_copy[i] && c[i].magic == ENTRY_MAGIC && c[i].state <= STATE_MAX &&
+		    c[i].generation < PLAUSIBLE_MAX && c[i].id < PLAUSIBLE_MAX) {
+			s.bad_generation = std::max(s.bad_generation, c[i].generation);
+			s.bad_id = std::max(s.bad_id, c[i].id);
+		}
 	}
 	if (valid[0] && valid[1])
 		s.winner = c[1].generation > c[0].generation ? 1 : 0;
@@ -125,11 +130,13 @@ void Catalog::write(Slot &slot, CatalogEntry next)
 	slot.bad_copy[target] = false;
 }
 
-void Catalog::format_slot(uint32_t index, bool persist)
+void Catalog::format_slot(uint32_t index, bool persist, uint64_t generation, uint64_t id)
 {
 	CatalogEntry e{};
 	e.magic = ENTRY_MAGIC;
 	e.state = static_cast<uint32_t>(State::Free);
+	e.generation = generation;
+	e.id = id;
 	e.writer_slot = NO_SLOT;
 	e.crc = daxfs_crc32c(&e, CRC_LEN);
 	sh_.zero(slot_off(index), sb_.catalog_slot_size);
@@ -153,6 +160,22 @@ uint64_t max_id(const std::vector<Slot> &slots)
 	for (const auto &s : slots)
 		if (s.winner >= 0)
 			g = std::max(g, s.entry.id);
+	return g;
+}
+
+uint64_t max_generation_seen(const std::vector<Slot> &slots)
+{
+	uint64_t g = max_generation(slots);
+	for (const auto &s : slots)
+		g = std::max(g, s.bad_generation);
+	return g;
+}
+
+uint64_t max_id_seen(const std::vector<Slot> &slots)
+{
+	uint64_t g = max_id(slots);
+	for (const auto &s : slots)
+		g = std::max(g, s.bad_id);
 	return g;
 }
 

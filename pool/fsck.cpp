@@ -40,7 +40,10 @@ public:
 		}
 		supers();
 		auto slots = p_.catalog().snapshot();
-		gen_ = max_generation(slots);
+		// Every version a repair writes is above every generation and id the catalog shows, also
+		// in the readable headers of bad copies: repair never lowers either.
+		gen_ = max_generation_seen(slots);
+		id_ = max_id_seen(slots);
 		std::vector<bool> gone(slots.size(), false); // removed by a repair in this run
 		for (auto &s : slots)
 			if (!slot(s))
@@ -139,7 +142,7 @@ private:
 		if (s.damaged()) {
 			problem("catalog slot " + std::to_string(s.index) +
 					": no valid copy (an image it held, if any, is lost)",
-				"clear the slot", [&] { p_.catalog().format_slot(s.index); });
+				"clear the slot", [&] { p_.catalog().format_slot(s.index, true, ++gen_, ++id_); });
 			return false;
 		}
 		for (int i = 0; i < 2; i++)
@@ -247,7 +250,7 @@ private:
 	bool repair_;
 	PoolFsckReport r_;
 	std::optional<WriterLock> lock_;
-	uint64_t gen_ = 0;
+	uint64_t gen_ = 0, id_ = 0;
 };
 
 } // namespace

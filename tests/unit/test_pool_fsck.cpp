@@ -240,3 +240,43 @@ TEST_CASE("fsck: read-only fsck does not call an image damaged that a writer rep
 	CHECK_FALSE(r.ok());
 	CHECK(has(r, Finding::Problem, "image 'two'"));
 }
+
+TEST_CASE("fsck: clearing a damaged slot never lowers an id or a generation", "[pool][fsck]")
+{
+	Fixture f;
+	Slot two = f.slot_of("two"); // holds the pool's highest id and generation
+	uint64_t off = Pool::open(f.ref, Access::ReadOnly)->catalog().slot_off(two.index);
+	SECTION("headers still readable (what torn writes leave): the new versions are above them")
+	{
+		poke(f.pool, off + 100, "torn!");
+		poke(f.pool, off + 256 + 100, "torn!");
+	}
+	SECTION("both copies unreadable: above every other entry")
+	{
+		poke(f.pool, off, std::string(512, '\xA5'));
+	}
+	REQUIRE(fsck_pool(f.ref, true).ok());
+	Slot cleared = Pool::open(f.ref, Access::ReadOnly)->catalog().snapshot()[two.index];
+	CHECK(cleared.state() == State::Free);
+	CHECK(cleared.entry.id >= two.entry.id);
+	auto p = Pool::open(f.ref, Access::ReadWrite);
+	ImageInfo three = p->load({f.img, "three", {}, nullptr});
+	CHECK(three.id > two.entry.id); // ids are never reused
+	CHECK(three.id > f.slot_of("one").entry.id);
+	CHECK(three.generation > cleared.entry.generation);
+	CHECK(fsck_pool(f.ref, false).findings.empty());
+}
+
+TEST_CASE("fsck: a clear of a slot with a readable header goes above its generation", "[pool][fsck]")
+{
+	Fixture f;
+	Slot two = f.slot_of("two");
+	uint64_t off = Pool::open(f.ref, Access::ReadOnly)->catalog().slot_off(two.index);
+	poke(f.pool, off + 100, "torn!");
+	poke(f.pool, off + 256 + 100, "torn!");
+	REQUIRE(fsck_pool(f.ref, true).ok());
+	auto p = Pool::open(f.ref, Access::ReadOnly);
+	Slot cleared = p->catalog().snapshot()[two.index];
+	CHECK(cleared.entry.generation > two.entry.generation);
+	CHECK(cleared.entry.id > two.entry.id);
+}
