@@ -289,10 +289,24 @@ ImageInfo Pool::load(const LoadOptions &o)
 			fault_point("load.copy");
 		}
 		// 6. Read back from memory (invalidated) and prove it is the same image.
-		daxfs::FsckReport back = daxfs::fsck_bytes(sh_->view(e.offset, size));
-		if (!back.ok() || back.computed != r.recorded)
+		// The digest does not cover the image superblock, and the source file may have changed
+		// since it was validated: the bytes in the pool must also be the size and carry the
+		// UUID that the entry records.
+		std::span<const uint8_t> in_pool = sh_->view(e.offset, size);
+		daxfs::FsckReport back = daxfs::fsck_bytes(in_pool);
+		std::vector<std::string> why = back.problems;
+		if (back.ok() && back.computed != r.recorded)
+			why.push_back("digest " + daxfs::hex(back.computed) + " differs from the validated source's " +
+				      daxfs::hex(r.recorded));
+		if (back.structure_ok && back.size != e.image_size)
+			why.push_back("image size " + std::to_string(back.size) + " differs from the validated " +
+				      std::to_string(e.image_size));
+		if (back.structure_ok &&
+		    std::memcmp(reinterpret_cast<const daxfs_super *>(in_pool.data())->uuid, e.image_uuid, 16) != 0)
+			why.push_back("image UUID differs from the validated source's (was the file changed during the load?)");
+		if (!why.empty())
 			throw Error("read-back verification of " + o.image + " in pool " + display() +
-				    " failed; the image was not loaded:" + problems_text(back.problems));
+				    " failed; the image was not loaded:" + problems_text(why));
 		fault_point("load.verified");
 	} catch (...) {
 		// Alive and holding the lock: give the extent back at once.

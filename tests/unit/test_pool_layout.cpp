@@ -7,8 +7,10 @@
 
 #include "lib/format/daxfs_format.h"
 #include "pool/catalog.hpp"
-#include "pool/error.hpp"
 #include "pool/create.hpp"
+#include "pool/error.hpp"
+#include "pool/fault.hpp"
+#include "pool/fsck.hpp"
 #include "pool/pool.hpp"
 #include "pool/shmem.hpp"
 #include "pool/superblock.hpp"
@@ -229,4 +231,35 @@ TEST_CASE("shmem: reads see what persisted writes stored, from another mapping",
 	rs.read(DATA_OFF + 17, back);
 	CHECK(back == data);
 	CHECK_THROWS_AS(rs.read(8 * MiB - 10, back), Error);
+}
+
+TEST_CASE("load: a source file changed after validation is not sealed (size and UUID read back)", "[pool][load]")
+{
+	test::TempDir d;
+	std::string img = test::make_image(d, "a", 1024 * 1024);
+	// The same tree with another UUID: same size and digest (the digest does not cover the
+	// superblock), so only the UUID tells the two apart.
+	daxpool::daxfs::BuildOptions b;
+	b.source = (d.path() / "tree-a").string();
+	b.output = d / "a2.img";
+	b.mtime = 1700000000;
+	b.uuid = std::array<uint8_t, 16>{1, 2, 3, 4, 5, 6, 0x47, 8, 0x89, 10, 11, 12, 13, 14, 15, 16};
+	daxpool::daxfs::build_image(b);
+	std::string swapped = test::read_file(b.output);
+	REQUIRE(swapped.size() == test::read_file(img).size());
+	REQUIRE(swapped != test::read_file(img));
+
+	create_file_pool({d / "p", 16 * MiB, "t", false});
+	PoolRef ref{d / "p", {}};
+	auto p = Pool::open(ref, Access::ReadWrite);
+	set_fault_hook([&](const char *point) {
+		if (std::string(point) == "load.writing") { // validated, entry written, not yet copied
+			test::Fd fd(::open(img.c_str(), O_WRONLY));
+			REQUIRE(::pwrite(fd.fd, swapped.data(), swapped.size(), 0) == static_cast<ssize_t>(swapped.size()));
+		}
+	});
+	CHECK_THROWS_WITH(p->load({img, "x", {}, nullptr}), Catch::Contains("image UUID differs"));
+	set_fault_hook({});
+	CHECK(p->info(true).images.empty());
+	CHECK(fsck_pool(ref, false).findings.empty());
 }
