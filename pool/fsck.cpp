@@ -124,16 +124,36 @@ private:
 	{
 		const SuperCopies &c = p_.super_copies();
 		const PoolSuper &sb = p_.super();
-		for (auto [off, prob, which] : {std::tuple{PRIMARY_SB_OFF, c.primary_problem, "primary"},
-						std::tuple{BACKUP_SB_OFF, c.backup_problem, "backup"}})
+		// Every fix rewrites both copies from the one in use with the generation bumped (the
+		// superblock's generation counts its rewrites); once, however many findings.
+		bool rewritten = false;
+		auto rewrite = [&] {
+			if (rewritten)
+				return;
+			PoolSuper next = sb;
+			next.generation = sb.generation + 1;
+			set_super_crc(next);
+			// The copy not in use first, made durable, then the one in use: a crash in
+			// either write leaves a valid copy.
+			bool primary_in_use = c.primary_problem.empty() &&
+					      (!c.backup_problem.empty() || c.primary.generation >= c.backup.generation);
+			uint64_t first = primary_in_use ? BACKUP_SB_OFF : PRIMARY_SB_OFF;
+			write_super_copy(p_.shared(), first, next);
+			write_super_copy(p_.shared(), first == BACKUP_SB_OFF ? PRIMARY_SB_OFF : BACKUP_SB_OFF, next);
+			rewritten = true;
+		};
+		for (auto [prob, which] : {std::pair{c.primary_problem, "primary"}, std::pair{c.backup_problem, "backup"}})
 			if (!prob.empty())
-				problem(std::string(which) + " superblock: " + prob, std::string("rewrite it from the other copy"),
-					[&, off = off] { write_super_copy(p_.shared(), off, sb); });
+				problem(std::string(which) + " superblock: " + prob,
+					std::string("rewrite it from the other copy (generation ") +
+						std::to_string(sb.generation + 1) + ")",
+					rewrite);
 		if (c.primary_problem.empty() && c.backup_problem.empty() &&
 		    std::memcmp(&c.primary, &c.backup, sizeof(PoolSuper)) != 0)
 			problem("the superblock copies differ", "rewrite both from the newer (generation " +
-									std::to_string(sb.generation) + ")",
-				[&] { write_supers(p_.shared(), sb); });
+									std::to_string(sb.generation) + ") as generation " +
+									std::to_string(sb.generation + 1),
+				rewrite);
 	}
 
 	// false when the slot's entry was removed by a repair.

@@ -82,6 +82,10 @@ TEST_CASE("fsck: a bad superblock copy is found and rewritten by --repair", "[po
 		CHECK_THAT(r.out, Contains("fixed: rewrite it from the other copy"));
 		std::string now = test::read_file(f.pool);
 		CHECK(now.compare(0, 256, now, BACKUP_SB_OFF, 256) == 0);
+		// A rewrite bumps the superblock's generation (create: 1; one repair per round).
+		PoolSuper sb;
+		std::memcpy(&sb, now.data(), sizeof sb);
+		CHECK(sb.generation == (off ? 3u : 2u));
 		CHECK(fsck_pool(f.ref, false).findings.empty());
 	}
 }
