@@ -180,3 +180,31 @@ TEST_CASE("cli: create refuses to overwrite filesystems and data without --force
 		CHECK(run_cli({"fsck", "--pool", c.file}).ok());
 	}
 }
+
+TEST_CASE("cli: command-line errors exit 2 with the error prefix; --help and --version exit 0", "[pool][cli]")
+{
+	for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+		     {"load", "--pool", "/nonexistent"}, // IMAGE missing
+		     {"create", "--file", "/nonexistent/p"}, // --size missing
+		     {"frobnicate"},
+		     {},
+		     {"list", "--no-such-flag"}}) {
+		test::Run r = run_cli(args);
+		INFO("args: " << (args.empty() ? "" : args[0]) << "; stderr: " << r.err);
+		CHECK(r.status == 2);
+		CHECK(r.err.rfind("daxpool: error: ", 0) == 0);
+		CHECK_THAT(r.err, Contains("--help"));
+		CHECK(r.out.empty());
+	}
+	test::Run r = run_cli({"load", "--pool", "/nonexistent"});
+	CHECK_THAT(r.err, Contains("IMAGE"));
+	r = run_cli({"--help"});
+	CHECK(r.status == 0);
+	CHECK_THAT(r.out, Contains("load"));
+	r = run_cli({"load", "--help"});
+	CHECK(r.status == 0);
+	CHECK_THAT(r.out, Contains("IMAGE"));
+	r = run_cli({"--version"});
+	CHECK(r.status == 0);
+	CHECK_FALSE(r.out.empty());
+}
