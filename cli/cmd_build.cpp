@@ -62,9 +62,10 @@ void add_build(CLI::App &app)
 		else if (const char *sde = std::getenv("SOURCE_DATE_EPOCH"); sde && *sde)
 			b.source_date_epoch = parse_time("SOURCE_DATE_EPOCH", sde);
 		if (!o->max_size.empty()) {
-			b.max_size = util::parse_size(o->max_size);
-			if (!b.max_size)
-				throw Error("--max-size '" + o->max_size + "': expected " + std::string(util::size_forms));
+			util::SizeParse max = util::parse_size_ex(o->max_size);
+			if (!max)
+				throw Error(util::size_error("--max-size", o->max_size, max));
+			b.max_size = max.value;
 		}
 		daxfs::BuildResult r = daxfs::build_image(b);
 		if (!o->quiet)

@@ -28,12 +28,12 @@ void add_create(CLI::App &app)
 	cmd->callback([o] {
 		if (o->file.empty())
 			throw Error("--file PATH is required: pools on devices come with provisioning (issue 6)");
-		auto size = util::parse_size(o->size);
+		util::SizeParse size = util::parse_size_ex(o->size);
 		if (!size)
-			throw Error("--size '" + o->size + "': expected " + std::string(util::size_forms));
-		if (auto why = pool::check_pool_size(*size); !why.empty())
+			throw Error(util::size_error("--size", o->size, size));
+		if (auto why = pool::check_pool_size(size.value); !why.empty())
 			throw Error("--size '" + o->size + "': " + why);
-		pool::CreateResult r = pool::create_file_pool({o->file, *size, o->name, o->force});
+		pool::CreateResult r = pool::create_file_pool({o->file, size.value, o->name, o->force});
 		if (o->json) {
 			Json root = json_obj();
 			add(root.get(), "pool", r.name);

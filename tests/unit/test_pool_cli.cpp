@@ -134,6 +134,12 @@ TEST_CASE("cli: bad inputs are refused clearly and leave the pool unchanged", "[
 		CHECK_THAT(r.err, Contains(std::string("--size '") + bad + "'") && Contains("K, M, G or T"));
 		CHECK_FALSE(test::fs::exists(d / "new.pool"));
 	}
+	for (const char *big : {"20000000T", "18446744073709551616"}) {
+		test::Run r = run_cli({"create", "--file", d / "new.pool", "--size", big});
+		CHECK(r.status == 1);
+		CHECK_THAT(r.err, Contains(std::string("--size '") + big + "': too large"));
+		CHECK_FALSE(test::fs::exists(d / "new.pool"));
+	}
 	test::Run r = run_cli({"create", "--file", d / "new.pool", "--size", "5M"});
 	CHECK(r.status != 0);
 	CHECK_THAT(r.err, Contains("multiple of 2 MiB") && Contains("4.00 MiB") && Contains("6.00 MiB"));
