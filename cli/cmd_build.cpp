@@ -9,6 +9,7 @@
 #include "lib/daxfs/build.hpp"
 #include "lib/daxfs/fsck.hpp"
 #include "lib/util/size.hpp"
+#include "lib/util/hex.hpp"
 
 namespace daxpool::cli {
 
@@ -71,7 +72,7 @@ void add_build(CLI::App &app)
 		if (!o->quiet)
 			std::printf("%s: %s, %u inodes, %s of file data, uuid %s, digest xxh3-128:%s\n", b.output.c_str(),
 				    util::format_size(r.size).c_str(), r.inodes, util::format_size(r.data_bytes).c_str(),
-				    daxfs::format_uuid(r.uuid).c_str(), daxfs::hex(r.digest).c_str());
+				    util::format_uuid(r.uuid).c_str(), util::hex(r.digest).c_str());
 	});
 }
 

@@ -7,6 +7,7 @@
 #include "cli/json.hpp"
 #include "lib/util/size.hpp"
 #include "pool/create.hpp"
+#include "lib/util/hex.hpp"
 
 namespace daxpool::cli {
 
@@ -38,13 +39,13 @@ void add_create(CLI::App &app)
 			Json root = json_obj();
 			add(root.get(), "pool", r.name);
 			add(root.get(), "file", o->file);
-			add(root.get(), "uuid", pool::format_uuid(r.uuid));
+			add(root.get(), "uuid", util::format_uuid(r.uuid));
 			add_size(root.get(), "size", r.size, o->human);
 			add(root.get(), "catalog_slots", r.catalog_slots);
 			print(root.get());
 		} else {
 			std::printf("created pool %s in %s: %s, uuid %s, room for %llu images\n", r.name.c_str(), o->file.c_str(),
-				    util::format_size(r.size).c_str(), pool::format_uuid(r.uuid).c_str(),
+				    util::format_size(r.size).c_str(), util::format_uuid(r.uuid).c_str(),
 				    static_cast<unsigned long long>(r.catalog_slots));
 		}
 	});

@@ -7,21 +7,12 @@
 #include <cstring>
 
 #include "lib/format/daxfs_format.h"
+#include "lib/util/hex.hpp"
 #include "pool/error.hpp"
 #include "pool/fault.hpp"
 #include "pool/names.hpp"
 
 namespace daxpool::pool {
-
-namespace {
-
-bool all_zero(const void *p, size_t n)
-{
-	auto b = static_cast<const uint8_t *>(p);
-	return std::all_of(b, b + n, [](uint8_t x) { return x == 0; });
-}
-
-} // namespace
 
 std::string Slot::name() const { return get_name(entry.name); }
 
@@ -47,7 +38,7 @@ Slot decode_slot(uint32_t index, const uint8_t *bytes)
 	bool valid[2];
 	for (int i = 0; i < 2; i++) {
 		valid[i] = copy_valid(c[i]);
-		s.bad_copy[i] = !valid[i] && !all_zero(&c[i], sizeof c[i]);
+		s.bad_copy[i] = !valid[i] && !util::all_zero(&c[i], sizeof c[i]);
 		if (s.bad_copy[i] && c[i].magic == ENTRY_MAGIC && c[i].state <= STATE_MAX &&
 		    c[i].generation < PLAUSIBLE_MAX && c[i].id < PLAUSIBLE_MAX) {
 			s.bad_generation = std::max(s.bad_generation, c[i].generation);
@@ -67,7 +58,7 @@ std::string check_entry_fields(const CatalogEntry &e, const PoolSuper &sb)
 {
 	if (e.state > STATE_MAX)
 		return "unknown state " + std::to_string(e.state);
-	if (!all_zero(e.reserved, sizeof e.reserved))
+	if (!util::all_zero(e.reserved, sizeof e.reserved))
 		return "reserved bytes not zero";
 	if (e.flags)
 		return "unknown flags " + std::to_string(e.flags);

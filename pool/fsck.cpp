@@ -10,6 +10,7 @@
 
 #include "lib/daxfs/fsck.hpp"
 #include "lib/format/daxfs_format.h"
+#include "lib/util/hex.hpp"
 #include "pool/catalog.hpp"
 #include "pool/error.hpp"
 #include "pool/fault.hpp"
@@ -198,7 +199,7 @@ private:
 		}
 		const Identity &me = self();
 		if (std::memcmp(s.entry.writer_host, me.host.data(), 16) != 0)
-			note(label(s) + ": " + state_name(s.state()) + " by host " + hex_id(s.entry.writer_host) +
+			note(label(s) + ": " + state_name(s.state()) + " by host " + util::hex(s.entry.writer_host) +
 			     "; reclaiming another host's entry needs the multi-host protocol");
 		else
 			note(label(s) + ": " + state_name(s.state()) + ", being loaded now by pid " +
@@ -237,8 +238,8 @@ private:
 				why.push_back("image size " + std::to_string(ir.size) + " differs from the catalog's " +
 					      std::to_string(e.image_size));
 			if (!std::equal(ir.recorded.begin(), ir.recorded.end(), e.digest))
-				why.push_back("image digest " + daxfs::hex(ir.recorded) + " differs from the catalog's " +
-					      daxfs::hex({e.digest, 16}));
+				why.push_back("image digest " + util::hex(ir.recorded) + " differs from the catalog's " +
+					      util::hex(e.digest));
 			const auto *isb = reinterpret_cast<const daxfs_super *>(p_.shared().view(e.offset, 256).data());
 			if (std::memcmp(isb->uuid, e.image_uuid, 16) != 0)
 				why.push_back("image UUID differs from the catalog's");

@@ -9,6 +9,7 @@
 #include "lib/daxfs/fsck.hpp"
 #include "lib/format/daxfs_format.h"
 #include "lib/util/fd.hpp"
+#include "lib/util/hex.hpp"
 #include "lib/util/size.hpp"
 #include "pool/error.hpp"
 #include "pool/fault.hpp"
@@ -68,8 +69,8 @@ ImageInfo image_info(const Slot &s)
 	std::copy(std::begin(e.digest), std::end(e.digest), i.digest.begin());
 	i.created = e.created;
 	i.changed = e.changed;
-	i.writer_host = hex_id(e.writer_host);
-	i.writer_boot = hex_id(e.writer_boot);
+	i.writer_host = util::hex(e.writer_host);
+	i.writer_boot = util::hex(e.writer_boot);
 	i.writer_pid = e.writer_pid;
 	return i;
 }
@@ -116,7 +117,7 @@ std::string Pool::uuid() const
 {
 	Uuid u;
 	std::copy(std::begin(sb_.uuid), std::end(sb_.uuid), u.begin());
-	return format_uuid(u);
+	return util::format_uuid(u);
 }
 
 std::vector<Extent> Pool::used_extents(const std::vector<Slot> &slots) const
@@ -296,8 +297,8 @@ ImageInfo Pool::load(const LoadOptions &o)
 		daxfs::FsckReport back = daxfs::fsck_bytes(in_pool);
 		std::vector<std::string> why = back.problems;
 		if (back.ok() && back.computed != r.recorded)
-			why.push_back("digest " + daxfs::hex(back.computed) + " differs from the validated source's " +
-				      daxfs::hex(r.recorded));
+			why.push_back("digest " + util::hex(back.computed) + " differs from the validated source's " +
+				      util::hex(r.recorded));
 		if (back.structure_ok && back.size != e.image_size)
 			why.push_back("image size " + std::to_string(back.size) + " differs from the validated " +
 				      std::to_string(e.image_size));

@@ -5,16 +5,12 @@
 #include <cstring>
 
 #include "lib/format/daxfs_format.h"
+#include "lib/util/hex.hpp"
 #include "pool/names.hpp"
 
 namespace daxpool::pool {
 
 namespace {
-
-bool all_zero(const uint8_t *p, size_t n)
-{
-	return std::all_of(p, p + n, [](uint8_t b) { return b == 0; });
-}
 
 // [a, a + alen) and [b, b + blen) disjoint.
 bool disjoint(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen) { return a + alen <= b || b + blen <= a; }
@@ -61,7 +57,7 @@ std::string check_super(const PoolSuper &sb, uint64_t mapped)
 		return "bad sb_size " + std::to_string(sb.sb_size);
 	if (sb.incompat)
 		return "unknown incompatible features " + std::to_string(sb.incompat);
-	if (!all_zero(sb.reserved, sizeof sb.reserved))
+	if (!util::all_zero(sb.reserved, sizeof sb.reserved))
 		return "reserved bytes not zero";
 	if (!valid_name(std::string_view(sb.name, strnlen(sb.name, sizeof sb.name))) ||
 	    !name_padding_ok(sb.name))
@@ -128,19 +124,6 @@ void write_supers(Shared &sh, const PoolSuper &sb)
 {
 	write_super_copy(sh, BACKUP_SB_OFF, sb);
 	write_super_copy(sh, PRIMARY_SB_OFF, sb);
-}
-
-std::string format_uuid(const Uuid &u)
-{
-	static const char d[] = "0123456789abcdef";
-	std::string s;
-	for (size_t i = 0; i < u.size(); i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			s += '-';
-		s += d[u[i] >> 4];
-		s += d[u[i] & 15];
-	}
-	return s;
 }
 
 std::string super_name(const PoolSuper &sb) { return std::string(sb.name, strnlen(sb.name, sizeof sb.name)); }

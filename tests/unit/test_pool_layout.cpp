@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "lib/format/daxfs_format.h"
+#include "lib/util/hex.hpp"
 #include "pool/catalog.hpp"
 #include "pool/create.hpp"
 #include "pool/error.hpp"
@@ -262,4 +263,18 @@ TEST_CASE("load: a source file changed after validation is not sealed (size and 
 	set_fault_hook({});
 	CHECK(p->info(true).images.empty());
 	CHECK(fsck_pool(ref, false).findings.empty());
+}
+
+TEST_CASE("util: hex, UUID and all-zero helpers (one copy for lib, pool and cli)", "[util]")
+{
+	using namespace daxpool::util;
+	std::array<uint8_t, 16> u{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+	CHECK(hex(u) == "0123456789abcdef0123456789abcdef");
+	CHECK(format_uuid(u) == "01234567-89ab-cdef-0123-456789abcdef");
+	CHECK(hex({}) == "");
+	uint8_t z[5] = {};
+	CHECK(all_zero(z, sizeof z));
+	z[4] = 1;
+	CHECK_FALSE(all_zero(z, sizeof z));
+	CHECK(all_zero(z, 0));
 }
