@@ -78,9 +78,13 @@ std::string check_super(const PoolSuper &sb, uint64_t mapped)
 		return "bad host table or catalog geometry";
 	uint64_t ht_len = uint64_t(sb.host_slots) * sb.host_slot_size;
 	uint64_t cat_len = uint64_t(sb.catalog_slots) * sb.catalog_slot_size;
-	// Every area inside the header [0, data_off), none overlapping another or a superblock.
-	if (sb.host_table_off < 4096 || sb.host_table_off + ht_len > sb.data_off || sb.catalog_off < 4096 ||
-	    sb.catalog_off + cat_len > sb.data_off || !disjoint(sb.host_table_off, ht_len, sb.catalog_off, cat_len) ||
+	// Every area inside the header [0, data_off), none overlapping another or a superblock. The
+	// offsets are checked against data_off before anything is added to them: a crafted (CRC-valid)
+	// superblock must not wrap off + len around 2^64 into the header. After these checks every
+	// sum below is at most data_off.
+	auto inside = [&](uint64_t off, uint64_t len) { return off >= 4096 && off < sb.data_off && len <= sb.data_off - off; };
+	if (!inside(sb.host_table_off, ht_len) || !inside(sb.catalog_off, cat_len) ||
+	    !disjoint(sb.host_table_off, ht_len, sb.catalog_off, cat_len) ||
 	    !disjoint(sb.host_table_off, ht_len, BACKUP_SB_OFF, 4096) ||
 	    !disjoint(sb.catalog_off, cat_len, BACKUP_SB_OFF, 4096))
 		return "host table or catalog outside the header or overlapping";

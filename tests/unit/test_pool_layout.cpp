@@ -75,6 +75,19 @@ TEST_CASE("layout: superblock round trip and validation", "[pool][layout]")
 	bad.catalog_off = BACKUP_SB_OFF - 4096; // catalog over the backup superblock
 	set_super_crc(bad);
 	CHECK(!check_super(bad, 64 * MiB).empty());
+	// Offsets that wrap off + len around 2^64 into the header (CRC valid): refused.
+	bad = sb;
+	bad.host_table_off = 0 - uint64_t(HOST_TABLE_OFF); // + 256 KiB of host table = 0x30000
+	set_super_crc(bad);
+	CHECK(check_super(bad, 64 * MiB) == "host table or catalog outside the header or overlapping");
+	bad = sb;
+	bad.catalog_off = 0 - uint64_t(64 * KiB); // + 1 MiB of catalog = 0xF0000
+	set_super_crc(bad);
+	CHECK(check_super(bad, 64 * MiB) == "host table or catalog outside the header or overlapping");
+	bad = sb;
+	bad.host_slots = 0xffffffffu; // 8 TiB of host table
+	set_super_crc(bad);
+	CHECK(!check_super(bad, 64 * MiB).empty());
 }
 
 TEST_CASE("layout: a pool survives the loss of either superblock copy", "[pool][layout]")
