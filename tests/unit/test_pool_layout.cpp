@@ -229,6 +229,30 @@ TEST_CASE("shmem: every flush instruction the CPU has works on a pool mapping", 
 	CHECK(buf[4095] == 0x5A);
 }
 
+TEST_CASE("shmem: the flush and evict instructions follow each CPUID flag on its own", "[pool][shmem]")
+{
+	using namespace shmem;
+	// A CPU with clwb but without clflushopt (CPUID reports them separately): flush with clwb,
+	// but evict with clflush, never clflushopt.
+	CpuFlush clwb_only{true, false, true};
+	CHECK(choose_flush(clwb_only, nullptr) == FlushKind::Clwb);
+	CHECK(choose_evict(clwb_only, nullptr) == FlushKind::Clflush);
+	CHECK(choose_evict(clwb_only, "clflushopt") == FlushKind::Clflush);
+	CpuFlush all{true, true, true};
+	CHECK(choose_flush(all, nullptr) == FlushKind::Clwb);
+	CHECK(choose_evict(all, nullptr) == FlushKind::Clflushopt);
+	CHECK(choose_flush(all, "clflush") == FlushKind::Clflush);
+	CHECK(choose_evict(all, "clflush") == FlushKind::Clflush);
+	CHECK(choose_flush(all, "clflushopt") == FlushKind::Clflushopt);
+	CpuFlush opt{true, true, false};
+	CHECK(choose_flush(opt, nullptr) == FlushKind::Clflushopt);
+	CHECK(choose_evict(opt, nullptr) == FlushKind::Clflushopt);
+	CpuFlush old_cpu{true, false, false};
+	CHECK(choose_flush(old_cpu, "clflushopt") == FlushKind::Clflush);
+	CHECK(choose_evict(old_cpu, nullptr) == FlushKind::Clflush);
+	CHECK(choose_evict({}, nullptr) == FlushKind::None);
+}
+
 TEST_CASE("shmem: reads see what persisted writes stored, from another mapping", "[pool][shmem]")
 {
 	test::TempDir d;
