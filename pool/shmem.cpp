@@ -182,12 +182,23 @@ void Shared::zero(uint64_t off, uint64_t len)
 	std::memset(base_ + off, 0, len);
 }
 
-void Shared::persist(uint64_t off, uint64_t len)
+void Shared::flush(uint64_t off, uint64_t len)
 {
 	check(off, len);
 	shmem::flush_range(base_ + off, len);
+}
+
+void Shared::durable(uint64_t off, uint64_t len)
+{
+	check(off, len);
 	shmem::fence();
 	b_.sync(off, len);
+}
+
+void Shared::persist(uint64_t off, uint64_t len)
+{
+	flush(off, len);
+	durable(off, len);
 }
 
 } // namespace daxpool::pool

@@ -78,6 +78,11 @@ public:
 	// Flushes the lines of the range, fences, and makes it durable on the backend (msync for a
 	// file). After it returns, every host that invalidates and reads the range sees the data.
 	void persist(uint64_t off, uint64_t len);
+	// persist() in two steps, for bulk data: flush() writes back the lines of each piece as it
+	// is stored; durable() then fences and makes the whole range durable on the backend with one
+	// call. persist(off, len) == flush(off, len) + durable(off, len).
+	void flush(uint64_t off, uint64_t len);
+	void durable(uint64_t off, uint64_t len);
 	// The publishing write: persist whatever came before must already have happened; writes v
 	// and persists it.
 	template <typename T> void commit_obj(uint64_t off, const T &v)
