@@ -9,6 +9,7 @@
 #include "lib/daxfs/build.hpp"
 #include "lib/daxfs/fsck.hpp"
 #include "lib/util/size.hpp"
+#include "lib/util/hex.hpp"
 
 namespace daxpool::cli {
 
@@ -62,15 +63,16 @@ void add_build(CLI::App &app)
 		else if (const char *sde = std::getenv("SOURCE_DATE_EPOCH"); sde && *sde)
 			b.source_date_epoch = parse_time("SOURCE_DATE_EPOCH", sde);
 		if (!o->max_size.empty()) {
-			b.max_size = util::parse_size(o->max_size);
-			if (!b.max_size)
-				throw Error("--max-size '" + o->max_size + "': expected " + std::string(util::size_forms));
+			util::SizeParse max = util::parse_size_ex(o->max_size);
+			if (!max)
+				throw Error(util::size_error("--max-size", o->max_size, max));
+			b.max_size = max.value;
 		}
 		daxfs::BuildResult r = daxfs::build_image(b);
 		if (!o->quiet)
 			std::printf("%s: %s, %u inodes, %s of file data, uuid %s, digest xxh3-128:%s\n", b.output.c_str(),
 				    util::format_size(r.size).c_str(), r.inodes, util::format_size(r.data_bytes).c_str(),
-				    daxfs::format_uuid(r.uuid).c_str(), daxfs::hex(r.digest).c_str());
+				    util::format_uuid(r.uuid).c_str(), util::hex(r.digest).c_str());
 	});
 }
 

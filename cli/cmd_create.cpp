@@ -7,6 +7,7 @@
 #include "cli/json.hpp"
 #include "lib/util/size.hpp"
 #include "pool/create.hpp"
+#include "lib/util/hex.hpp"
 
 namespace daxpool::cli {
 
@@ -28,23 +29,23 @@ void add_create(CLI::App &app)
 	cmd->callback([o] {
 		if (o->file.empty())
 			throw Error("--file PATH is required: pools on devices come with provisioning (issue 6)");
-		auto size = util::parse_size(o->size);
+		util::SizeParse size = util::parse_size_ex(o->size);
 		if (!size)
-			throw Error("--size '" + o->size + "': expected " + std::string(util::size_forms));
-		if (auto why = pool::check_pool_size(*size); !why.empty())
+			throw Error(util::size_error("--size", o->size, size));
+		if (auto why = pool::check_pool_size(size.value); !why.empty())
 			throw Error("--size '" + o->size + "': " + why);
-		pool::CreateResult r = pool::create_file_pool({o->file, *size, o->name, o->force});
+		pool::CreateResult r = pool::create_file_pool({o->file, size.value, o->name, o->force});
 		if (o->json) {
 			Json root = json_obj();
 			add(root.get(), "pool", r.name);
 			add(root.get(), "file", o->file);
-			add(root.get(), "uuid", pool::format_uuid(r.uuid));
+			add(root.get(), "uuid", util::format_uuid(r.uuid));
 			add_size(root.get(), "size", r.size, o->human);
 			add(root.get(), "catalog_slots", r.catalog_slots);
 			print(root.get());
 		} else {
 			std::printf("created pool %s in %s: %s, uuid %s, room for %llu images\n", r.name.c_str(), o->file.c_str(),
-				    util::format_size(r.size).c_str(), pool::format_uuid(r.uuid).c_str(),
+				    util::format_size(r.size).c_str(), util::format_uuid(r.uuid).c_str(),
 				    static_cast<unsigned long long>(r.catalog_slots));
 		}
 	});

@@ -8,6 +8,7 @@
 #include "cli/json.hpp"
 #include "cli/pool_opts.hpp"
 #include "lib/daxfs/fsck.hpp"
+#include "lib/util/hex.hpp"
 
 namespace daxpool::cli {
 
@@ -42,7 +43,7 @@ void add_fsck(CLI::App &app)
 			add(root.get(), "structure_ok", r.structure_ok);
 			if (r.structure_ok) {
 				add(root.get(), "digest_ok", r.digest_ok);
-				add(root.get(), "digest", daxfs::hex(r.recorded));
+				add(root.get(), "digest", util::hex(r.recorded));
 				add(root.get(), "inodes", static_cast<uint64_t>(r.inodes));
 				add(root.get(), "size", r.size);
 			}
@@ -53,7 +54,7 @@ void add_fsck(CLI::App &app)
 			print(root.get());
 		} else if (r.ok()) {
 			std::printf("%s: clean, %u inodes, %llu bytes, digest xxh3-128:%s\n", o->image.c_str(), r.inodes,
-				    static_cast<unsigned long long>(r.size), daxfs::hex(r.recorded).c_str());
+				    static_cast<unsigned long long>(r.size), util::hex(r.recorded).c_str());
 		}
 		if (!r.ok()) {
 			std::string msg = o->image + " is damaged:";

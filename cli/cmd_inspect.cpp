@@ -12,6 +12,7 @@
 #include "lib/daxfs/fsck.hpp"
 #include "lib/daxfs/image.hpp"
 #include "lib/util/size.hpp"
+#include "lib/util/hex.hpp"
 
 namespace daxpool::cli {
 
@@ -50,7 +51,7 @@ std::string value_string(std::string_view v)
 	bool text = std::all_of(v.begin(), v.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
 	if (text)
 		return "\"" + std::string(v) + "\"";
-	return "0x" + daxfs::hex({reinterpret_cast<const uint8_t *>(v.data()), v.size()});
+	return "0x" + util::hex({reinterpret_cast<const uint8_t *>(v.data()), v.size()});
 }
 
 Json stat_json(const Image &img, const std::string &path, const Stat &s)
@@ -81,7 +82,7 @@ Json stat_json(const Image &img, const std::string &path, const Stat &s)
 		for (const auto &x : img.xattrs(s.ino)) {
 			Json xo = json_obj();
 			add(xo.get(), "name", std::string(x.name));
-			add(xo.get(), "value_hex", daxfs::hex({reinterpret_cast<const uint8_t *>(x.value.data()), x.value.size()}));
+			add(xo.get(), "value_hex", util::hex({reinterpret_cast<const uint8_t *>(x.value.data()), x.value.size()}));
 			push(xs.get(), std::move(xo));
 		}
 		add(o.get(), "xattrs", std::move(xs));
@@ -105,7 +106,7 @@ Json super_json(const Image &img)
 	const daxfs_super &sb = img.super();
 	Json o = json_obj();
 	add(o.get(), "version", static_cast<unsigned>(le16_to_cpu(sb.version)));
-	add(o.get(), "uuid", daxfs::format_uuid(uuid_of(sb)));
+	add(o.get(), "uuid", util::format_uuid(uuid_of(sb)));
 	add(o.get(), "label", label_of(sb));
 	json_object_object_add(o.get(), "build_time", json_object_new_int64(static_cast<int64_t>(le64_to_cpu(sb.build_time))));
 	add(o.get(), "total_size", le64_to_cpu(sb.total_size));
@@ -116,7 +117,7 @@ Json super_json(const Image &img)
 	add(o.get(), "data_off", le64_to_cpu(sb.data_off));
 	add(o.get(), "compat", static_cast<uint64_t>(le32_to_cpu(sb.compat)));
 	add(o.get(), "incompat", static_cast<uint64_t>(le32_to_cpu(sb.incompat)));
-	add(o.get(), "digest", "xxh3-128:" + daxfs::hex(sb.digest));
+	add(o.get(), "digest", "xxh3-128:" + util::hex(sb.digest));
 	return o;
 }
 
@@ -126,7 +127,7 @@ void print_super(const Image &img)
 	std::printf("daxfs v%u image, %s (%llu bytes)\n", le16_to_cpu(sb.version),
 		    util::format_size(le64_to_cpu(sb.total_size)).c_str(),
 		    static_cast<unsigned long long>(le64_to_cpu(sb.total_size)));
-	std::printf("uuid       %s\nlabel      %s\nbuilt      %s\n", daxfs::format_uuid(uuid_of(sb)).c_str(),
+	std::printf("uuid       %s\nlabel      %s\nbuilt      %s\n", util::format_uuid(uuid_of(sb)).c_str(),
 		    label_of(sb).c_str(), time_string(static_cast<int64_t>(le64_to_cpu(sb.build_time)), 0).c_str());
 	std::printf("inodes     %u\ndirents    %llu\nxattrs     %llu\nmetadata   %s at %llu\ndata       from %llu\n",
 		    le32_to_cpu(sb.inode_count), static_cast<unsigned long long>(le64_to_cpu(sb.dirent_count)),
@@ -135,7 +136,7 @@ void print_super(const Image &img)
 		    static_cast<unsigned long long>(le64_to_cpu(sb.meta_off)),
 		    static_cast<unsigned long long>(le64_to_cpu(sb.data_off)));
 	std::printf("features   compat %#x incompat %#x\ndigest     xxh3-128:%s\n", le32_to_cpu(sb.compat),
-		    le32_to_cpu(sb.incompat), daxfs::hex(sb.digest).c_str());
+		    le32_to_cpu(sb.incompat), util::hex(sb.digest).c_str());
 }
 
 } // namespace

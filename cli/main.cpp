@@ -22,7 +22,13 @@ int main(int argc, char **argv)
 	try {
 		app.parse(argc, argv);
 	} catch (const CLI::ParseError &e) {
-		return app.exit(e);
+		// --help and --version (exit code 0) print as CLI11 does; a bad command line is a usage
+		// error: status 2, one message in the form of every other error.
+		if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success))
+			return app.exit(e);
+		std::fprintf(stderr, "daxpool: error: %s\nRun 'daxpool --help' (or 'daxpool COMMAND --help') for usage.\n",
+			     e.what());
+		return 2;
 	} catch (const std::exception &e) {
 		std::fprintf(stderr, "daxpool: error: %s\n", e.what());
 		return 1;

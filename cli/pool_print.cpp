@@ -8,6 +8,7 @@
 
 #include "lib/daxfs/fsck.hpp"
 #include "lib/util/size.hpp"
+#include "lib/util/hex.hpp"
 
 namespace daxpool::cli {
 
@@ -25,7 +26,7 @@ std::string iso_time(int64_t t)
 
 } // namespace
 
-std::string digest_hex(const pool::ImageInfo &img) { return daxfs::hex(img.digest); }
+std::string digest_hex(const pool::ImageInfo &img) { return util::hex(img.digest); }
 
 Json image_json(const pool::ImageInfo &img, bool human)
 {
@@ -37,7 +38,7 @@ Json image_json(const pool::ImageInfo &img, bool human)
 	add_size(o.get(), "size", img.image_size, human);
 	add_size(o.get(), "extent_size", img.length, human);
 	add(o.get(), "offset", img.offset);
-	add(o.get(), "uuid", pool::format_uuid(img.uuid));
+	add(o.get(), "uuid", util::format_uuid(img.uuid));
 	add(o.get(), "digest", "xxh3-128:" + digest_hex(img));
 	add(o.get(), "created", iso_time(img.created));
 	add(o.get(), "changed", iso_time(img.changed));
@@ -54,7 +55,7 @@ Json pool_json(const pool::PoolInfo &p, bool human)
 {
 	Json o = json_obj();
 	add(o.get(), "pool", p.name);
-	add(o.get(), "uuid", pool::format_uuid(p.uuid));
+	add(o.get(), "uuid", util::format_uuid(p.uuid));
 	add(o.get(), "source", p.source);
 	add_size(o.get(), "size", p.size, human);
 	add_size(o.get(), "data_size", p.space.total, human);
@@ -82,7 +83,7 @@ Json pool_json(const pool::PoolInfo &p, bool human)
 void print_pool_text(const pool::PoolInfo &p, bool all)
 {
 	using util::format_size;
-	std::printf("pool %s (uuid %s) on %s\n", p.name.c_str(), pool::format_uuid(p.uuid).c_str(), p.source.c_str());
+	std::printf("pool %s (uuid %s) on %s\n", p.name.c_str(), util::format_uuid(p.uuid).c_str(), p.source.c_str());
 	std::printf("size %s, data %s, free %s, largest free extent %s, %u free extent(s), fragmentation %u%%\n",
 		    format_size(p.size).c_str(), format_size(p.space.total).c_str(), format_size(p.space.free).c_str(),
 		    format_size(p.space.largest_free).c_str(), p.space.free_extents, p.space.fragmentation);

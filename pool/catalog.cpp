@@ -7,21 +7,12 @@
 #include <cstring>
 
 #include "lib/format/daxfs_format.h"
+#include "lib/util/hex.hpp"
 #include "pool/error.hpp"
 #include "pool/fault.hpp"
 #include "pool/names.hpp"
 
 namespace daxpool::pool {
-
-namespace {
-
-bool all_zero(const void *p, size_t n)
-{
-	auto b = static_cast<const uint8_t *>(p);
-	return std::all_of(b, b + n, [](uint8_t x) { return x == 0; });
-}
-
-} // namespace
 
 std::string Slot::name() const { return get_name(entry.name); }
 
@@ -47,7 +38,12 @@ Slot decode_slot(uint32_t index, const uint8_t *bytes)
 	bool valid[2];
 	for (int i = 0; i < 2; i++) {
 		valid[i] = copy_valid(c[i]);
-		s.bad_copy[i] = !valid[i] && !all_zero(&c[i], sizeof c[i]);
+		s.bad_copy[i] = !valid[i] && !util::all_zero(&c[i], sizeof c[i]);
+		if (s.bad_copy[i] && c[i].magic == ENTRY_MAGIC && c[i].state <= STATE_MAX &&
+		    c[i].generation < PLAUSIBLE_MAX && c[i].id < PLAUSIBLE_MAX) {
+			s.bad_generation = std::max(s.bad_generation, c[i].generation);
+			s.bad_id = std::max(s.bad_id, c[i].id);
+		}
 	}
 	if (valid[0] && valid[1])
 		s.winner = c[1].generation > c[0].generation ? 1 : 0;
@@ -62,7 +58,7 @@ std::string check_entry_fields(const CatalogEntry &e, const PoolSuper &sb)
 {
 	if (e.state > STATE_MAX)
 		return "unknown state " + std::to_string(e.state);
-	if (!all_zero(e.reserved, sizeof e.reserved))
+	if (!util::all_zero(e.reserved, sizeof e.reserved))
 		return "reserved bytes not zero";
 	if (e.flags)
 		return "unknown flags " + std::to_string(e.flags);
@@ -125,11 +121,13 @@ void Catalog::write(Slot &slot, CatalogEntry next)
 	slot.bad_copy[target] = false;
 }
 
-void Catalog::format_slot(uint32_t index, bool persist)
+void Catalog::format_slot(uint32_t index, bool persist, uint64_t generation, uint64_t id)
 {
 	CatalogEntry e{};
 	e.magic = ENTRY_MAGIC;
 	e.state = static_cast<uint32_t>(State::Free);
+	e.generation = generation;
+	e.id = id;
 	e.writer_slot = NO_SLOT;
 	e.crc = daxfs_crc32c(&e, CRC_LEN);
 	sh_.zero(slot_off(index), sb_.catalog_slot_size);
@@ -153,6 +151,22 @@ uint64_t max_id(const std::vector<Slot> &slots)
 	for (const auto &s : slots)
 		if (s.winner >= 0)
 			g = std::max(g, s.entry.id);
+	return g;
+}
+
+uint64_t max_generation_seen(const std::vector<Slot> &slots)
+{
+	uint64_t g = max_generation(slots);
+	for (const auto &s : slots)
+		g = std::max(g, s.bad_generation);
+	return g;
+}
+
+uint64_t max_id_seen(const std::vector<Slot> &slots)
+{
+	uint64_t g = max_id(slots);
+	for (const auto &s : slots)
+		g = std::max(g, s.bad_id);
 	return g;
 }
 

@@ -19,6 +19,10 @@ struct Slot {
 	CatalogEntry entry{};   // the entry in force
 	int winner = -1;        // the copy in force: 0, 1, or -1 (damaged)
 	bool bad_copy[2] = {};  // copy neither valid nor all zero (torn write or corruption)
+	// The highest generation and id in the headers of bad copies that still look like entries
+	// (magic, known state, values below PLAUSIBLE_MAX): what a torn write leaves. Repair clears
+	// a slot above these so that it never lowers an id or a generation (0 when none).
+	uint64_t bad_generation = 0, bad_id = 0;
 	// No valid copy. A formatted slot always has one (create writes a FREE copy 0), and a
 	// write only ever replaces the copy not in force, so this is corruption, never a crash.
 	bool damaged() const { return winner < 0; }
@@ -47,9 +51,9 @@ public:
 	// Writer only: makes `next` the entry of `slot` (magic and CRC set here), writing the copy
 	// not in force and persisting it; `slot` is updated to the new state.
 	void write(Slot &slot, CatalogEntry next);
-	// Create and repair: copy 0 a FREE entry of generation 0, copy 1 zero (no I/O ordering
-	// needed: nothing refers to a slot being formatted or repaired).
-	void format_slot(uint32_t index, bool persist = true);
+	// Create and repair: copy 0 a FREE entry of `generation` and `id` (create: 0, 0), copy 1
+	// zero (no I/O ordering needed: nothing refers to a slot being formatted or repaired).
+	void format_slot(uint32_t index, bool persist = true, uint64_t generation = 0, uint64_t id = 0);
 
 	uint64_t slot_off(uint32_t index) const { return sb_.catalog_off + uint64_t(index) * sb_.catalog_slot_size; }
 
@@ -58,7 +62,16 @@ private:
 	const PoolSuper &sb_;
 };
 
+// Over the entries in force.
 uint64_t max_generation(const std::vector<Slot> &slots);
 uint64_t max_id(const std::vector<Slot> &slots);
+// Also over the plausible headers of bad copies (Slot::bad_generation / bad_id): the floor
+// above which repair clears a slot.
+uint64_t max_generation_seen(const std::vector<Slot> &slots);
+uint64_t max_id_seen(const std::vector<Slot> &slots);
+
+// A bad copy's generation or id at or above this is not believed (a bit flip in the top bits
+// must not exhaust the 64-bit sequences).
+inline constexpr uint64_t PLAUSIBLE_MAX = uint64_t(1) << 48;
 
 } // namespace daxpool::pool

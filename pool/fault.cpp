@@ -30,10 +30,20 @@ struct Plan {
 	}
 };
 
+std::function<void(const char *)> &hook()
+{
+	static std::function<void(const char *)> h;
+	return h;
+}
+
 } // namespace
+
+void set_fault_hook(std::function<void(const char *)> h) { hook() = std::move(h); }
 
 void fault_point(const char *name)
 {
+	if (hook())
+		hook()(name);
 	static Plan plan;
 	if (plan.point.empty() || (plan.point != "any" && plan.point != name))
 		return;

@@ -10,8 +10,10 @@
 
 #include "lib/daxfs/fsck.hpp"
 #include "lib/format/daxfs_format.h"
+#include "lib/util/hex.hpp"
 #include "pool/catalog.hpp"
 #include "pool/error.hpp"
+#include "pool/fault.hpp"
 #include "pool/hosts.hpp"
 #include "pool/identity.hpp"
 #include "pool/lock.hpp"
@@ -39,7 +41,10 @@ public:
 		}
 		supers();
 		auto slots = p_.catalog().snapshot();
-		gen_ = max_generation(slots);
+		// Every version a repair writes is above every generation and id the catalog shows, also
+		// in the readable headers of bad copies: repair never lowers either.
+		gen_ = max_generation_seen(slots);
+		id_ = max_id_seen(slots);
 		std::vector<bool> gone(slots.size(), false); // removed by a repair in this run
 		for (auto &s : slots)
 			if (!slot(s))
@@ -120,16 +125,36 @@ private:
 	{
 		const SuperCopies &c = p_.super_copies();
 		const PoolSuper &sb = p_.super();
-		for (auto [off, prob, which] : {std::tuple{PRIMARY_SB_OFF, c.primary_problem, "primary"},
-						std::tuple{BACKUP_SB_OFF, c.backup_problem, "backup"}})
+		// Every fix rewrites both copies from the one in use with the generation bumped (the
+		// superblock's generation counts its rewrites); once, however many findings.
+		bool rewritten = false;
+		auto rewrite = [&] {
+			if (rewritten)
+				return;
+			PoolSuper next = sb;
+			next.generation = sb.generation + 1;
+			set_super_crc(next);
+			// The copy not in use first, made durable, then the one in use: a crash in
+			// either write leaves a valid copy.
+			bool primary_in_use = c.primary_problem.empty() &&
+					      (!c.backup_problem.empty() || c.primary.generation >= c.backup.generation);
+			uint64_t first = primary_in_use ? BACKUP_SB_OFF : PRIMARY_SB_OFF;
+			write_super_copy(p_.shared(), first, next);
+			write_super_copy(p_.shared(), first == BACKUP_SB_OFF ? PRIMARY_SB_OFF : BACKUP_SB_OFF, next);
+			rewritten = true;
+		};
+		for (auto [prob, which] : {std::pair{c.primary_problem, "primary"}, std::pair{c.backup_problem, "backup"}})
 			if (!prob.empty())
-				problem(std::string(which) + " superblock: " + prob, std::string("rewrite it from the other copy"),
-					[&, off = off] { write_super_copy(p_.shared(), off, sb); });
+				problem(std::string(which) + " superblock: " + prob,
+					std::string("rewrite it from the other copy (generation ") +
+						std::to_string(sb.generation + 1) + ")",
+					rewrite);
 		if (c.primary_problem.empty() && c.backup_problem.empty() &&
 		    std::memcmp(&c.primary, &c.backup, sizeof(PoolSuper)) != 0)
 			problem("the superblock copies differ", "rewrite both from the newer (generation " +
-									std::to_string(sb.generation) + ")",
-				[&] { write_supers(p_.shared(), sb); });
+									std::to_string(sb.generation) + ") as generation " +
+									std::to_string(sb.generation + 1),
+				rewrite);
 	}
 
 	// false when the slot's entry was removed by a repair.
@@ -138,7 +163,7 @@ private:
 		if (s.damaged()) {
 			problem("catalog slot " + std::to_string(s.index) +
 					": no valid copy (an image it held, if any, is lost)",
-				"clear the slot", [&] { p_.catalog().format_slot(s.index); });
+				"clear the slot", [&] { p_.catalog().format_slot(s.index, true, ++gen_, ++id_); });
 			return false;
 		}
 		for (int i = 0; i < 2; i++)
@@ -174,7 +199,7 @@ private:
 		}
 		const Identity &me = self();
 		if (std::memcmp(s.entry.writer_host, me.host.data(), 16) != 0)
-			note(label(s) + ": " + state_name(s.state()) + " by host " + hex_id(s.entry.writer_host) +
+			note(label(s) + ": " + state_name(s.state()) + " by host " + util::hex(s.entry.writer_host) +
 			     "; reclaiming another host's entry needs the multi-host protocol");
 		else
 			note(label(s) + ": " + state_name(s.state()) + ", being loaded now by pid " +
@@ -205,6 +230,7 @@ private:
 			return;
 		r_.sealed_checked++;
 		const CatalogEntry &e = s.entry;
+		fault_point("fsck.image");
 		daxfs::FsckReport ir = daxfs::fsck_bytes(p_.shared().view(e.offset, e.image_size));
 		std::vector<std::string> why = ir.problems;
 		if (ir.structure_ok) {
@@ -212,25 +238,40 @@ private:
 				why.push_back("image size " + std::to_string(ir.size) + " differs from the catalog's " +
 					      std::to_string(e.image_size));
 			if (!std::equal(ir.recorded.begin(), ir.recorded.end(), e.digest))
-				why.push_back("image digest " + daxfs::hex(ir.recorded) + " differs from the catalog's " +
-					      daxfs::hex({e.digest, 16}));
+				why.push_back("image digest " + util::hex(ir.recorded) + " differs from the catalog's " +
+					      util::hex(e.digest));
 			const auto *isb = reinterpret_cast<const daxfs_super *>(p_.shared().view(e.offset, 256).data());
 			if (std::memcmp(isb->uuid, e.image_uuid, 16) != 0)
 				why.push_back("image UUID differs from the catalog's");
 		}
 		if (why.empty())
 			return;
+		if (!repair_ && changed_since_snapshot(s)) {
+			note(label(s) + " changed during the check (unloaded or replaced by a concurrent writer); "
+					"not checked");
+			return;
+		}
 		std::string msg = label(s) + " is damaged:";
 		for (const auto &w : why)
 			msg += "\n    " + w;
 		problem(msg, "remove it from the catalog (it cannot be mounted safely)", [&] { free_slot(s); });
 	}
 
+	// Read-only fsck runs beside writers: the entry was taken from a snapshot, and its extent may
+	// have been freed and reused since. Only a slot that still holds the same (id, generation),
+	// SEALED, in a fresh snapshot proves that the bytes just checked were that image's.
+	bool changed_since_snapshot(const Slot &s)
+	{
+		const Slot now = p_.catalog().snapshot().at(s.index);
+		return now.damaged() || now.state() != State::Sealed || now.entry.id != s.entry.id ||
+		       now.entry.generation != s.entry.generation;
+	}
+
 	Pool &p_;
 	bool repair_;
 	PoolFsckReport r_;
 	std::optional<WriterLock> lock_;
-	uint64_t gen_ = 0;
+	uint64_t gen_ = 0, id_ = 0;
 };
 
 } // namespace

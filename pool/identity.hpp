@@ -20,6 +20,4 @@ struct Identity {
 // Throws Error when the machine-id or boot id cannot be read.
 const Identity &self();
 
-std::string hex_id(const uint8_t *p, size_t n = 16);
-
 } // namespace daxpool::pool

@@ -9,6 +9,7 @@
 #include "lib/daxfs/fsck.hpp"
 #include "lib/format/daxfs_format.h"
 #include "lib/util/fd.hpp"
+#include "lib/util/hex.hpp"
 #include "lib/util/size.hpp"
 #include "pool/error.hpp"
 #include "pool/fault.hpp"
@@ -68,8 +69,8 @@ ImageInfo image_info(const Slot &s)
 	std::copy(std::begin(e.digest), std::end(e.digest), i.digest.begin());
 	i.created = e.created;
 	i.changed = e.changed;
-	i.writer_host = hex_id(e.writer_host);
-	i.writer_boot = hex_id(e.writer_boot);
+	i.writer_host = util::hex(e.writer_host);
+	i.writer_boot = util::hex(e.writer_boot);
 	i.writer_pid = e.writer_pid;
 	return i;
 }
@@ -116,7 +117,7 @@ std::string Pool::uuid() const
 {
 	Uuid u;
 	std::copy(std::begin(sb_.uuid), std::end(sb_.uuid), u.begin());
-	return format_uuid(u);
+	return util::format_uuid(u);
 }
 
 std::vector<Extent> Pool::used_extents(const std::vector<Slot> &slots) const
@@ -277,22 +278,40 @@ ImageInfo Pool::load(const LoadOptions &o)
 	fault_point("load.writing");
 
 	try {
-		// 5. Copy in large chunks, each flushed and made durable.
+		// 5. Copy in large chunks, flushing each chunk's cache lines while they are hot; then
+		// one fence and one backend sync (msync of a file) of the whole extent. The data is
+		// durable before step 7 writes SEALED, which is all the crash order needs.
 		const uint8_t *src = img.bytes().data();
 		for (uint64_t done = 0; done < size;) {
 			uint64_t n = std::min(COPY_CHUNK, size - done);
 			sh_->write(e.offset + done, {src + done, static_cast<size_t>(n)});
-			sh_->persist(e.offset + done, n);
+			sh_->flush(e.offset + done, n);
 			done += n;
 			if (o.progress)
 				o.progress(done, size);
 			fault_point("load.copy");
 		}
+		sh_->durable(e.offset, size);
+		fault_point("load.durable");
 		// 6. Read back from memory (invalidated) and prove it is the same image.
-		daxfs::FsckReport back = daxfs::fsck_bytes(sh_->view(e.offset, size));
-		if (!back.ok() || back.computed != r.recorded)
+		// The digest does not cover the image superblock, and the source file may have changed
+		// since it was validated: the bytes in the pool must also be the size and carry the
+		// UUID that the entry records.
+		std::span<const uint8_t> in_pool = sh_->view(e.offset, size);
+		daxfs::FsckReport back = daxfs::fsck_bytes(in_pool);
+		std::vector<std::string> why = back.problems;
+		if (back.ok() && back.computed != r.recorded)
+			why.push_back("digest " + util::hex(back.computed) + " differs from the validated source's " +
+				      util::hex(r.recorded));
+		if (back.structure_ok && back.size != e.image_size)
+			why.push_back("image size " + std::to_string(back.size) + " differs from the validated " +
+				      std::to_string(e.image_size));
+		if (back.structure_ok &&
+		    std::memcmp(reinterpret_cast<const daxfs_super *>(in_pool.data())->uuid, e.image_uuid, 16) != 0)
+			why.push_back("image UUID differs from the validated source's (was the file changed during the load?)");
+		if (!why.empty())
 			throw Error("read-back verification of " + o.image + " in pool " + display() +
-				    " failed; the image was not loaded:" + problems_text(back.problems));
+				    " failed; the image was not loaded:" + problems_text(why));
 		fault_point("load.verified");
 	} catch (...) {
 		// Alive and holding the lock: give the extent back at once.

@@ -18,29 +18,18 @@ namespace shmem {
 
 namespace {
 
-FlushKind detect()
+[[maybe_unused]] CpuFlush cpu_flags()
 {
+	CpuFlush f;
 #if defined(__x86_64__)
 	unsigned a = 0, b = 0, c = 0, d = 0;
-	bool has_clflush = __get_cpuid(1, &a, &b, &c, &d) && (d & (1u << 19));
-	bool has_opt = false, has_clwb = false;
+	f.clflush = __get_cpuid(1, &a, &b, &c, &d) && (d & (1u << 19));
 	if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
-		has_opt = b & (1u << 23);
-		has_clwb = b & (1u << 24);
+		f.clflushopt = b & (1u << 23);
+		f.clwb = b & (1u << 24);
 	}
-	FlushKind best = has_clwb ? FlushKind::Clwb : has_opt ? FlushKind::Clflushopt
-						 : has_clflush ? FlushKind::Clflush : FlushKind::None;
-	if (const char *want = std::getenv("DAXPOOL_FLUSH")) {
-		std::string_view w(want);
-		if (w == "clflush" && has_clflush)
-			return FlushKind::Clflush;
-		if (w == "clflushopt" && has_opt)
-			return FlushKind::Clflushopt;
-	}
-	return best;
-#else
-	return FlushKind::None;
 #endif
+	return f;
 }
 
 #if defined(__x86_64__)
@@ -61,10 +50,43 @@ template <typename F> void each_line(const void *p, size_t len, F f)
 
 } // namespace
 
+FlushKind choose_flush(CpuFlush cpu, const char *want)
+{
+	std::string_view w(want ? want : "");
+	if (w == "clflush" && cpu.clflush)
+		return FlushKind::Clflush;
+	if (w == "clflushopt" && cpu.clflushopt)
+		return FlushKind::Clflushopt;
+	return cpu.clwb ? FlushKind::Clwb : cpu.clflushopt ? FlushKind::Clflushopt
+		: cpu.clflush ? FlushKind::Clflush : FlushKind::None;
+}
+
+FlushKind choose_evict(CpuFlush cpu, const char *want)
+{
+	std::string_view w(want ? want : "");
+	if (cpu.clflushopt && !(w == "clflush" && cpu.clflush))
+		return FlushKind::Clflushopt;
+	return cpu.clflush ? FlushKind::Clflush : FlushKind::None;
+}
+
 FlushKind flush_kind()
 {
-	static const FlushKind k = detect();
+#if defined(__x86_64__)
+	static const FlushKind k = choose_flush(cpu_flags(), std::getenv("DAXPOOL_FLUSH"));
 	return k;
+#else
+	return FlushKind::None;
+#endif
+}
+
+FlushKind evict_kind()
+{
+#if defined(__x86_64__)
+	static const FlushKind k = choose_evict(cpu_flags(), std::getenv("DAXPOOL_FLUSH"));
+	return k;
+#else
+	return FlushKind::None;
+#endif
 }
 
 const char *flush_name(FlushKind k)
@@ -111,9 +133,11 @@ void invalidate_range(const void *p, size_t len)
 {
 #if defined(__x86_64__)
 	asm volatile("mfence" ::: "memory");
-	if (flush_kind() == FlushKind::Clwb || flush_kind() == FlushKind::Clflushopt)
-		each_line(p, len, clflushopt); // clwb may keep the line: evict instead
-	else if (flush_kind() == FlushKind::Clflush)
+	// Evict, never clwb (it may keep the line); clflushopt only where the CPU has it, whatever
+	// flush_range uses.
+	if (evict_kind() == FlushKind::Clflushopt)
+		each_line(p, len, clflushopt);
+	else if (evict_kind() == FlushKind::Clflush)
 		each_line(p, len, clflush);
 	asm volatile("mfence" ::: "memory");
 #else
@@ -158,12 +182,23 @@ void Shared::zero(uint64_t off, uint64_t len)
 	std::memset(base_ + off, 0, len);
 }
 
-void Shared::persist(uint64_t off, uint64_t len)
+void Shared::flush(uint64_t off, uint64_t len)
 {
 	check(off, len);
 	shmem::flush_range(base_ + off, len);
+}
+
+void Shared::durable(uint64_t off, uint64_t len)
+{
+	check(off, len);
 	shmem::fence();
 	b_.sync(off, len);
+}
+
+void Shared::persist(uint64_t off, uint64_t len)
+{
+	flush(off, len);
+	durable(off, len);
 }
 
 } // namespace daxpool::pool

@@ -24,7 +24,18 @@ enum class FlushKind { Clwb, Clflushopt, Clflush, None };
 // What flush_range uses on this CPU (CPUID), overridable with DAXPOOL_FLUSH=clwb|clflushopt|
 // clflush for tests (a request the CPU cannot honour falls back to the best available one).
 FlushKind flush_kind();
+// What invalidate_range evicts with: clflushopt when the CPU has it (clwb may keep the line),
+// else clflush; DAXPOOL_FLUSH=clflush forces clflush.
+FlushKind evict_kind();
 const char *flush_name(FlushKind k);
+
+// The choice behind flush_kind() and evict_kind(), from the CPUID flags and DAXPOOL_FLUSH
+// (nullptr: unset). Each flag is checked on its own: no instruction implies another.
+struct CpuFlush {
+	bool clflush = false, clflushopt = false, clwb = false;
+};
+FlushKind choose_flush(CpuFlush cpu, const char *want);
+FlushKind choose_evict(CpuFlush cpu, const char *want);
 
 // Writes back the cache lines of [p, p + len) (they may stay cached with clwb).
 void flush_range(const void *p, size_t len);
@@ -67,6 +78,11 @@ public:
 	// Flushes the lines of the range, fences, and makes it durable on the backend (msync for a
 	// file). After it returns, every host that invalidates and reads the range sees the data.
 	void persist(uint64_t off, uint64_t len);
+	// persist() in two steps, for bulk data: flush() writes back the lines of each piece as it
+	// is stored; durable() then fences and makes the whole range durable on the backend with one
+	// call. persist(off, len) == flush(off, len) + durable(off, len).
+	void flush(uint64_t off, uint64_t len);
+	void durable(uint64_t off, uint64_t len);
 	// The publishing write: persist whatever came before must already have happened; writes v
 	// and persists it.
 	template <typename T> void commit_obj(uint64_t off, const T &v)

@@ -5,16 +5,12 @@
 #include <cstring>
 
 #include "lib/format/daxfs_format.h"
+#include "lib/util/hex.hpp"
 #include "pool/names.hpp"
 
 namespace daxpool::pool {
 
 namespace {
-
-bool all_zero(const uint8_t *p, size_t n)
-{
-	return std::all_of(p, p + n, [](uint8_t b) { return b == 0; });
-}
 
 // [a, a + alen) and [b, b + blen) disjoint.
 bool disjoint(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen) { return a + alen <= b || b + blen <= a; }
@@ -61,7 +57,7 @@ std::string check_super(const PoolSuper &sb, uint64_t mapped)
 		return "bad sb_size " + std::to_string(sb.sb_size);
 	if (sb.incompat)
 		return "unknown incompatible features " + std::to_string(sb.incompat);
-	if (!all_zero(sb.reserved, sizeof sb.reserved))
+	if (!util::all_zero(sb.reserved, sizeof sb.reserved))
 		return "reserved bytes not zero";
 	if (!valid_name(std::string_view(sb.name, strnlen(sb.name, sizeof sb.name))) ||
 	    !name_padding_ok(sb.name))
@@ -82,9 +78,13 @@ std::string check_super(const PoolSuper &sb, uint64_t mapped)
 		return "bad host table or catalog geometry";
 	uint64_t ht_len = uint64_t(sb.host_slots) * sb.host_slot_size;
 	uint64_t cat_len = uint64_t(sb.catalog_slots) * sb.catalog_slot_size;
-	// Every area inside the header [0, data_off), none overlapping another or a superblock.
-	if (sb.host_table_off < 4096 || sb.host_table_off + ht_len > sb.data_off || sb.catalog_off < 4096 ||
-	    sb.catalog_off + cat_len > sb.data_off || !disjoint(sb.host_table_off, ht_len, sb.catalog_off, cat_len) ||
+	// Every area inside the header [0, data_off), none overlapping another or a superblock. The
+	// offsets are checked against data_off before anything is added to them: a crafted (CRC-valid)
+	// superblock must not wrap off + len around 2^64 into the header. After these checks every
+	// sum below is at most data_off.
+	auto inside = [&](uint64_t off, uint64_t len) { return off >= 4096 && off < sb.data_off && len <= sb.data_off - off; };
+	if (!inside(sb.host_table_off, ht_len) || !inside(sb.catalog_off, cat_len) ||
+	    !disjoint(sb.host_table_off, ht_len, sb.catalog_off, cat_len) ||
 	    !disjoint(sb.host_table_off, ht_len, BACKUP_SB_OFF, 4096) ||
 	    !disjoint(sb.catalog_off, cat_len, BACKUP_SB_OFF, 4096))
 		return "host table or catalog outside the header or overlapping";
@@ -128,19 +128,6 @@ void write_supers(Shared &sh, const PoolSuper &sb)
 {
 	write_super_copy(sh, BACKUP_SB_OFF, sb);
 	write_super_copy(sh, PRIMARY_SB_OFF, sb);
-}
-
-std::string format_uuid(const Uuid &u)
-{
-	static const char d[] = "0123456789abcdef";
-	std::string s;
-	for (size_t i = 0; i < u.size(); i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			s += '-';
-		s += d[u[i] >> 4];
-		s += d[u[i] & 15];
-	}
-	return s;
 }
 
 std::string super_name(const PoolSuper &sb) { return std::string(sb.name, strnlen(sb.name, sizeof sb.name)); }

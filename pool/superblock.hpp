@@ -37,7 +37,6 @@ SuperCopies read_supers(const Shared &sh);
 void write_supers(Shared &sh, const PoolSuper &sb);
 void write_super_copy(Shared &sh, uint64_t off, const PoolSuper &sb);
 
-std::string format_uuid(const Uuid &u);
 std::string super_name(const PoolSuper &sb);
 
 } // namespace daxpool::pool

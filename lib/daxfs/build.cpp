@@ -225,12 +225,4 @@ std::optional<std::array<uint8_t, 16>> parse_uuid(const std::string &s)
 	return u;
 }
 
-std::string format_uuid(const std::array<uint8_t, 16> &u)
-{
-	char buf[37];
-	std::snprintf(buf, sizeof buf, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
-		      u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
-	return buf;
-}
-
 } // namespace daxpool::daxfs

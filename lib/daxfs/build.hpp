@@ -35,6 +35,5 @@ BuildResult build_image(const BuildOptions &options);
 
 // "0123abcd-..." <-> bytes. parse_uuid returns nullopt for anything but the 36-character form.
 std::optional<std::array<uint8_t, 16>> parse_uuid(const std::string &s);
-std::string format_uuid(const std::array<uint8_t, 16> &u);
 
 } // namespace daxpool::daxfs

@@ -7,28 +7,9 @@
 #include <system_error>
 
 #include "lib/daxfs/image.hpp"
+#include "lib/util/hex.hpp"
 
 namespace daxpool::daxfs {
-
-namespace {
-
-bool zero(const uint8_t *p, size_t n)
-{
-	return std::all_of(p, p + n, [](uint8_t b) { return b == 0; });
-}
-
-} // namespace
-
-std::string hex(std::span<const uint8_t> bytes)
-{
-	static const char d[] = "0123456789abcdef";
-	std::string s;
-	for (uint8_t b : bytes) {
-		s += d[b >> 4];
-		s += d[b & 15];
-	}
-	return s;
-}
 
 FsckReport fsck_bytes(std::span<const uint8_t> bytes)
 {
@@ -49,11 +30,11 @@ FsckReport fsck_bytes(std::span<const uint8_t> bytes)
 	r.computed = image_digest(all);
 	r.digest_ok = r.recorded == r.computed;
 	if (!r.digest_ok)
-		r.problems.push_back("image digest mismatch: recorded " + hex(r.recorded) + ", computed " + hex(r.computed));
-	if (!zero(all.data() + sizeof(daxfs_super), DAXFS_META_OFF - sizeof(daxfs_super)))
+		r.problems.push_back("image digest mismatch: recorded " + util::hex(r.recorded) + ", computed " + util::hex(r.computed));
+	if (!util::all_zero(all.data() + sizeof(daxfs_super), DAXFS_META_OFF - sizeof(daxfs_super)))
 		r.problems.push_back("superblock page padding (bytes 256..4095) not zero");
 	uint64_t meta_end = le64_to_cpu(sb.meta_off) + le64_to_cpu(sb.meta_size);
-	if (!zero(all.data() + meta_end, le64_to_cpu(sb.data_off) - meta_end))
+	if (!util::all_zero(all.data() + meta_end, le64_to_cpu(sb.data_off) - meta_end))
 		r.problems.push_back("padding between the metadata and the data region not zero");
 	for (uint32_t ino = 1; ino <= img->inode_count(); ino++) {
 		Stat s = img->stat(ino);
@@ -61,7 +42,7 @@ FsckReport fsck_bytes(std::span<const uint8_t> bytes)
 			continue;
 		uint64_t end = s.data_offset + s.size;
 		uint64_t page_end = (end + DAXFS_BLOCK_SIZE - 1) & ~uint64_t(DAXFS_BLOCK_SIZE - 1);
-		if (!zero(all.data() + end, page_end - end))
+		if (!util::all_zero(all.data() + end, page_end - end))
 			r.problems.push_back("inode " + std::to_string(ino) + ": bytes after the end of the file in its last page not zero");
 	}
 	return r;

@@ -26,6 +26,4 @@ struct FsckReport {
 FsckReport fsck(const std::string &path);
 FsckReport fsck_bytes(std::span<const uint8_t> bytes);
 
-std::string hex(std::span<const uint8_t> bytes);
-
 } // namespace daxpool::daxfs

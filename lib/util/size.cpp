@@ -8,15 +8,16 @@
 
 namespace daxpool::util {
 
-std::optional<uint64_t> parse_size(std::string_view s)
+SizeParse parse_size_ex(std::string_view s)
 {
-	uint64_t n = 0;
-	auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-	if (ec != std::errc() || end == s.data())
-		return std::nullopt;
+	size_t digits = 0;
+	while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9')
+		digits++;
+	if (digits == 0)
+		return {};
 	std::string suf;
-	for (const char *p = end; p != s.data() + s.size(); ++p)
-		suf += static_cast<char>(std::toupper(static_cast<unsigned char>(*p)));
+	for (char c : s.substr(digits))
+		suf += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
 	unsigned shift;
 	if (suf.empty() || suf == "B")
 		shift = 0;
@@ -24,15 +25,36 @@ std::optional<uint64_t> parse_size(std::string_view s)
 		static constexpr std::string_view units = "KMGT";
 		auto u = units.find(suf[0]);
 		if (u == std::string_view::npos)
-			return std::nullopt;
+			return {};
 		std::string_view rest = std::string_view(suf).substr(1);
 		if (!rest.empty() && rest != "B" && rest != "IB")
-			return std::nullopt;
+			return {};
 		shift = 10 * static_cast<unsigned>(u + 1);
 	}
-	if (shift && n > (UINT64_MAX >> shift))
+	// Well formed from here: what fails now is the magnitude.
+	uint64_t n = 0;
+	auto [end, ec] = std::from_chars(s.data(), s.data() + digits, n);
+	if (ec == std::errc::result_out_of_range || (shift && n > (UINT64_MAX >> shift)))
+		return {SizeParse::TooLarge, 0};
+	if (ec != std::errc() || end != s.data() + digits)
+		return {};
+	return {SizeParse::Ok, n << shift};
+}
+
+std::optional<uint64_t> parse_size(std::string_view s)
+{
+	SizeParse p = parse_size_ex(s);
+	if (!p)
 		return std::nullopt;
-	return n << shift;
+	return p.value;
+}
+
+std::string size_error(std::string_view flag, std::string_view value, const SizeParse &p)
+{
+	std::string s = std::string(flag) + " '" + std::string(value) + "': ";
+	if (p.status == SizeParse::TooLarge)
+		return s + "too large (at most " + std::to_string(UINT64_MAX) + " bytes, just under 16 EiB)";
+	return s + "expected " + std::string(size_forms);
 }
 
 std::string format_size(uint64_t bytes)

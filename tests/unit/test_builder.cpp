@@ -12,6 +12,7 @@
 #include "daxfs_helpers.hpp"
 #include "daxfs_tree.hpp"
 #include "lib/daxfs/fsck.hpp"
+#include "lib/util/hex.hpp"
 
 using namespace daxpool::daxfs;
 using namespace daxtest;
@@ -194,7 +195,7 @@ TEST_CASE("builder: options", "[builder]")
 			CHECK(img.stat(i).uid == 0);
 			CHECK(img.stat(i).gid == 0);
 		}
-		CHECK(format_uuid(*o.uuid) == "01234567-89ab-cdef-0123-456789abcdef");
+		CHECK(daxpool::util::format_uuid(*o.uuid) == "01234567-89ab-cdef-0123-456789abcdef");
 		CHECK(std::equal(o.uuid->begin(), o.uuid->end(), img.super().uuid));
 		CHECK(std::string(reinterpret_cast<const char *>(img.super().label)) == "rootfs-v1");
 		CHECK_FALSE(parse_uuid("01234567-89ab-cdef-0123-456789abcdeg"));

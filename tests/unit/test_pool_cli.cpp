@@ -134,6 +134,12 @@ TEST_CASE("cli: bad inputs are refused clearly and leave the pool unchanged", "[
 		CHECK_THAT(r.err, Contains(std::string("--size '") + bad + "'") && Contains("K, M, G or T"));
 		CHECK_FALSE(test::fs::exists(d / "new.pool"));
 	}
+	for (const char *big : {"20000000T", "18446744073709551616"}) {
+		test::Run r = run_cli({"create", "--file", d / "new.pool", "--size", big});
+		CHECK(r.status == 1);
+		CHECK_THAT(r.err, Contains(std::string("--size '") + big + "': too large"));
+		CHECK_FALSE(test::fs::exists(d / "new.pool"));
+	}
 	test::Run r = run_cli({"create", "--file", d / "new.pool", "--size", "5M"});
 	CHECK(r.status != 0);
 	CHECK_THAT(r.err, Contains("multiple of 2 MiB") && Contains("4.00 MiB") && Contains("6.00 MiB"));
@@ -179,4 +185,32 @@ TEST_CASE("cli: create refuses to overwrite filesystems and data without --force
 		CHECK(run_cli({"create", "--file", c.file, "--size", "8M", "--force"}).ok());
 		CHECK(run_cli({"fsck", "--pool", c.file}).ok());
 	}
+}
+
+TEST_CASE("cli: command-line errors exit 2 with the error prefix; --help and --version exit 0", "[pool][cli]")
+{
+	for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+		     {"load", "--pool", "/nonexistent"}, // IMAGE missing
+		     {"create", "--file", "/nonexistent/p"}, // --size missing
+		     {"frobnicate"},
+		     {},
+		     {"list", "--no-such-flag"}}) {
+		test::Run r = run_cli(args);
+		INFO("args: " << (args.empty() ? "" : args[0]) << "; stderr: " << r.err);
+		CHECK(r.status == 2);
+		CHECK(r.err.rfind("daxpool: error: ", 0) == 0);
+		CHECK_THAT(r.err, Contains("--help"));
+		CHECK(r.out.empty());
+	}
+	test::Run r = run_cli({"load", "--pool", "/nonexistent"});
+	CHECK_THAT(r.err, Contains("IMAGE"));
+	r = run_cli({"--help"});
+	CHECK(r.status == 0);
+	CHECK_THAT(r.out, Contains("load"));
+	r = run_cli({"load", "--help"});
+	CHECK(r.status == 0);
+	CHECK_THAT(r.out, Contains("IMAGE"));
+	r = run_cli({"--version"});
+	CHECK(r.status == 0);
+	CHECK_FALSE(r.out.empty());
 }

@@ -8,6 +8,7 @@
 #include "pool/catalog.hpp"
 #include "pool/create.hpp"
 #include "pool/error.hpp"
+#include "pool/fault.hpp"
 #include "pool/fsck.hpp"
 #include "pool/pool.hpp"
 #include "tests/unit/pool_helpers.hpp"
@@ -81,6 +82,10 @@ TEST_CASE("fsck: a bad superblock copy is found and rewritten by --repair", "[po
 		CHECK_THAT(r.out, Contains("fixed: rewrite it from the other copy"));
 		std::string now = test::read_file(f.pool);
 		CHECK(now.compare(0, 256, now, BACKUP_SB_OFF, 256) == 0);
+		// A rewrite bumps the superblock's generation (create: 1; one repair per round).
+		PoolSuper sb;
+		std::memcpy(&sb, now.data(), sizeof sb);
+		CHECK(sb.generation == (off ? 3u : 2u));
 		CHECK(fsck_pool(f.ref, false).findings.empty());
 	}
 }
@@ -206,4 +211,76 @@ TEST_CASE("fsck: an interrupted load of another host is a note; nobody reclaims 
 	CHECK(r.ok());
 	CHECK_THAT(r.out, Contains("fixed: free its space"));
 	CHECK(p->info(true).images.size() == 4); // one, two, mine, foreign
+}
+
+TEST_CASE("fsck: read-only fsck does not call an image damaged that a writer replaced meanwhile", "[pool][fsck]")
+{
+	Fixture f;
+	std::string other = test::make_image(f.d, "b", 2 * 1024 * 1024 + 1, 2); // same size, other bytes
+	bool done = false;
+	// Between fsck's catalog snapshot and its check of 'one' (the lowest extent, checked first),
+	// a writer unloads 'one' and loads another image into the same extent.
+	set_fault_hook([&](const char *point) {
+		if (done || std::string(point) != "fsck.image")
+			return;
+		done = true;
+		auto w = Pool::open(f.ref, Access::ReadWrite);
+		uint64_t off = f.slot_of("one").entry.offset;
+		w->unload("one");
+		CHECK(w->load({other, "other", {}, nullptr}).offset == off);
+	});
+	PoolFsckReport r = fsck_pool(f.ref, false);
+	set_fault_hook({});
+	REQUIRE(done);
+	CHECK(r.ok());
+	CHECK(has(r, Finding::Note, "image 'one'"));
+	CHECK(has(r, Finding::Note, "changed during the check"));
+	CHECK(fsck_pool(f.ref, false).findings.empty());
+
+	// A real problem is still reported when the slot is unchanged.
+	Slot two = f.slot_of("two");
+	poke(f.pool, two.entry.offset + two.entry.image_size - 5000, "\x01\x02\x03");
+	r = fsck_pool(f.ref, false);
+	CHECK_FALSE(r.ok());
+	CHECK(has(r, Finding::Problem, "image 'two'"));
+}
+
+TEST_CASE("fsck: clearing a damaged slot never lowers an id or a generation", "[pool][fsck]")
+{
+	Fixture f;
+	Slot two = f.slot_of("two"); // holds the pool's highest id and generation
+	uint64_t off = Pool::open(f.ref, Access::ReadOnly)->catalog().slot_off(two.index);
+	SECTION("headers still readable (what torn writes leave): the new versions are above them")
+	{
+		poke(f.pool, off + 100, "torn!");
+		poke(f.pool, off + 256 + 100, "torn!");
+	}
+	SECTION("both copies unreadable: above every other entry")
+	{
+		poke(f.pool, off, std::string(512, '\xA5'));
+	}
+	REQUIRE(fsck_pool(f.ref, true).ok());
+	Slot cleared = Pool::open(f.ref, Access::ReadOnly)->catalog().snapshot()[two.index];
+	CHECK(cleared.state() == State::Free);
+	CHECK(cleared.entry.id >= two.entry.id);
+	auto p = Pool::open(f.ref, Access::ReadWrite);
+	ImageInfo three = p->load({f.img, "three", {}, nullptr});
+	CHECK(three.id > two.entry.id); // ids are never reused
+	CHECK(three.id > f.slot_of("one").entry.id);
+	CHECK(three.generation > cleared.entry.generation);
+	CHECK(fsck_pool(f.ref, false).findings.empty());
+}
+
+TEST_CASE("fsck: a clear of a slot with a readable header goes above its generation", "[pool][fsck]")
+{
+	Fixture f;
+	Slot two = f.slot_of("two");
+	uint64_t off = Pool::open(f.ref, Access::ReadOnly)->catalog().slot_off(two.index);
+	poke(f.pool, off + 100, "torn!");
+	poke(f.pool, off + 256 + 100, "torn!");
+	REQUIRE(fsck_pool(f.ref, true).ok());
+	auto p = Pool::open(f.ref, Access::ReadOnly);
+	Slot cleared = p->catalog().snapshot()[two.index];
+	CHECK(cleared.entry.generation > two.entry.generation);
+	CHECK(cleared.entry.id > two.entry.id);
 }

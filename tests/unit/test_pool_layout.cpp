@@ -6,9 +6,12 @@
 #include <cstring>
 
 #include "lib/format/daxfs_format.h"
+#include "lib/util/hex.hpp"
 #include "pool/catalog.hpp"
-#include "pool/error.hpp"
 #include "pool/create.hpp"
+#include "pool/error.hpp"
+#include "pool/fault.hpp"
+#include "pool/fsck.hpp"
 #include "pool/pool.hpp"
 #include "pool/shmem.hpp"
 #include "pool/superblock.hpp"
@@ -70,6 +73,19 @@ TEST_CASE("layout: superblock round trip and validation", "[pool][layout]")
 	CHECK(check_super(bad, 64 * MiB).find("incompatible") != std::string::npos);
 	bad = sb;
 	bad.catalog_off = BACKUP_SB_OFF - 4096; // catalog over the backup superblock
+	set_super_crc(bad);
+	CHECK(!check_super(bad, 64 * MiB).empty());
+	// Offsets that wrap off + len around 2^64 into the header (CRC valid): refused.
+	bad = sb;
+	bad.host_table_off = 0 - uint64_t(HOST_TABLE_OFF); // + 256 KiB of host table = 0x30000
+	set_super_crc(bad);
+	CHECK(check_super(bad, 64 * MiB) == "host table or catalog outside the header or overlapping");
+	bad = sb;
+	bad.catalog_off = 0 - uint64_t(64 * KiB); // + 1 MiB of catalog = 0xF0000
+	set_super_crc(bad);
+	CHECK(check_super(bad, 64 * MiB) == "host table or catalog outside the header or overlapping");
+	bad = sb;
+	bad.host_slots = 0xffffffffu; // 8 TiB of host table
 	set_super_crc(bad);
 	CHECK(!check_super(bad, 64 * MiB).empty());
 }
@@ -213,6 +229,30 @@ TEST_CASE("shmem: every flush instruction the CPU has works on a pool mapping", 
 	CHECK(buf[4095] == 0x5A);
 }
 
+TEST_CASE("shmem: the flush and evict instructions follow each CPUID flag on its own", "[pool][shmem]")
+{
+	using namespace shmem;
+	// A CPU with clwb but without clflushopt (CPUID reports them separately): flush with clwb,
+	// but evict with clflush, never clflushopt.
+	CpuFlush clwb_only{true, false, true};
+	CHECK(choose_flush(clwb_only, nullptr) == FlushKind::Clwb);
+	CHECK(choose_evict(clwb_only, nullptr) == FlushKind::Clflush);
+	CHECK(choose_evict(clwb_only, "clflushopt") == FlushKind::Clflush);
+	CpuFlush all{true, true, true};
+	CHECK(choose_flush(all, nullptr) == FlushKind::Clwb);
+	CHECK(choose_evict(all, nullptr) == FlushKind::Clflushopt);
+	CHECK(choose_flush(all, "clflush") == FlushKind::Clflush);
+	CHECK(choose_evict(all, "clflush") == FlushKind::Clflush);
+	CHECK(choose_flush(all, "clflushopt") == FlushKind::Clflushopt);
+	CpuFlush opt{true, true, false};
+	CHECK(choose_flush(opt, nullptr) == FlushKind::Clflushopt);
+	CHECK(choose_evict(opt, nullptr) == FlushKind::Clflushopt);
+	CpuFlush old_cpu{true, false, false};
+	CHECK(choose_flush(old_cpu, "clflushopt") == FlushKind::Clflush);
+	CHECK(choose_evict(old_cpu, nullptr) == FlushKind::Clflush);
+	CHECK(choose_evict({}, nullptr) == FlushKind::None);
+}
+
 TEST_CASE("shmem: reads see what persisted writes stored, from another mapping", "[pool][shmem]")
 {
 	test::TempDir d;
@@ -229,4 +269,96 @@ TEST_CASE("shmem: reads see what persisted writes stored, from another mapping",
 	rs.read(DATA_OFF + 17, back);
 	CHECK(back == data);
 	CHECK_THROWS_AS(rs.read(8 * MiB - 10, back), Error);
+}
+
+TEST_CASE("load: a source file changed after validation is not sealed (size and UUID read back)", "[pool][load]")
+{
+	test::TempDir d;
+	std::string img = test::make_image(d, "a", 1024 * 1024);
+	// The same tree with another UUID: same size and digest (the digest does not cover the
+	// superblock), so only the UUID tells the two apart.
+	daxpool::daxfs::BuildOptions b;
+	b.source = (d.path() / "tree-a").string();
+	b.output = d / "a2.img";
+	b.mtime = 1700000000;
+	b.uuid = std::array<uint8_t, 16>{1, 2, 3, 4, 5, 6, 0x47, 8, 0x89, 10, 11, 12, 13, 14, 15, 16};
+	daxpool::daxfs::build_image(b);
+	std::string swapped = test::read_file(b.output);
+	REQUIRE(swapped.size() == test::read_file(img).size());
+	REQUIRE(swapped != test::read_file(img));
+
+	create_file_pool({d / "p", 16 * MiB, "t", false});
+	PoolRef ref{d / "p", {}};
+	auto p = Pool::open(ref, Access::ReadWrite);
+	set_fault_hook([&](const char *point) {
+		if (std::string(point) == "load.writing") { // validated, entry written, not yet copied
+			test::Fd fd(::open(img.c_str(), O_WRONLY));
+			REQUIRE(::pwrite(fd.fd, swapped.data(), swapped.size(), 0) == static_cast<ssize_t>(swapped.size()));
+		}
+	});
+	CHECK_THROWS_WITH(p->load({img, "x", {}, nullptr}), Catch::Contains("image UUID differs"));
+	set_fault_hook({});
+	CHECK(p->info(true).images.empty());
+	CHECK(fsck_pool(ref, false).findings.empty());
+}
+
+TEST_CASE("util: hex, UUID and all-zero helpers (one copy for lib, pool and cli)", "[util]")
+{
+	using namespace daxpool::util;
+	std::array<uint8_t, 16> u{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+	CHECK(hex(u) == "0123456789abcdef0123456789abcdef");
+	CHECK(format_uuid(u) == "01234567-89ab-cdef-0123-456789abcdef");
+	CHECK(hex({}) == "");
+	uint8_t z[5] = {};
+	CHECK(all_zero(z, sizeof z));
+	z[4] = 1;
+	CHECK_FALSE(all_zero(z, sizeof z));
+	CHECK(all_zero(z, 0));
+}
+
+namespace {
+
+// A file backend that records every sync() (the backend durability calls).
+class CountingBackend final : public Backend {
+public:
+	explicit CountingBackend(std::unique_ptr<Backend> b) : b_(std::move(b)) {}
+	std::span<uint8_t> map() const override { return b_->map(); }
+	void reserve(uint64_t off, uint64_t len) override { b_->reserve(off, len); }
+	void sync(uint64_t off, uint64_t len) override
+	{
+		syncs.emplace_back(off, len);
+		b_->sync(off, len);
+	}
+	std::string describe() const override { return b_->describe(); }
+	std::string name() const override { return b_->name(); }
+	std::string lock_path() const override { return b_->lock_path(); }
+	std::vector<std::pair<uint64_t, uint64_t>> syncs;
+
+private:
+	std::unique_ptr<Backend> b_;
+};
+
+} // namespace
+
+TEST_CASE("load: one backend sync of the whole extent, before the seal", "[pool][load]")
+{
+	test::TempDir d;
+	std::string img = test::make_image(d, "big", 20 * 1024 * 1024); // more than one 16 MiB chunk
+	create_file_pool({d / "p", 64 * MiB, "t", false});
+	auto cb = std::make_unique<CountingBackend>(open_file_backend(d / "p", Access::ReadWrite));
+	CountingBackend *counter = cb.get();
+	Pool p(std::move(cb), Access::ReadWrite);
+	ImageInfo i = p.load({img, "big", {}, nullptr});
+	REQUIRE(i.image_size > 16 * MiB);
+	std::vector<size_t> data_syncs;
+	for (size_t k = 0; k < counter->syncs.size(); k++)
+		if (counter->syncs[k].first >= DATA_OFF)
+			data_syncs.push_back(k);
+	REQUIRE(data_syncs.size() == 1);
+	CHECK(counter->syncs[data_syncs[0]] == std::pair{i.offset, i.image_size});
+	// The catalog writes after it are the seal's (two halves of one entry copy): the data is
+	// durable before SEALED is written.
+	CHECK(data_syncs[0] >= 2); // after the WRITING entry
+	CHECK(counter->syncs.size() - data_syncs[0] - 1 == 2);
+	CHECK(counter->syncs.back().first < DATA_OFF);
 }

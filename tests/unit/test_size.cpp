@@ -28,6 +28,24 @@ TEST_CASE("sizes: rejected forms", "[size]")
 		CHECK_FALSE(parse_size(bad).has_value());
 }
 
+TEST_CASE("sizes: too large is told apart from malformed", "[size]")
+{
+	using daxpool::util::parse_size_ex;
+	using daxpool::util::SizeParse;
+	CHECK(parse_size_ex("16383P").status == SizeParse::Invalid); // no P or E unit
+	CHECK(parse_size_ex("16E").status == SizeParse::Invalid);
+	for (const char *big : {"20000000T", "16777216T", "17179869184G", "18446744073709551616",
+				"99999999999999999999999K", "99999999999T"})
+		CHECK(parse_size_ex(big).status == SizeParse::TooLarge);
+	CHECK(parse_size_ex("16777215T").value == 16777215ull << 40);
+	CHECK(parse_size_ex("18446744073709551615").value == UINT64_MAX);
+	for (const char *bad : {"", "G", "-1", "4X", "99999999999999999999X", "4.5G"})
+		CHECK(parse_size_ex(bad).status == SizeParse::Invalid);
+	CHECK(daxpool::util::size_error("--size", "20000000T", parse_size_ex("20000000T")).find("too large") !=
+	      std::string::npos);
+	CHECK(daxpool::util::size_error("--size", "4X", parse_size_ex("4X")).find("K, M, G or T") != std::string::npos);
+}
+
 TEST_CASE("sizes: formatting", "[size]")
 {
 	CHECK(format_size(0) == "0 B");
