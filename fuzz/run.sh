@@ -20,7 +20,7 @@ for c in validate crc32c; do
 done
 clang++ -std=c++20 -Wall -Wextra -Werror "${SAN[@]}" -fsanitize=fuzzer -I"$TOP" \
 	"$HERE/fuzz_image.cpp" "$TOP/lib/daxfs/image.cpp" "$TOP/lib/daxfs/fsck.cpp" \
-	"$TOP/lib/daxfs/digest.cpp" "$TOP/lib/util/fd.cpp" "$WORK/obj/validate.o" "$WORK/obj/crc32c.o" \
+	"$TOP/lib/daxfs/digest.cpp" "$TOP"/lib/util/*.cpp "$WORK/obj/validate.o" "$WORK/obj/crc32c.o" \
 	-lxxhash -o "$WORK/fuzz_image"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
