@@ -37,6 +37,22 @@ Archive open_archive(const std::string &path)
 	return a;
 }
 
+// Opens the archive and calls fn(archive, entry, index) for every header in order; read
+// errors throw.
+template <typename Fn> void for_each_entry(const std::string &path, Fn fn)
+{
+	Archive a = open_archive(path);
+	struct archive_entry *e;
+	for (uint64_t index = 0;; index++) {
+		int r = archive_read_next_header(a.get(), &e);
+		if (r == ARCHIVE_EOF)
+			return;
+		if (r < ARCHIVE_WARN)
+			throw Error(path + ": " + archive_error_string(a.get()));
+		fn(a.get(), e, index);
+	}
+}
+
 // "./a//b/" -> {"a", "b"}; ".." is refused.
 std::vector<std::string> split(const std::string &archive, const char *p)
 {
@@ -220,15 +236,8 @@ Node node_of(const std::string &archive, struct archive_entry *e, uint64_t index
 
 Tree scan_tar(const std::string &archive)
 {
-	Archive a = open_archive(archive);
 	TarTree tree(archive);
-	struct archive_entry *e;
-	for (uint64_t index = 0;; index++) {
-		int r = archive_read_next_header(a.get(), &e);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r < ARCHIVE_WARN)
-			throw Error(archive + ": " + archive_error_string(a.get()));
+	for_each_entry(archive, [&](struct archive *a, struct archive_entry *e, uint64_t index) {
 		const char *p = archive_entry_pathname(e);
 		std::string path = p ? p : "";
 		std::vector<std::string> comps = split(archive, p);
@@ -240,8 +249,8 @@ Tree scan_tar(const std::string &archive)
 		} else {
 			tree.put(comps, node_of(archive, e, index, path), path);
 		}
-		archive_read_data_skip(a.get());
-	}
+		archive_read_data_skip(a);
+	});
 	return tree.finish();
 }
 
@@ -251,25 +260,19 @@ void read_tar_data(const std::string &archive, const Tree &tree, const TarSink &
 	for (uint32_t i = 0; i < tree.nodes.size(); i++)
 		if ((tree.nodes[i].mode & S_IFMT) == S_IFREG && tree.nodes[i].size)
 			by_index.emplace(tree.nodes[i].src_index, i);
-	Archive a = open_archive(archive);
-	struct archive_entry *e;
-	for (uint64_t index = 0;; index++) {
-		int r = archive_read_next_header(a.get(), &e);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r < ARCHIVE_WARN)
-			throw Error(archive + ": " + archive_error_string(a.get()));
+	for_each_entry(archive, [&](struct archive *a, struct archive_entry *e, uint64_t index) {
 		auto it = by_index.find(index);
 		if (it == by_index.end() || archive_entry_hardlink(e))
-			continue;
+			return;
 		const void *buf;
 		size_t len;
 		la_int64_t off;
-		while ((r = archive_read_data_block(a.get(), &buf, &len, &off)) == ARCHIVE_OK)
+		int r;
+		while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK)
 			sink(it->second, buf, len, static_cast<uint64_t>(off));
 		if (r != ARCHIVE_EOF)
-			throw Error(archive + ": " + archive_error_string(a.get()));
-	}
+			throw Error(archive + ": " + archive_error_string(a));
+	});
 }
 
 } // namespace daxpool::daxfs
