@@ -118,7 +118,7 @@ TEST_CASE("cli: bad inputs are refused clearly and leave the pool unchanged", "[
 	}
 	refused(pool, {"unload", "nope", "--pool", pool}, {"has no image named 'nope'"});
 	refused(pool, {"load", img}, {"no pool given"});
-	refused(pool, {"load", img, "--region", "0"}, {"--region 0", "issue 6"});
+	refused(pool, {"load", img, "--region", "0"}, {"region 0 has no devdax or fsdax device"});
 	refused(pool, {"create", "--file", pool, "--size", "12M"}, {"holds a daxpool pool", "--force"});
 
 	// Not a pool: the "pool" (an image here) is unchanged too.
