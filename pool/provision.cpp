@@ -52,6 +52,16 @@ void tell(void (*say)(const std::string &), const std::string &m)
 		say(m);
 }
 
+// "4G", "256M", "300M" when exact (the form --size takes), else util::format_size.
+std::string sz(uint64_t v)
+{
+	if (v && v % (1024 * MiB) == 0)
+		return std::to_string(v / (1024 * MiB)) + "G";
+	if (v && v % MiB == 0)
+		return std::to_string(v / MiB) + "M";
+	return util::format_size(v);
+}
+
 std::string err_text(int rc) { return std::strerror(rc < 0 ? -rc : rc); }
 
 // Steps to undo, run in reverse order unless the whole sequence succeeded.
@@ -194,7 +204,7 @@ cxl_decoder *find_root_decoder(cxl_ctx *ctx, const std::vector<CxlMemdev *> &mds
 			best = std::max<uint64_t>(best, ext);
 		}
 	}
-	why = best ? "the largest free window of a root decoder over these memdevs is " + util::format_size(best)
+	why = best ? "the largest free window of a root decoder over these memdevs is " + sz(best)
 		   : "no pmem-capable CXL root decoder reaches these memdevs";
 	return nullptr;
 }
@@ -237,7 +247,7 @@ cxl_region *cxl_create_region(cxl_decoder *root, const std::vector<CxlMemdev *> 
 	check(cxl_region_set_interleave_granularity(region, static_cast<unsigned>(g)), "setting the granularity");
 	check(cxl_region_set_interleave_ways(region, ways), "setting " + std::to_string(ways) + " interleave ways");
 	check(cxl_region_set_uuid(region, uu), "setting the uuid");
-	check(cxl_region_set_size(region, size), "setting the size to " + util::format_size(size));
+	check(cxl_region_set_size(region, size), "setting the size to " + sz(size));
 	for (unsigned i = 0; i < ways; i++) {
 		cxl_decoder *ep = mds[i]->free_decoder;
 		if (!ep)
@@ -247,7 +257,7 @@ cxl_region *cxl_create_region(cxl_decoder *root, const std::vector<CxlMemdev *> 
 			check(cxl_decoder_set_mode(ep, CXL_DECODER_MODE_PMEM),
 			      "setting " + std::string(cxl_decoder_get_devname(ep)) + " to pmem");
 		}
-		check(cxl_decoder_set_dpa_size(ep, size / ways), "allocating " + util::format_size(size / ways) + " of " + mds[i]->name);
+		check(cxl_decoder_set_dpa_size(ep, size / ways), "allocating " + sz(size / ways) + " of " + mds[i]->name);
 		check(cxl_region_set_target(region, static_cast<int>(i), ep), "adding " + mds[i]->name + " as target " + std::to_string(i));
 	}
 	check(cxl_region_decode_commit(region), "committing the decoders");
@@ -372,7 +382,7 @@ std::string create_namespace(ndctl_region *region, uint64_t size, DevMode mode, 
 	});
 	check(ndctl_namespace_set_uuid(ns, uu), "setting the uuid");
 	check(ndctl_namespace_set_alt_name(ns, ("daxpool:" + name).c_str()), "setting the name");
-	check(ndctl_namespace_set_size(ns, size), "setting the size to " + util::format_size(size));
+	check(ndctl_namespace_set_size(ns, size), "setting the size to " + sz(size));
 	ndctl_namespace_set_enforce_mode(ns, mode == DevMode::Devdax ? NDCTL_NS_MODE_DEVDAX : NDCTL_NS_MODE_FSDAX);
 	uuid_generate(uu);
 	std::string path;
@@ -511,10 +521,10 @@ std::string check_region_size(uint64_t size, unsigned ways)
 		return {};
 	uint64_t lo = size / unit * unit;
 	std::string s = "a CXL region over " + std::to_string(ways) + " memdev" + (ways == 1 ? "" : "s") +
-			" is a multiple of " + util::format_size(unit) + " (256 MiB per memdev); nearest valid sizes: ";
+			" is a multiple of " + sz(unit) + " (256 MiB per memdev); nearest valid sizes: ";
 	if (lo)
-		s += util::format_size(lo) + " or ";
-	return s + util::format_size(lo + unit);
+		s += sz(lo) + " or ";
+	return s + sz(lo + unit);
 }
 
 std::vector<DevicePool> scan_devices()
@@ -584,14 +594,14 @@ DevicePool create_cxl(const ProvisionOptions &o, cxl_ctx *ctx, std::vector<CxlMe
 			throw Error("--interleave " + std::to_string(o.ways) + " does not match the " +
 				    std::to_string(pick.size()) + " memdevs given");
 		if (auto why = check_region_size(o.size, static_cast<unsigned>(pick.size())); !why.empty())
-			throw Error("--size " + util::format_size(o.size) + ": " + why);
+			throw Error("--size " + sz(o.size) + ": " + why);
 		for (auto *m : pick) {
 			if (!m->free_decoder)
 				throw Error(m->name + " is busy: all its decoders are in use" +
 					    (m->region.empty() ? "" : " (by " + m->region + ")"));
 			if (m->free() < o.size / pick.size())
-				throw Error(m->name + " has " + util::format_size(m->free()) + " of free pmem capacity, " +
-					    util::format_size(o.size / pick.size()) + " is needed" +
+				throw Error(m->name + " has " + sz(m->free()) + " of free pmem capacity, " +
+					    sz(o.size / pick.size()) + " is needed" +
 					    (m->region.empty() ? "" : " (" + m->region + " uses the rest)"));
 		}
 	} else {
@@ -613,6 +623,8 @@ DevicePool create_cxl(const ProvisionOptions &o, cxl_ctx *ctx, std::vector<CxlMe
 		std::string size_why;
 		for (unsigned w : ways_try) {
 			if (auto why = check_region_size(o.size, w); !why.empty()) {
+				if (o.ways)
+					throw Error("--size " + sz(o.size) + ": " + why);
 				if (size_why.empty())
 					size_why = why;
 				continue;
@@ -628,9 +640,9 @@ DevicePool create_cxl(const ProvisionOptions &o, cxl_ctx *ctx, std::vector<CxlMe
 		}
 		if (pick.empty()) {
 			if (!size_why.empty() && o.size % SZ_256M)
-				throw Error("--size " + util::format_size(o.size) + ": " + size_why);
-			throw Error("not enough free CXL pmem capacity for " + util::format_size(o.size) + ": " +
-				    std::to_string(avail.size()) + " memdev(s) with " + util::format_size(total) +
+				throw Error("--size " + sz(o.size) + ": " + size_why);
+			throw Error("not enough free CXL pmem capacity for " + sz(o.size) + ": " +
+				    std::to_string(avail.size()) + " memdev(s) with " + sz(total) +
 				    " free in all" + (o.ways ? " (with --interleave " + std::to_string(o.ways) + ")" : "") +
 				    (size_why.empty() ? "" : "; " + size_why));
 		}
@@ -638,14 +650,14 @@ DevicePool create_cxl(const ProvisionOptions &o, cxl_ctx *ctx, std::vector<CxlMe
 	std::string why;
 	cxl_decoder *root = find_root_decoder(ctx, pick, o.size, why);
 	if (!root)
-		throw Error("cannot place a " + util::format_size(o.size) + " region: " + why);
+		throw Error("cannot place a " + sz(o.size) + " region: " + why);
 	std::string names;
 	for (auto *m : pick)
 		names += (names.empty() ? "" : " ") + m->name;
 	Undo undo;
 	cxl_region *region = cxl_create_region(root, pick, o.size, undo);
 	std::string rname = cxl_region_get_devname(region);
-	tell(o.say, "created CXL " + rname + " (" + util::format_size(o.size) + ", " + std::to_string(pick.size()) +
+	tell(o.say, "created CXL " + rname + " (" + sz(o.size) + ", " + std::to_string(pick.size()) +
 			    "-way interleave over " + names + ")");
 	uint64_t res = cxl_region_get_resource(region);
 	NdctlCtx nctx;
@@ -690,12 +702,12 @@ DevicePool create_nvdimm(const ProvisionOptions &o, const std::vector<CxlRegion>
 				 std::max(1u, ndctl_region_get_interleave_ways(r));
 		if (o.size % align) {
 			uint64_t lo = o.size / align * align;
-			throw Error("--size " + util::format_size(o.size) + ": a namespace in " + ndctl_region_get_devname(r) +
-				    " is a multiple of " + util::format_size(align) + "; nearest valid sizes: " +
-				    (lo ? util::format_size(lo) + " or " : "") + util::format_size(lo + align));
+			throw Error("--size " + sz(o.size) + ": a namespace in " + ndctl_region_get_devname(r) +
+				    " is a multiple of " + sz(align) + "; nearest valid sizes: " +
+				    (lo ? sz(lo) + " or " : "") + sz(lo + align));
 		}
 		uint64_t avail = ndctl_region_get_max_available_extent(r);
-		sizes += std::string(sizes.empty() ? "" : ", ") + ndctl_region_get_devname(r) + " " + util::format_size(avail);
+		sizes += std::string(sizes.empty() ? "" : ", ") + ndctl_region_get_devname(r) + " " + sz(avail);
 		if (avail < o.size)
 			continue;
 		Undo undo;
@@ -704,7 +716,7 @@ DevicePool create_nvdimm(const ProvisionOptions &o, const std::vector<CxlRegion>
 				    " in " + ndctl_region_get_devname(r));
 		return finish_pool(path, r, o, make_record(REGION_BUS_NVDIMM, o.mode, o.size, 0, 0), undo);
 	}
-	throw Error("not enough free NVDIMM capacity for " + util::format_size(o.size) + " (free: " + sizes + ")");
+	throw Error("not enough free NVDIMM capacity for " + sz(o.size) + " (free: " + sizes + ")");
 }
 
 } // namespace
@@ -865,7 +877,7 @@ std::vector<DevicePool> attach(const AttachOptions &o)
 							g2.push_back(&x);
 				cxl_decoder *root2 = find_root_decoder(c2.get(), g2, rec->region_size, why);
 				if (!root2)
-					throw Error("the pool on " + names + " needs a " + util::format_size(rec->region_size) +
+					throw Error("the pool on " + names + " needs a " + sz(rec->region_size) +
 						    " region: " + why);
 				Undo undo;
 				cxl_region *region = cxl_create_region(root2, g2, rec->region_size, undo);
@@ -878,7 +890,7 @@ std::vector<DevicePool> attach(const AttachOptions &o)
 				}, 15);
 				(void)res;
 				if (!ok)
-					throw Error("re-created the " + util::format_size(rec->region_size) + " region over " + names +
+					throw Error("re-created the " + sz(rec->region_size) + " region over " + names +
 						    " but its pool did not come back");
 				undo.commit();
 			}
