@@ -21,6 +21,7 @@ void add_destroy(CLI::App &app)
 	add_pool_opts(cmd, o->pool);
 	cmd->add_flag("--force", o->force, "destroy even if the pool holds images (never while any is mounted)");
 	cmd->callback([o] {
+		pool::require_root("destroy");
 		pool::PoolRef ref = o->pool.ref();
 		pool::DevicePool d = pool::find_device_pool(ref);
 		pool::destroy_device_pool(d, o->force, [](const std::string &m) { std::printf("%s\n", m.c_str()); });

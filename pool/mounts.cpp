@@ -167,8 +167,7 @@ DevicePool resolve_device_pool(const PoolRef &ref)
 
 MountResult mount_image(const PoolRef &ref, const std::string &name, const std::string &dir, const MountOptions &o)
 {
-	if (::geteuid() != 0)
-		throw Error("mounting needs root");
+	require_root("mount");
 	MountResult r;
 	r.device = resolve_device_pool(ref);
 	const DevicePool &d = r.device;
@@ -214,8 +213,7 @@ MountResult mount_image(const PoolRef &ref, const std::string &name, const std::
 
 DaxfsMount umount_image(const std::string &dir)
 {
-	if (::geteuid() != 0)
-		throw Error("unmounting needs root");
+	require_root("umount");
 	std::string mp = real(dir);
 	for (auto &m : daxfs_mounts()) {
 		if (m.mountpoint != mp)

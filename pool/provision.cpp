@@ -514,6 +514,12 @@ std::vector<DevicePool> scan_nd(ndctl_ctx *ctx, const std::vector<CxlRegion> &cx
 
 } // namespace
 
+void require_root(const std::string &what)
+{
+	if (::geteuid() != 0)
+		throw Error(what + " needs root (CAP_SYS_ADMIN: it configures CXL regions, namespaces or mounts)");
+}
+
 std::string check_region_size(uint64_t size, unsigned ways)
 {
 	uint64_t unit = SZ_256M * (ways ? ways : 1);
@@ -654,13 +660,14 @@ DevicePool create_cxl(const ProvisionOptions &o, cxl_ctx *ctx, std::vector<CxlMe
 	std::string names;
 	for (auto *m : pick)
 		names += (names.empty() ? "" : " ") + m->name;
+	// Declared before the undo steps that use its objects, so that it outlives them.
+	NdctlCtx nctx;
 	Undo undo;
 	cxl_region *region = cxl_create_region(root, pick, o.size, undo);
 	std::string rname = cxl_region_get_devname(region);
 	tell(o.say, "created CXL " + rname + " (" + sz(o.size) + ", " + std::to_string(pick.size()) +
 			    "-way interleave over " + names + ")");
 	uint64_t res = cxl_region_get_resource(region);
-	NdctlCtx nctx;
 	ndctl_region *nr = nullptr;
 	if (!wait_until([&] {
 		    nctx = open_ndctl();
@@ -723,8 +730,7 @@ DevicePool create_nvdimm(const ProvisionOptions &o, const std::vector<CxlRegion>
 
 DevicePool create_device_pool(const ProvisionOptions &o)
 {
-	if (::geteuid() != 0)
-		throw Error("provisioning needs root (CAP_SYS_ADMIN to configure CXL regions and namespaces)");
+	require_root("create");
 	if (!o.name.empty() && !valid_name(o.name))
 		throw Error("--name '" + o.name + "' is not a valid pool name (" + std::string(name_rules) + ")");
 	if (o.size == 0)
@@ -755,8 +761,7 @@ DevicePool create_device_pool(const ProvisionOptions &o)
 
 std::vector<DevicePool> attach(const AttachOptions &o)
 {
-	if (::geteuid() != 0)
-		throw Error("attach needs root (CAP_SYS_ADMIN to configure CXL regions)");
+	require_root("attach");
 	// NVDIMM: regions are static; a namespace another host created since boot shows up after
 	// the labels are read again.
 	{
@@ -948,8 +953,7 @@ DevicePool find_device_pool(const PoolRef &ref)
 
 void destroy_device_pool(const DevicePool &d, bool force, void (*say)(const std::string &))
 {
-	if (::geteuid() != 0)
-		throw Error("destroy needs root");
+	require_root("destroy");
 	std::string who = "pool " + d.pool_name + " on " + d.device;
 	{
 		Pool pool(open_device_backend(d.device, Access::ReadWrite, "region " + std::to_string(d.region)),

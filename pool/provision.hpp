@@ -74,6 +74,9 @@ void destroy_device_pool(const DevicePool &d, bool force, void (*say)(const std:
 // The device pool named by --region N or by a pool name / UUID; Error when none or several.
 DevicePool find_device_pool(const PoolRef &ref);
 
+// Throws Error "WHAT needs root ..." unless running as root.
+void require_root(const std::string &what);
+
 // The CXL size rule: a multiple of 256 MiB per interleave way. "" or why not, with the
 // nearest valid sizes.
 std::string check_region_size(uint64_t size, unsigned ways);

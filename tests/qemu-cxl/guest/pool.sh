@@ -124,6 +124,19 @@ attach)
 		expect_eq "regions after destroy" "$(cxl list -R | grep -c region || true)" 0
 	fi
 	expect_eq "namespaces after destroy" "$(ns_count "$MODE")" 0
+	[ -n "$cxl" ] || exit 0
+
+	say "memory that still holds a pool is not overwritten without --force"
+	# Torn down with the system tools, not daxpool: the pool stays in the memory.
+	daxpool create --size 1G --name stale --force >/dev/null
+	ndctl destroy-namespace -f all >/dev/null 2>&1
+	r=$(cxl list -R | grep -o '"region":"region[0-9]*"' | cut -d'"' -f4)
+	cxl destroy-region -f "$r" >/dev/null 2>&1
+	refused "create over a stale pool" "holds a daxpool pool" daxpool create --size 1G
+	expect_eq "regions after the refusal" "$(cxl list -R | grep -c region || true)" 0
+	expect_eq "namespaces after the refusal" "$(ns_count devdax)" 0
+	daxpool create --size 1G --name fresh --force
+	daxpool destroy --pool fresh
 	;;
 *) fail "unknown PHASE '$PHASE'" ;;
 esac
