@@ -137,6 +137,16 @@ attach)
 	expect_eq "namespaces after the refusal" "$(ns_count devdax)" 0
 	daxpool create --size 1G --name fresh --force
 	daxpool destroy --pool fresh
+
+	say "a device-dax instance in system-ram mode is refused"
+	daxpool create --size 1G --name sr --force >/dev/null
+	modprobe kmem
+	daxctl reconfigure-device -m system-ram -f dax0.0 >/dev/null 2>&1
+	expect_eq "driver" "$(basename "$(readlink /sys/bus/dax/devices/dax0.0/driver)")" kmem
+	list
+	expect_eq "listed as system-ram" "$(j devices.0.system_ram)" true
+	refused "load into system-ram" "is in system-ram mode" daxpool load /in/manifest --region 0
+	refused "destroy in system-ram" "is in system-ram mode" daxpool destroy --region 0
 	;;
 *) fail "unknown PHASE '$PHASE'" ;;
 esac
