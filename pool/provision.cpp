@@ -271,28 +271,26 @@ cxl_region *cxl_create_region(cxl_decoder *root, const std::vector<CxlMemdev *> 
 
 // ---- NVDIMM / nd regions ---------------------------------------------------------------------
 
-ndctl_region *nd_region_by_resource(ndctl_ctx *ctx, uint64_t res)
+template <typename Pred> ndctl_region *nd_region_where(ndctl_ctx *ctx, Pred pred)
 {
 	ndctl_bus *bus;
 	ndctl_bus_foreach(ctx, bus) {
 		ndctl_region *r;
 		ndctl_region_foreach(bus, r)
-			if (ndctl_region_get_resource(r) == res && ndctl_region_is_enabled(r))
+			if (pred(r))
 				return r;
 	}
 	return nullptr;
 }
 
+ndctl_region *nd_region_by_resource(ndctl_ctx *ctx, uint64_t res)
+{
+	return nd_region_where(ctx, [&](ndctl_region *r) { return ndctl_region_get_resource(r) == res && ndctl_region_is_enabled(r); });
+}
+
 ndctl_region *nd_region_by_id(ndctl_ctx *ctx, unsigned id)
 {
-	ndctl_bus *bus;
-	ndctl_bus_foreach(ctx, bus) {
-		ndctl_region *r;
-		ndctl_region_foreach(bus, r)
-			if (ndctl_region_get_id(r) == id)
-				return r;
-	}
-	return nullptr;
+	return nd_region_where(ctx, [&](ndctl_region *r) { return ndctl_region_get_id(r) == id; });
 }
 
 // Label-less NVDIMM regions (a raw "IO" namespace over the whole region) get labels, so that
