@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace daxpool::pool {
 
@@ -35,6 +36,9 @@ public:
 	// media (fsdax, pool/device.cpp): fetch before reading [off, off + len), prepare_write
 	// before storing to it. For a direct mapping they do nothing.
 	virtual void fetch(uint64_t, uint64_t) const {}
+	// Where on this host a daxfs mount serves the image at pool offset OFF (mount points);
+	// device backends only: a file-backed pool cannot be mounted.
+	virtual std::vector<std::string> mounted_here(uint64_t) const { return {}; }
 	virtual void prepare_write(uint64_t, uint64_t) {}
 };
 

@@ -25,10 +25,18 @@
 
 #include "lib/util/fd.hpp"
 #include "pool/error.hpp"
+#include "pool/layout.hpp"
+#include "pool/mounts.hpp"
 
 namespace daxpool::pool {
 
 namespace {
+
+dev_t rdev_of(const std::string &path)
+{
+	struct stat st;
+	return ::stat(path.c_str(), &st) == 0 && (S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode)) ? st.st_rdev : 0;
+}
 
 std::string sysfs_char_attr(const struct stat &st, const char *attr)
 {
@@ -47,6 +55,8 @@ public:
 		: path_(path), name_(std::move(name))
 	{
 		len_ = std::stoull(sysfs_char_attr(st, "size"));
+		phys_ = std::stoull(sysfs_char_attr(st, "resource"), nullptr, 0);
+		rdev_ = st.st_rdev;
 		if (len_ == 0)
 			throw Error(path + " has no capacity (a device-dax instance of size 0)");
 		bool rw = access == Access::ReadWrite;
@@ -69,12 +79,25 @@ public:
 	std::string describe() const override { return "devdax " + path_ + (name_.empty() ? "" : " (" + name_ + ")"); }
 	std::string name() const override { return name_.empty() ? path_ : name_; }
 	std::string lock_path() const override { return path_; }
+	std::vector<std::string> mounted_here(uint64_t off) const override
+	{
+		std::vector<std::string> out;
+		for (auto &m : daxfs_mounts()) {
+			bool by_range = m.phys && m.phys + m.offset == phys_ + off;
+			bool by_node = !m.phys && m.offset == off && rdev_of(m.source) == rdev_;
+			if (by_range || by_node)
+				out.push_back(m.mountpoint);
+		}
+		return out;
+	}
 
 private:
 	std::string path_, name_;
 	util::Fd fd_;
 	uint8_t *base_ = nullptr;
 	size_t len_ = 0;
+	uint64_t phys_ = 0;
+	dev_t rdev_ = 0;
 };
 
 class FsdaxBackend final : public Backend {
@@ -122,12 +145,23 @@ public:
 	{
 		if (len == 0)
 			return;
+		// Bulk image data (never a publishing word: those live in the header) goes to the
+		// device early once the shadow holds 64 MiB of it, so a large load does not need the
+		// image's size in RAM. Publish order is kept: the seal comes after the caller's sync.
+		// Done before this write's blocks are touched: their stores have not happened yet.
+		if (dirty_data_ * BLOCK >= 64 * MiB)
+			sync(DATA_OFF, len_ - DATA_OFF);
 		uint64_t first = off / BLOCK, last = (off + len - 1) / BLOCK;
 		if (off % BLOCK && state_[first] == Unknown)
 			fetch(first * BLOCK, BLOCK);
 		if ((off + len) % BLOCK && state_[last] == Unknown)
 			fetch(last * BLOCK, BLOCK);
-		std::fill(state_.begin() + static_cast<long>(first), state_.begin() + static_cast<long>(last + 1), Dirty);
+		for (uint64_t b = first; b <= last; b++)
+			if (state_[b] != Dirty) {
+				state_[b] = Dirty;
+				if (b * BLOCK >= DATA_OFF)
+					dirty_data_++;
+			}
 	}
 
 	// Writes the dirty blocks of the range to the device (O_DIRECT: the pmem driver stores them
@@ -137,6 +171,9 @@ public:
 	{
 		for_runs(off, len, [&](uint64_t b) { return state_[b] == Dirty; }, [&](uint64_t first, uint64_t n) {
 			io(true, first, n);
+			for (uint64_t b = first; b < first + n; b++)
+				if (b * BLOCK >= DATA_OFF)
+					dirty_data_--;
 			if (::madvise(base_ + first * BLOCK, n * BLOCK, MADV_DONTNEED) == 0)
 				std::fill(state_.begin() + static_cast<long>(first),
 					  state_.begin() + static_cast<long>(first + n), Unknown);
@@ -151,6 +188,15 @@ public:
 	std::string describe() const override { return "fsdax " + path_ + (name_.empty() ? "" : " (" + name_ + ")"); }
 	std::string name() const override { return name_.empty() ? path_ : name_; }
 	std::string lock_path() const override { return path_; }
+	std::vector<std::string> mounted_here(uint64_t off) const override
+	{
+		std::vector<std::string> out;
+		dev_t me = rdev_of(path_);
+		for (auto &m : daxfs_mounts())
+			if (!m.phys && m.offset == off && me && rdev_of(m.source) == me)
+				out.push_back(m.mountpoint);
+		return out;
+	}
 
 private:
 	enum State : uint8_t { Unknown, Clean, Dirty };
@@ -195,6 +241,7 @@ private:
 	uint8_t *base_ = nullptr;
 	size_t len_ = 0;
 	mutable std::vector<State> state_;
+	uint64_t dirty_data_ = 0; // dirty blocks at or after DATA_OFF
 };
 
 } // namespace

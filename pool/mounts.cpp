@@ -21,6 +21,7 @@ extern char **environ;
 #include "pool/error.hpp"
 #include "pool/device.hpp"
 #include "pool/hosts.hpp"
+#include "pool/lock.hpp"
 
 namespace daxpool::pool {
 
@@ -186,6 +187,9 @@ MountResult mount_image(const PoolRef &ref, const std::string &name, const std::
 		if (m.mountpoint == r.mountpoint)
 			throw Error(r.mountpoint + " already has a daxfs mount (" + m.source + ")");
 	load_module();
+	// Held across mount(2) and the re-check: load, unload and destroy on this host wait, and
+	// once it is released they see the mount.
+	WriterLock lock(d.device, nullptr);
 	r.source = d.device;
 	if (d.mode == "devdax")
 		r.data = "phys=" + hexnum(d.phys) + ",size=" + hexnum(d.dev_size) + ",offset=" + std::to_string(r.image.offset);
@@ -205,7 +209,10 @@ MountResult mount_image(const PoolRef &ref, const std::string &name, const std::
 		       i.offset == r.image.offset;
 	});
 	if (!same) {
-		::umount2(r.mountpoint.c_str(), 0);
+		if (::umount2(r.mountpoint.c_str(), 0) < 0 && ::umount2(r.mountpoint.c_str(), MNT_DETACH) < 0)
+			throw Error("image " + name + " of pool " + d.pool_name + " was unloaded while it was being mounted, and " +
+				    r.mountpoint + " could not be unmounted (" + std::strerror(errno) +
+				    "): unmount it now, it serves memory the pool has freed");
 		throw Error("image " + name + " of pool " + d.pool_name + " was unloaded while it was being mounted; not mounted");
 	}
 	return r;

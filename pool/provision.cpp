@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <uuid/uuid.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #include <thread>
 
 #include "lib/format/daxfs_format.h"
+#include "lib/util/fd.hpp"
 #include "lib/util/hex.hpp"
 #include "lib/util/size.hpp"
 #include "pool/create.hpp"
@@ -84,6 +86,25 @@ public:
 
 private:
 	std::vector<std::function<void()>> steps_;
+};
+
+// create, attach and destroy on one host run one at a time: each reads the memdevs' and
+// regions' state and then changes it.
+class ProvisionLock {
+public:
+	ProvisionLock()
+	{
+		::mkdir("/run/daxpool", 0755);
+		fd_ = util::Fd(::open("/run/daxpool/provision.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+		if (!fd_)
+			throw_errno("cannot open /run/daxpool/provision.lock", errno);
+		while (::flock(fd_.get(), LOCK_EX) < 0)
+			if (errno != EINTR)
+				throw_errno("cannot lock /run/daxpool/provision.lock", errno);
+	}
+
+private:
+	util::Fd fd_;
 };
 
 template <typename Pred> bool wait_until(Pred p, double secs)
@@ -212,19 +233,24 @@ cxl_decoder *find_root_decoder(cxl_ctx *ctx, const std::vector<CxlMemdev *> &mds
 // Resets and deletes a region: what `cxl destroy-region -f` does.
 void cxl_region_teardown(cxl_region *region)
 {
+	std::string dev = cxl_region_get_devname(region);
+	auto check = [&](int rc, const std::string &what) {
+		if (rc)
+			throw Error("CXL " + dev + ": " + what + ": " + err_text(rc));
+	};
 	if (cxl_region_is_enabled(region) == 1)
-		cxl_region_disable(region);
-	cxl_region_decode_reset(region);
+		check(cxl_region_disable(region), "disabling");
+	if (cxl_region_decode_is_committed(region) == 1)
+		check(cxl_region_decode_reset(region), "resetting the decoders (regions must be removed newest first)");
 	unsigned ways = cxl_region_get_interleave_ways(region);
 	for (unsigned i = 0; ways != UINT_MAX && i < ways; i++) {
 		cxl_decoder *ep = cxl_region_get_target_decoder(region, static_cast<int>(i));
-		cxl_region_clear_target(region, static_cast<int>(i));
-		if (ep)
-			cxl_decoder_set_dpa_size(ep, 0);
+		if (!ep)
+			continue;
+		check(cxl_region_clear_target(region, static_cast<int>(i)), "clearing target " + std::to_string(i));
+		check(cxl_decoder_set_dpa_size(ep, 0), std::string("freeing the capacity of ") + cxl_decoder_get_devname(ep));
 	}
-	int rc = cxl_region_delete(region);
-	if (rc)
-		throw Error(std::string("cannot delete CXL ") + cxl_region_get_devname(region) + ": " + err_text(rc));
+	check(cxl_region_delete(region), "deleting");
 }
 
 // Creates, commits and enables a pmem region of SIZE over MDS (in that order). Registers its
@@ -258,6 +284,8 @@ cxl_region *cxl_create_region(cxl_decoder *root, const std::vector<CxlMemdev *> 
 			      "setting " + std::string(cxl_decoder_get_devname(ep)) + " to pmem");
 		}
 		check(cxl_decoder_set_dpa_size(ep, size / ways), "allocating " + sz(size / ways) + " of " + mds[i]->name);
+		// Freed by the region's teardown once it is a target; this covers the step between.
+		undo.push([ep] { cxl_decoder_set_dpa_size(ep, 0); });
 		check(cxl_region_set_target(region, static_cast<int>(i), ep), "adding " + mds[i]->name + " as target " + std::to_string(i));
 	}
 	check(cxl_region_decode_commit(region), "committing the decoders");
@@ -309,9 +337,21 @@ void enable_labels(ndctl_region *region)
 					    " holds " + sig + "; refusing to initialise its labels");
 		}
 	}
-	ndctl_region_disable_invalidate(region);
 	ndctl_dimm *dimm;
-	int done = 0;
+	unsigned dimms = 0;
+	ndctl_dimm_foreach_in_region(region, dimm)
+		dimms++;
+	if (!dimms || dimms != ndctl_region_get_mappings(region))
+		throw Error(std::string(ndctl_region_get_devname(region)) + " has no label-capable DIMMs");
+	if (int rc = ndctl_region_disable_invalidate(region))
+		throw Error(std::string("cannot disable ") + ndctl_region_get_devname(region) + " to initialise its labels: " +
+			    err_text(rc));
+	ndctl_dimm_foreach_in_region(region, dimm)
+		if (ndctl_dimm_is_active(dimm)) {
+			ndctl_region_enable(region);
+			throw Error(std::string(ndctl_dimm_get_devname(dimm)) + " is active in another region; not initialising its labels");
+		}
+	unsigned done = 0;
 	ndctl_dimm_foreach_in_region(region, dimm) {
 		ndctl_cmd *idx = ndctl_dimm_read_label_index(dimm);
 		if (idx)
@@ -322,7 +362,7 @@ void enable_labels(ndctl_region *region)
 		ndctl_dimm_enable(dimm);
 	}
 	ndctl_region_enable(region);
-	if (!done || ndctl_region_get_nstype(region) != ND_DEVICE_NAMESPACE_PMEM)
+	if (done != dimms || ndctl_region_get_nstype(region) != ND_DEVICE_NAMESPACE_PMEM)
 		throw Error(std::string("cannot initialise the namespace labels of ") + ndctl_region_get_devname(region));
 }
 
@@ -419,13 +459,6 @@ std::string create_namespace(ndctl_region *region, uint64_t size, DevMode mode, 
 	    }, 10))
 		throw Error(path + " did not appear within 10 s");
 	return path;
-}
-
-void write_region_record(Backend &b, const RegionRecord &rec)
-{
-	Shared sh(b);
-	sh.write_obj(REGION_RECORD_OFF, rec);
-	sh.persist(REGION_RECORD_OFF, sizeof rec);
 }
 
 std::optional<RegionRecord> read_region_record(Backend &b)
@@ -558,8 +591,7 @@ DevicePool finish_pool(const std::string &path, ndctl_region *region, const Prov
 		WriterLock lock = WriterLock::try_lock(path);
 		if (!lock.held())
 			throw Error(path + " is in use by a daxpool writer");
-		write_region_record(*b, rec);
-		format_pool(*b, size, o.name.empty() ? "pool" : o.name, random_uuid());
+		format_pool(*b, size, o.name.empty() ? "pool" : o.name, random_uuid(), &rec);
 	}
 	b.reset();
 	undo.commit();
@@ -700,9 +732,15 @@ DevicePool create_nvdimm(const ProvisionOptions &o, const std::vector<CxlRegion>
 	}
 	if (regions.empty())
 		throw Error("no NVDIMM pmem region found");
+	// The region is chosen (capacity, alignment) before anything is written: labels are only
+	// initialised on the region that will hold the pool.
 	std::string sizes;
 	for (ndctl_region *r : regions) {
-		enable_labels(r);
+		bool labelless = ndctl_region_get_nstype(r) == ND_DEVICE_NAMESPACE_IO;
+		uint64_t avail = labelless ? ndctl_region_get_size(r) : ndctl_region_get_max_available_extent(r);
+		sizes += std::string(sizes.empty() ? "" : ", ") + ndctl_region_get_devname(r) + " " + sz(avail);
+		if (avail < o.size)
+			continue;
 		uint64_t align = std::max<uint64_t>(ndctl_region_get_align(r), DAX_ALIGN) *
 				 std::max(1u, ndctl_region_get_interleave_ways(r));
 		if (o.size % align) {
@@ -711,10 +749,10 @@ DevicePool create_nvdimm(const ProvisionOptions &o, const std::vector<CxlRegion>
 				    " is a multiple of " + sz(align) + "; nearest valid sizes: " +
 				    (lo ? sz(lo) + " or " : "") + sz(lo + align));
 		}
-		uint64_t avail = ndctl_region_get_max_available_extent(r);
-		sizes += std::string(sizes.empty() ? "" : ", ") + ndctl_region_get_devname(r) + " " + sz(avail);
-		if (avail < o.size)
-			continue;
+		if (labelless) {
+			enable_labels(r);
+			tell(o.say, std::string("initialised the namespace labels of ") + ndctl_region_get_devname(r));
+		}
 		Undo undo;
 		std::string path = create_namespace(r, o.size, o.mode, o.name.empty() ? "pool" : o.name, undo);
 		tell(o.say, "created " + std::string(o.mode == DevMode::Devdax ? "devdax" : "fsdax") + " namespace " + path +
@@ -729,6 +767,7 @@ DevicePool create_nvdimm(const ProvisionOptions &o, const std::vector<CxlRegion>
 DevicePool create_device_pool(const ProvisionOptions &o)
 {
 	require_root("create");
+	ProvisionLock plock;
 	if (!o.name.empty() && !valid_name(o.name))
 		throw Error("--name '" + o.name + "' is not a valid pool name (" + std::string(name_rules) + ")");
 	if (o.size == 0)
@@ -760,6 +799,7 @@ DevicePool create_device_pool(const ProvisionOptions &o)
 std::vector<DevicePool> attach(const AttachOptions &o)
 {
 	require_root("attach");
+	ProvisionLock plock;
 	// NVDIMM: regions are static; a namespace another host created since boot shows up after
 	// the labels are read again.
 	{
@@ -852,8 +892,20 @@ std::vector<DevicePool> attach(const AttachOptions &o)
 					nr = nd_region_by_resource(nctx.get(), res);
 					return nr != nullptr;
 				}, 15);
-				// Namespaces (and their dax devices) come up from the labels asynchronously.
-				if (nr)
+				// Namespaces come back from the labels asynchronously: first one with a size
+				// (proof that this grouping matches the labels), then its dax / pfn device,
+				// which takes longer on big regions (the struct pages are built in host RAM).
+				bool labelled = nr && wait_until([&] {
+					NdctlCtx c = open_ndctl();
+					ndctl_region *x = nd_region_by_resource(c.get(), res);
+					ndctl_namespace *ns;
+					if (x)
+						ndctl_namespace_foreach(x, ns)
+							if (ndctl_namespace_get_size(ns) > 0)
+								return true;
+					return false;
+				}, 3);
+				if (labelled)
 					wait_until([&] {
 						for (auto &d : scan_devices())
 							if (d.cxl_region == cxl_region_get_devname(region) && !d.pool_name.empty()) {
@@ -861,7 +913,7 @@ std::vector<DevicePool> attach(const AttachOptions &o)
 								return true;
 							}
 						return false;
-					}, 3);
+					}, 60);
 				if (found) {
 					auto b = open_device_backend(found->device, Access::ReadOnly);
 					rec = read_region_record(*b);
@@ -903,8 +955,16 @@ std::vector<DevicePool> attach(const AttachOptions &o)
 				break;
 			}
 		}
-		if (!o.memdevs.empty())
+		if (!o.memdevs.empty()) {
+			if (!progress)
+				throw Error("no daxpool pool found on --memdev " + [&] {
+					std::string n;
+					for (auto &m : o.memdevs)
+						n += (n.empty() ? "" : ",") + m;
+					return n;
+				}() + " (in this order)");
 			break;
+		}
 	}
 	return scan_devices();
 }
@@ -952,12 +1012,15 @@ DevicePool find_device_pool(const PoolRef &ref)
 void destroy_device_pool(const DevicePool &d, bool force, void (*say)(const std::string &))
 {
 	require_root("destroy");
+	ProvisionLock plock;
 	std::string who = "pool " + d.pool_name + " on " + d.device;
 	{
 		Pool pool(open_device_backend(d.device, Access::ReadWrite, "region " + std::to_string(d.region)),
 			  Access::ReadWrite);
 		WriterLock lock(pool.backend().lock_path(), nullptr);
 		pool.recheck_identity();
+		if (pool.uuid() != d.pool_uuid)
+			throw Error(d.device + " now holds pool " + pool.uuid() + ", not " + d.pool_uuid + "; run destroy again");
 		auto here = daxfs_mounts_of(d);
 		if (!here.empty())
 			throw Error("refusing to destroy " + who + ": " + std::to_string(here.size()) +
@@ -1012,6 +1075,15 @@ void destroy_device_pool(const DevicePool &d, bool force, void (*say)(const std:
 	}
 	if (d.cxl_region.empty())
 		return;
+	// Another namespace in the region (not daxpool's) keeps it.
+	if (nr) {
+		ndctl_namespace *ns;
+		ndctl_namespace_foreach(nr, ns)
+			if (ndctl_namespace_is_active(ns) && d.ns != ndctl_namespace_get_devname(ns)) {
+				tell(say, "kept CXL " + d.cxl_region + ": it also holds " + ndctl_namespace_get_devname(ns));
+				return;
+			}
+	}
 	CxlCtx cctx = open_cxl();
 	for (auto &r : cxl_regions(cctx.get()))
 		if (r.name == d.cxl_region) {

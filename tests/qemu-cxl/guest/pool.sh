@@ -37,11 +37,14 @@ create)
 		refused "W=2 size rule" "multiple of 512M" daxpool create --size 768M --interleave 2
 		refused "nvdimm backend on a CXL host" "no NVDIMM pmem region found" \
 			daxpool create --size 1G --backend nvdimm
-		expect_eq "no region left by the refusals" "$(cxl list -R | grep -c region || true)" 0
+		refused "unknown memdev" "no such CXL memdev" daxpool create --size 1G --memdev mem7
+		refused "memdev given twice" "is given twice" daxpool create --size 1G --memdev mem0,mem0
 	else
 		refused "size not a multiple of the region alignment" "nearest valid sizes" \
 			daxpool create --size 511M --mode "$MODE"
 		refused "more than there is" "not enough free NVDIMM capacity" daxpool create --size 2G --mode "$MODE"
+		# Refusals come before anything is written: the DIMM is still label-less (one raw namespace).
+		ndctl list -N | grep -q '"mode":"raw"' || fail "a refused create changed the NVDIMM's labels"
 	fi
 
 	say "create --size $POOL_SIZE"
@@ -91,6 +94,7 @@ create)
 	refused "mount on a busy mount point" "already has a daxfs mount" daxpool mount img /mnt/a --region "$region"
 	refused "mount an unknown image" "has no image 'nope'" daxpool mount nope /mnt/a --region "$region"
 	refused "destroy while mounted" "mounted on this host" daxpool destroy --region "$region" --force
+	refused "unload while mounted" "is mounted on this host at /mnt/a" daxpool unload img --region "$region"
 	daxpool umount /mnt/a
 	refused "umount of a plain directory" "is not a daxfs mount" daxpool umount /mnt/a
 	refused "destroy with an image, no --force" "holds 1 image" daxpool destroy --region "$region"
@@ -125,6 +129,18 @@ attach)
 	fi
 	expect_eq "namespaces after destroy" "$(ns_count "$MODE")" 0
 	[ -n "$cxl" ] || exit 0
+
+	say "a pool smaller than its memdevs: attach re-creates the region of the recorded size"
+	daxpool create --size 1G --name small --force > /dev/null
+	r=$(cxl list -R | grep -o '"region":"region[0-9]*"' | cut -d'"' -f4)
+	cxl destroy-region -f "$r" >/dev/null 2>&1 # as at power-off: the labels stay in the memdevs
+	expect_eq "regions after the teardown" "$(cxl list -R | grep -c region || true)" 0
+	daxpool attach
+	list
+	expect_eq "pool after attach" "$(j devices.0.pool)" small
+	expect_eq "region size after attach" "$(cxl list -R | grep -o '"size":[0-9]*' | cut -d: -f2)" $((1 << 30))
+	expect_eq "capacity free after attach" $(($(j memdevs.0.pmem_free) + $(j memdevs.1.pmem_free))) $((3 << 30))
+	daxpool destroy --pool small
 
 	say "memory that still holds a pool is not overwritten without --force"
 	# Torn down with the system tools, not daxpool: the pool stays in the memory.
