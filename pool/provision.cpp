@@ -832,6 +832,22 @@ std::vector<DevicePool> attach(const AttachOptions &o)
 			}
 		}
 	}
+	// The kernel reads a DIMM's label area when the DIMM's driver binds: labels another host
+	// wrote since then (a namespace it created in the shared memory) are seen only after the
+	// DIMM is re-bound. Only DIMMs in no active region are touched.
+	{
+		NdctlCtx ctx = open_ndctl();
+		ndctl_bus *bus;
+		ndctl_bus_foreach(ctx.get(), bus) {
+			ndctl_dimm *dimm;
+			ndctl_dimm_foreach(bus, dimm) {
+				if (ndctl_dimm_is_active(dimm))
+					continue;
+				ndctl_dimm_disable(dimm);
+				ndctl_dimm_enable(dimm);
+			}
+		}
+	}
 	// CXL: try groupings of the memdevs that have no region, largest first, in serial order
 	// (the order create uses); keep a region only if it holds a pool.
 	for (bool progress = true; progress;) {
