@@ -166,6 +166,12 @@ static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	struct inode *root;
 	int err;
 
+	sbi->sb = sb;
+	if (fc->source) {
+		sbi->source = kstrdup(fc->source, GFP_KERNEL);
+		if (!sbi->source)
+			return -ENOMEM;
+	}
 	err = daxfs_source_open(fc, sbi);
 	if (err)
 		return err;
@@ -254,9 +260,13 @@ static void daxfs_kill_sb(struct super_block *sb)
 {
 	struct daxfs_sb_info *sbi = sb->s_fs_info;
 
+	/* Leave the device's holder first: a revocation walks this superblock's inodes. */
+	if (sbi)
+		daxfs_holder_detach(sbi);
 	kill_anon_super(sb);
 	if (sbi) {
 		daxfs_source_close(&sbi->src);
+		kfree(sbi->source);
 		if (sbi->dmabuf)	/* the source never took it: the mount failed before */
 			dma_buf_put(sbi->dmabuf);
 		kvfree(sbi->meta);
