@@ -95,7 +95,8 @@ static vm_fault_t daxfs_huge_fault(struct vm_fault *vmf, unsigned int order)
 	 * file's), and the physical address 2 MiB aligned, on memory with struct pages.
 	 */
 	if (haddr < vma->vm_start || haddr + PMD_SIZE > vma->vm_end ||
-	    (vma->vm_pgoff & (PTRS_PER_PMD - 1)) != ((vma->vm_start >> PAGE_SHIFT) & (PTRS_PER_PMD - 1)) ||
+	    (vma->vm_pgoff & (PTRS_PER_PMD - 1)) !=
+	    ((vma->vm_start >> PAGE_SHIFT) & (PTRS_PER_PMD - 1)) ||
 	    pgoff + PTRS_PER_PMD > daxfs_npages(inode))
 		return VM_FAULT_FALLBACK;
 	pfn = daxfs_pfn(inode, pgoff);

@@ -48,7 +48,8 @@ static int daxfs_open_bdev(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	/* No holder: the dax_device has room for only one, and several mounts share it. */
 	src->dax_dev = fs_dax_get_by_bdev(bdev, &part_off, NULL, NULL);
 	if (!src->dax_dev)
-		return invalfc(fc, "%s does not support DAX (is it an fsdax namespace?)", fc->source);
+		return invalfc(fc, "%s does not support DAX (is it an fsdax namespace?)",
+			       fc->source);
 	dev_size = bdev_nr_bytes(bdev);
 	if (sbi->offset >= dev_size)
 		return invalfc(fc, "offset=%llu is beyond the end of %s (%llu bytes)", sbi->offset,
@@ -62,8 +63,9 @@ static int daxfs_open_bdev(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	 */
 	id = dax_read_lock();
 	avail = dax_direct_access(src->dax_dev, pgoff, 1, DAX_ACCESS, &kaddr, &pfn);
-	if (avail > 0 && !copy_mc_to_kernel(&total, (u8 *)kaddr + offsetof(struct daxfs_super, total_size),
-					    sizeof(total))) {
+	if (avail > 0 &&
+	    !copy_mc_to_kernel(&total, (u8 *)kaddr + offsetof(struct daxfs_super, total_size),
+			       sizeof(total))) {
 		u64 pages = DIV_ROUND_UP(le64_to_cpu(total), PAGE_SIZE);
 
 		if (pages > 1 && pages <= want)
@@ -305,10 +307,12 @@ static int daxfs_open_phys(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	if (!size)
 		return invalfc(fc, "phys= needs size=");
 	if (!PAGE_ALIGNED(phys) || !PAGE_ALIGNED(size) || phys + size < phys)
-		return invalfc(fc, "phys=%#llx size=%#llx must be page aligned and not wrap", phys, size);
+		return invalfc(fc, "phys=%#llx size=%#llx must be page aligned and not wrap", phys,
+			       size);
 	if (sbi->offset >= size)
 		return invalfc(fc, "offset=%llu is beyond size=%llu", sbi->offset, size);
-	if (region_intersects(phys, size, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE) != REGION_DISJOINT)
+	if (region_intersects(phys, size, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE) !=
+	    REGION_DISJOINT)
 		return invalfc(fc, "phys=%#llx size=%#llx intersects System RAM", phys, size);
 	src->memremap_addr = memremap(phys, size, MEMREMAP_WB);
 	if (!src->memremap_addr)

@@ -149,7 +149,8 @@ static int daxfs_snapshot(struct fs_context *fc, struct daxfs_sb_info *sbi)
 		return -ENOMEM;
 	if (copy_mc_to_kernel(sbi->meta, sbi->src.kaddr, meta_end))
 		goto mce;
-	if (daxfs_validate_meta(sbi->meta, meta_end, sbi->src.len, &daxfs_kalloc, &verr) != DAXFS_OK) {
+	if (daxfs_validate_meta(sbi->meta, meta_end, sbi->src.len, &daxfs_kalloc, &verr) !=
+	    DAXFS_OK) {
 		pr_err("%s: invalid image at offset %llu: %s\n", src, sbi->offset, verr.msg);
 		return verr.code == DAXFS_E_NOMEM ? -ENOMEM : -EUCLEAN;
 	}
