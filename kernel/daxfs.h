@@ -100,6 +100,7 @@ int daxfs_holder_attach_bdev(struct daxfs_sb_info *sbi, struct block_device *bde
 int daxfs_holder_attach_devdax(struct daxfs_sb_info *sbi, struct device *dev, phys_addr_t start,
 			       u64 size);
 void daxfs_holder_detach(struct daxfs_sb_info *sbi);
+void daxfs_holder_put(struct daxfs_sb_info *sbi);
 
 /* inode.c */
 struct inode *daxfs_iget(struct super_block *sb, u32 ino);

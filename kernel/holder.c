@@ -35,7 +35,8 @@ DEFINE_STATIC_SRCU(daxfs_srcu);
 
 struct daxfs_holder {
 	struct list_head node;		/* in daxfs_holders */
-	struct list_head mounts;	/* daxfs_sb_info.holder_node */
+	struct list_head mounts;	/* daxfs_sb_info.holder_node: live mounts */
+	unsigned int refs;		/* mounts attached and not yet put */
 	struct dax_device *dax_dev;	/* fsdax: the device, taken with this entry as holder */
 	bool holding;			/* fsdax: the holder really is this entry */
 	struct device *dev;		/* device-dax: the dev_dax device (referenced) */
@@ -168,7 +169,7 @@ static int daxfs_bus_notify(struct notifier_block *nb, unsigned long action, voi
 		break;
 	}
 	mutex_unlock(&daxfs_holders_lock);
-	return NOTIFY_OK;
+	return NOTIFY_DONE;
 }
 
 static struct notifier_block daxfs_bus_nb = {
@@ -193,7 +194,8 @@ static struct daxfs_holder *daxfs_holder_new(void)
 int daxfs_holder_attach_bdev(struct daxfs_sb_info *sbi, struct block_device *bdev)
 {
 	struct daxfs_holder *h;
-	int err = 0;
+	int err = 0, id;
+	bool alive;
 	u64 off;
 
 	mutex_lock(&daxfs_holders_lock);
@@ -214,18 +216,16 @@ int daxfs_holder_attach_bdev(struct daxfs_sb_info *sbi, struct block_device *bde
 		h->dax_dev = sbi->src.dax_dev;
 	}
 found:
-	if (h->dead || !dax_alive(sbi->src.dax_dev)) {
-		err = -ENXIO;
-		if (list_empty(&h->mounts)) {
-			list_del(&h->node);
-			if (h->holding)
-				fs_put_dax(h->dax_dev, h);
-			kfree(h);
-		}
-		goto out;
-	}
+	/* A removal notified before this entry held the device: see it now. */
+	id = dax_read_lock();
+	alive = dax_alive(sbi->src.dax_dev);
+	dax_read_unlock(id);
+	h->refs++;
 	sbi->holder = h;
-	list_add(&sbi->holder_node, &h->mounts);
+	if (h->dead || !alive)
+		err = -ENXIO;
+	else
+		list_add(&sbi->holder_node, &h->mounts);
 out:
 	mutex_unlock(&daxfs_holders_lock);
 	return err;
@@ -268,6 +268,7 @@ int daxfs_holder_attach_devdax(struct daxfs_sb_info *sbi, struct device *dev, ph
 	h->start = start;
 	h->size = size;
 found:
+	h->refs++;
 	sbi->holder = h;
 	list_add(&sbi->holder_node, &h->mounts);
 	mutex_unlock(&daxfs_holders_lock);
@@ -279,15 +280,28 @@ found:
 	return bound ? 0 : -ENXIO;
 }
 
-/* Leave the entry; the last mount releases it. Before the superblock's inodes go. */
+/* Leave the entry's live mounts: before the superblock's inodes go (a revocation walks them). */
 void daxfs_holder_detach(struct daxfs_sb_info *sbi)
+{
+	if (!sbi->holder)
+		return;
+	mutex_lock(&daxfs_holders_lock);
+	list_del_init(&sbi->holder_node);
+	mutex_unlock(&daxfs_holders_lock);
+}
+
+/*
+ * Drop the mount's reference to the entry, after its source is closed: the last one releases
+ * the dax_device's holder, the reserved range and the device.
+ */
+void daxfs_holder_put(struct daxfs_sb_info *sbi)
 {
 	struct daxfs_holder *h = sbi->holder;
 
 	if (h) {
 		mutex_lock(&daxfs_holders_lock);
-		list_del(&sbi->holder_node);
-		if (list_empty(&h->mounts)) {
+		list_del_init(&sbi->holder_node);
+		if (!--h->refs) {
 			list_del(&h->node);
 			if (h->holding)
 				fs_put_dax(h->dax_dev, h);

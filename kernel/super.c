@@ -252,6 +252,7 @@ static int daxfs_init_fs_context(struct fs_context *fc)
 	sbi = kzalloc(sizeof(*sbi), GFP_KERNEL);
 	if (!sbi)
 		return -ENOMEM;
+	INIT_LIST_HEAD(&sbi->holder_node);
 	fc->s_fs_info = sbi;
 	fc->ops = &daxfs_context_ops;
 	return 0;
@@ -267,6 +268,7 @@ static void daxfs_kill_sb(struct super_block *sb)
 	kill_anon_super(sb);
 	if (sbi) {
 		daxfs_source_close(&sbi->src);
+		daxfs_holder_put(sbi);
 		kfree(sbi->source);
 		if (sbi->dmabuf)	/* the source never took it: the mount failed before */
 			dma_buf_put(sbi->dmabuf);
