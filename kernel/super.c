@@ -118,6 +118,20 @@ static const struct daxfs_alloc daxfs_kalloc = {
 	.free = daxfs_free,
 };
 
+/* Copy the image's first len bytes, unless the device is already going away. */
+static int daxfs_copy_in(struct daxfs_sb_info *sbi, void *dst, size_t len)
+{
+	struct daxfs_access a;
+	int err = 0;
+
+	if (!daxfs_access_begin(sbi, &a))
+		return -ENXIO;
+	if (copy_mc_to_kernel(dst, sbi->src.kaddr, len))
+		err = -EIO;
+	daxfs_access_end(sbi, &a);
+	return err;
+}
+
 /*
  * Copy the metadata out of the shared memory (machine-check safe) and validate the copy. Only
  * the copy is trusted afterwards: nobody else can change it.
@@ -128,14 +142,16 @@ static int daxfs_snapshot(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	u64 meta_end = DAXFS_META_OFF, end;
 	struct daxfs_super head;
 	struct daxfs_verr verr;
+	int err;
 
 	if (sbi->src.len < DAXFS_META_OFF) {
 		pr_err("%s: invalid image at offset %llu: only %llu bytes in the source\n", src,
 		       sbi->offset, sbi->src.len);
 		return -EUCLEAN;
 	}
-	if (copy_mc_to_kernel(&head, sbi->src.kaddr, sizeof(head)))
-		goto mce;
+	err = daxfs_copy_in(sbi, &head, sizeof(head));
+	if (err)
+		goto copy_err;
 	/*
 	 * How much to copy: up to the end of the metadata if the superblock says something
 	 * sane, else only its page, for the validator to say what is wrong. If the superblock
@@ -147,17 +163,22 @@ static int daxfs_snapshot(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	sbi->meta = kvmalloc(meta_end, GFP_KERNEL | __GFP_NOWARN);
 	if (!sbi->meta)
 		return -ENOMEM;
-	if (copy_mc_to_kernel(sbi->meta, sbi->src.kaddr, meta_end))
-		goto mce;
+	err = daxfs_copy_in(sbi, sbi->meta, meta_end);
+	if (err)
+		goto copy_err;
 	if (daxfs_validate_meta(sbi->meta, meta_end, sbi->src.len, &daxfs_kalloc, &verr) !=
 	    DAXFS_OK) {
 		pr_err("%s: invalid image at offset %llu: %s\n", src, sbi->offset, verr.msg);
 		return verr.code == DAXFS_E_NOMEM ? -ENOMEM : -EUCLEAN;
 	}
 	return 0;
-mce:
-	pr_err("%s: memory error reading the image's metadata at offset %llu\n", src, sbi->offset);
-	return -EIO;
+copy_err:
+	if (err == -ENXIO)
+		pr_err("%s: the device went away while mounting\n", src);
+	else
+		pr_err("%s: memory error reading the image's metadata at offset %llu\n", src,
+		       sbi->offset);
+	return err;
 }
 
 static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
