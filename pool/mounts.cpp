@@ -146,13 +146,6 @@ std::string real(const std::string &p)
 	return buf;
 }
 
-std::string hexnum(uint64_t v)
-{
-	char b[32];
-	std::snprintf(b, sizeof b, "%#llx", static_cast<unsigned long long>(v));
-	return b;
-}
-
 } // namespace
 
 DevicePool resolve_device_pool(const PoolRef &ref)
@@ -190,11 +183,10 @@ MountResult mount_image(const PoolRef &ref, const std::string &name, const std::
 	// Held across mount(2) and the re-check: load, unload and destroy on this host wait, and
 	// once it is released they see the mount.
 	WriterLock lock(d.device, nullptr);
+	// Both modes by the device node: an fsdax block device through its dax_device, a devdax
+	// instance by the range the module reads from it (and keeps reserved while mounted).
 	r.source = d.device;
-	if (d.mode == "devdax")
-		r.data = "phys=" + hexnum(d.phys) + ",size=" + hexnum(d.dev_size) + ",offset=" + std::to_string(r.image.offset);
-	else
-		r.data = "offset=" + std::to_string(r.image.offset);
+	r.data = "offset=" + std::to_string(r.image.offset);
 	unsigned long flags = MS_RDONLY | (o.suid ? 0 : MS_NOSUID) | (o.dev ? 0 : MS_NODEV);
 	if (::mount(r.source.c_str(), r.mountpoint.c_str(), "daxfs", flags, r.data.c_str()) < 0) {
 		int e = errno;

@@ -39,8 +39,7 @@ struct MountResult {
 DevicePool resolve_device_pool(const PoolRef &ref);
 
 // Mounts the sealed image NAME of the pool read-only at DIR with the daxfs module (loaded with
-// modprobe if needed): fsdax from the block device at the image's offset, devdax by the
-// device's physical range + the image's offset. Checks after mounting that the image is still
+// modprobe if needed), from the device node at the image's offset. Checks after mounting that the image is still
 // the sealed one it found (an unload racing the mount is undone and reported).
 MountResult mount_image(const PoolRef &ref, const std::string &name, const std::string &dir, const MountOptions &o);
 
