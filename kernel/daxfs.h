@@ -50,6 +50,7 @@ struct daxfs_sb_info {
 	struct list_head holder_node;
 	bool nb_user;		/* counted as a user of the dax bus notifier */
 	bool dead;		/* revoked: the memory is gone or going, touch nothing */
+	bool revoked;		/* marked dead by the revocation in progress (holder.c) */
 	void *meta;		/* the validated metadata snapshot (kvmalloc) */
 	const struct daxfs_super *super;
 	const struct daxfs_inode *inodes;

@@ -105,17 +105,30 @@ static void daxfs_zap_mappings(struct super_block *sb)
 	iput(toput);
 }
 
-/* Called with daxfs_holders_lock held. */
+/*
+ * Called with daxfs_holders_lock held. Every live mount is marked dead first, then one grace
+ * period lets the reads and faults in flight finish, then the mappings go.
+ */
 static void daxfs_revoke(struct daxfs_holder *h, const char *why)
 {
 	struct daxfs_sb_info *sbi;
+	bool any = false;
 
 	h->dead = true;
 	list_for_each_entry(sbi, &h->mounts, holder_node) {
 		if (sbi->dead)
 			continue;
 		WRITE_ONCE(sbi->dead, true);
-		synchronize_srcu(&daxfs_srcu);
+		sbi->revoked = true;
+		any = true;
+	}
+	if (!any)
+		return;
+	synchronize_srcu(&daxfs_srcu);
+	list_for_each_entry(sbi, &h->mounts, holder_node) {
+		if (!sbi->revoked)
+			continue;
+		sbi->revoked = false;
 		daxfs_zap_mappings(sbi->sb);
 		pr_err("%s: %s: mount revoked (reads fail with EIO, mappings are gone)\n",
 		       sbi->source ?: "daxfs", why);
@@ -124,17 +137,27 @@ static void daxfs_revoke(struct daxfs_holder *h, const char *why)
 
 static int daxfs_notify_failure(struct dax_device *dax_dev, u64 off, u64 len, int mf_flags)
 {
-	struct daxfs_holder *h = dax_holder(dax_dev);
+	struct daxfs_holder *h;
 
 	if (!(mf_flags & MF_MEM_PRE_REMOVE)) {
-		/* A poisoned page: reads are machine-check safe and fail with EIO; leave the
-		 * mappings to the generic handler.
+		/* A poisoned page: reads are machine-check safe and fail with EIO. The page stays
+		 * mapped in processes that mapped it (daxfs pages have no folio->mapping for the
+		 * generic handler to follow); docs/daxfs.md lists this as a limit.
 		 */
 		pr_err("memory failure at %#llx (+%#llx) of a mounted dax device\n", off, len);
 		return -EOPNOTSUPP;
 	}
+	/*
+	 * Not dax_holder(): the last umount may release the holder and free the entry while this
+	 * waits for the lock. Under the lock, an entry that still holds this device is live.
+	 */
 	mutex_lock(&daxfs_holders_lock);
-	daxfs_revoke(h, "the dax device is being removed");
+	list_for_each_entry(h, &daxfs_holders, node) {
+		if (h->holding && h->dax_dev == dax_dev) {
+			daxfs_revoke(h, "the dax device is being removed");
+			break;
+		}
+	}
 	mutex_unlock(&daxfs_holders_lock);
 	return 0;
 }
@@ -207,7 +230,12 @@ int daxfs_holder_attach_bdev(struct daxfs_sb_info *sbi, struct block_device *bde
 		err = -ENOMEM;
 		goto out;
 	}
-	h->dax_dev = fs_dax_get_by_bdev(bdev, &off, h, &daxfs_holder_ops);
+	/*
+	 * Ask to be the holder only when there is none: on a conflict fs_dax_get_by_bdev()
+	 * returns NULL without dropping the reference it took.
+	 */
+	h->dax_dev = dax_holder(sbi->src.dax_dev) ? NULL :
+		     fs_dax_get_by_bdev(bdev, &off, h, &daxfs_holder_ops);
 	h->holding = !!h->dax_dev;
 	if (!h->dax_dev) {
 		/* Someone else is the holder: keep the key, take no reference. */
@@ -256,9 +284,18 @@ int daxfs_holder_attach_devdax(struct daxfs_sb_info *sbi, struct device *dev, ph
 	sbi->nb_user = true;
 
 	mutex_lock(&daxfs_holders_lock);
-	list_for_each_entry(h, &daxfs_holders, node)
-		if (h->dev == dev)
-			goto found;
+	list_for_each_entry(h, &daxfs_holders, node) {
+		if (h->dev != dev)
+			continue;
+		/* A revoked entry, or one whose device was reconfigured since: never joined. */
+		if (h->dead || h->start != start || h->size != size) {
+			mutex_unlock(&daxfs_holders_lock);
+			pr_err("%s: still held by earlier mounts from before it was unbound or resized; unmount them first\n",
+			       dev_name(dev));
+			return -EBUSY;
+		}
+		goto found;
+	}
 	h = daxfs_holder_new();
 	if (!h) {
 		mutex_unlock(&daxfs_holders_lock);
@@ -297,6 +334,7 @@ void daxfs_holder_detach(struct daxfs_sb_info *sbi)
 void daxfs_holder_put(struct daxfs_sb_info *sbi)
 {
 	struct daxfs_holder *h = sbi->holder;
+	struct device *dev = NULL;
 
 	if (h) {
 		mutex_lock(&daxfs_holders_lock);
@@ -307,10 +345,12 @@ void daxfs_holder_put(struct daxfs_sb_info *sbi)
 				fs_put_dax(h->dax_dev, h);
 			if (h->claim)
 				release_mem_region(h->start, h->size);
-			put_device(h->dev);
+			dev = h->dev;
 			kfree(h);
 		}
 		mutex_unlock(&daxfs_holders_lock);
+		/* Outside the lock: the release of a dev_dax takes the dax rwsems. */
+		put_device(dev);
 		sbi->holder = NULL;
 	}
 	if (sbi->nb_user) {

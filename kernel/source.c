@@ -273,7 +273,8 @@ static int daxfs_open_path(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	if (!S_ISCHR(mode))
 		return daxfs_open_bdev(fc, sbi);
 	/* Opened like any opener of the path would: the caller needs permission on the node. */
-	file = filp_open(fc->source, O_RDONLY | O_LARGEFILE, 0);
+	/* O_NONBLOCK | O_NOCTTY: a char device that is not dax must not block or become a tty. */
+	file = filp_open(fc->source, O_RDONLY | O_LARGEFILE | O_NONBLOCK | O_NOCTTY, 0);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
 		if (err == -ENXIO)
