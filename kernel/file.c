@@ -18,25 +18,44 @@ static u64 daxfs_extent(const struct inode *inode)
 	return le64_to_cpu(daxfs_di(inode)->data);
 }
 
+/*
+ * The copy runs inside the access section (daxfs_access_begin/end) that a device removal waits
+ * for, so it must not wait on the user: page faults are disabled and a short copy leaves the
+ * section, faults the destination in, and goes on. A copy that stops with the destination
+ * present is a machine check: -EIO (or the bytes before it).
+ */
 static ssize_t daxfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
 	struct daxfs_sb_info *sbi = DAXFS_SB(inode->i_sb);
 	loff_t pos = iocb->ki_pos, size = i_size_read(inode);
 	struct daxfs_access a;
-	size_t len, done;
+	size_t len, done = 0, n;
+	bool faulted_in = false;
 
 	if (pos < 0)
 		return -EINVAL;
 	if (pos >= size || !iov_iter_count(to))
 		return 0;
 	len = min_t(u64, iov_iter_count(to), size - pos);
-	if (!daxfs_access_begin(sbi, &a))
-		return -EIO;
-	done = _copy_mc_to_iter(sbi->src.kaddr + daxfs_extent(inode) + pos, len, to);
-	daxfs_access_end(sbi, &a);
-	if (!done)
-		return -EIO;
+	while (done < len) {
+		if (!daxfs_access_begin(sbi, &a))
+			return done ?: -EIO;
+		pagefault_disable();
+		n = _copy_mc_to_iter(sbi->src.kaddr + daxfs_extent(inode) + pos + done, len - done, to);
+		pagefault_enable();
+		daxfs_access_end(sbi, &a);
+		done += n;
+		if (done == len)
+			break;
+		if (n == 0 && faulted_in)
+			return done ?: -EIO;	/* the destination is there: the source failed */
+		if (fault_in_iov_iter_writeable(to, min_t(size_t, len - done, PAGE_SIZE)) ==
+		    min_t(size_t, len - done, PAGE_SIZE))
+			return done ?: -EFAULT;
+		faulted_in = n == 0;
+		cond_resched();
+	}
 	iocb->ki_pos = pos + done;
 	return done;
 }
