@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -96,6 +97,17 @@ inline std::string make_image(const TempDir &dir, const std::string &name, uint6
 	b.mtime = 1700000000;
 	daxpool::daxfs::build_image(b);
 	return b.output;
+}
+
+// A pool file's bytes without its host table (v1 geometry: 0x10000..0x50000): what a refused
+// command must leave unchanged. The host table is this host's own slot (claim, heartbeat,
+// writer ticket), which every writer updates before it looks at the catalog (docs/multihost.md).
+inline std::string pool_bytes(const std::string &path)
+{
+	std::string s = read_file(path);
+	if (s.size() >= 0x50000)
+		std::fill(s.begin() + 0x10000, s.begin() + 0x50000, '\0');
+	return s;
 }
 
 struct Fd {
