@@ -23,5 +23,7 @@ void add_create(CLI::App &app);
 void add_load(CLI::App &app);
 void add_list(CLI::App &app);
 void add_unload(CLI::App &app);
+void add_status(CLI::App &app);
+void add_agent(CLI::App &app);
 
 } // namespace daxpool::cli

@@ -21,6 +21,7 @@
 #include "pool/error.hpp"
 #include "pool/fault.hpp"
 #include "pool/identity.hpp"
+#include "pool/lock.hpp"
 #include "pool/pool.hpp"
 
 namespace daxpool::pool {
@@ -111,9 +112,9 @@ void zero_lines(Pool &p, const Geo &g, uint32_t slot, uint32_t from)
 	p.shared().persist(a, len);
 }
 
-// The host-local slot lock: an OFD write lock on byte 0 of the pool's lock path (independent of
-// the writer flock on the same inode). Serializes every write of this host's slot by the
-// processes and threads of this host; released when the descriptor closes.
+// The host-local slot lock: an OFD write lock on another byte of the pool's lock path than the
+// writer lock (pool/lock.hpp). Serializes every write of this host's slot by the processes and
+// threads of this host; released when the descriptor closes.
 class SlotLock {
 public:
 	explicit SlotLock(const std::string &path) : fd_(::open(path.c_str(), O_RDWR | O_CLOEXEC))
@@ -123,7 +124,7 @@ public:
 		struct flock fl{};
 		fl.l_type = F_WRLCK;
 		fl.l_whence = SEEK_SET;
-		fl.l_start = 0;
+		fl.l_start = static_cast<off_t>(WriterLock::slot_byte());
 		fl.l_len = 1;
 		while (::fcntl(fd_.get(), F_OFD_SETLKW, &fl) < 0)
 			if (errno != EINTR)
@@ -230,6 +231,16 @@ int64_t monotonic_ns()
 	struct timespec ts;
 	::clock_gettime(CLOCK_MONOTONIC, &ts);
 	return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+std::string format_time(int64_t ns)
+{
+	char buf[64] = "?";
+	time_t t = static_cast<time_t>(ns / 1000000000);
+	struct tm tmv;
+	if (::gmtime_r(&t, &tmv))
+		::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+	return buf;
 }
 
 Timing Timing::from_env()

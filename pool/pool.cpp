@@ -371,12 +371,7 @@ ImageInfo Pool::unload(const std::string &name, void (*on_wait)(), bool force, s
 			live += (live.empty() ? "" : ", ") + mh.describe();
 			continue;
 		}
-		char when[64] = "?";
-		time_t t = static_cast<time_t>(mh.host.last_beat / 1000000000);
-		struct tm tmv;
-		if (::gmtime_r(&t, &tmv))
-			::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tmv);
-		std::string what = mh.describe() + ", whose last heartbeat was at " + when + " (" +
+		std::string what = mh.describe() + ", whose last heartbeat was at " + format_time(mh.host.last_beat) + " (" +
 				   std::to_string((now_ns - mh.host.last_beat) / 1000000000) + " s ago; lease " +
 				   std::to_string(mh.host.lease_ms) + " ms + margin " + std::to_string(mh.host.margin_ms) + " ms)";
 		expired += (expired.empty() ? "" : "; ") + what;

@@ -135,7 +135,8 @@ struct Child {
 	std::string out_path, err_path;
 };
 
-inline Child spawn_cli(const std::vector<std::string> &args, const std::map<std::string, std::string> &env = {})
+inline Child spawn_exe(const std::string &exe, const std::vector<std::string> &args,
+		       const std::map<std::string, std::string> &env = {})
 {
 	char outt[] = "/tmp/daxpool-out-XXXXXX", errt[] = "/tmp/daxpool-err-XXXXXX";
 	int of = ::mkstemp(outt), ef = ::mkstemp(errt);
@@ -148,18 +149,23 @@ inline Child spawn_cli(const std::vector<std::string> &args, const std::map<std:
 		for (const auto &[k, v] : env)
 			::setenv(k.c_str(), v.c_str(), 1);
 		std::vector<char *> argv;
-		std::string exe = DAXPOOL_EXE;
-		argv.push_back(exe.data());
+		std::string exe_copy = exe;
+		argv.push_back(exe_copy.data());
 		std::vector<std::string> copy = args;
 		for (auto &a : copy)
 			argv.push_back(a.data());
 		argv.push_back(nullptr);
-		::execv(exe.c_str(), argv.data());
+		::execv(exe_copy.c_str(), argv.data());
 		::_exit(127);
 	}
 	::close(of);
 	::close(ef);
 	return {pid, outt, errt};
+}
+
+inline Child spawn_cli(const std::vector<std::string> &args, const std::map<std::string, std::string> &env = {})
+{
+	return spawn_exe(DAXPOOL_EXE, args, env);
 }
 
 inline Run wait_cli(const Child &c)
