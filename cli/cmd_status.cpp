@@ -4,6 +4,7 @@
 // mounted. Read-only.
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <memory>
 
@@ -129,6 +130,10 @@ void add_status(CLI::App &app)
 				    double(now - h.last_beat) / 1e9, pool::format_time(h.last_beat).c_str(), h.lease_ms,
 				    h.margin_ms, h.beat.agent_pid ? (", agent pid " + std::to_string(h.beat.agent_pid)).c_str() : "",
 				    role(h).empty() ? "" : ", writer role: ", role(h).c_str());
+			if (now - h.last_beat < -int64_t(h.margin_ms) * 1000000)
+				std::printf("    its heartbeat is %.1f s in this host's future: the clocks disagree by more "
+					    "than the margin (check NTP); liveness decisions are unsafe\n",
+					    double(h.last_beat - now) / 1e9);
 			for (const auto &m : h.mounts)
 				std::printf("    %s '%s' (id %llu, generation %llu) at %s since %s\n", mount_state(m.state),
 					    image_name(m.image_id).c_str(), static_cast<unsigned long long>(m.image_id),

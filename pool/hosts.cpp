@@ -102,14 +102,14 @@ template <typename T> LineRead read_line(Pool &p, uint64_t off, T &out)
 void write_raw(Pool &p, uint64_t off, const void *bytes)
 {
 	p.shared().write(off, {static_cast<const uint8_t *>(bytes), size_t(LINE)});
-	p.shared().persist(off, LINE);
+	p.shared().publish(off, LINE); // visible to every host; durability is not needed (stale after a crash)
 }
 
 void zero_lines(Pool &p, const Geo &g, uint32_t slot, uint32_t from)
 {
 	uint64_t a = g.line(slot, from), len = g.slot_size - uint64_t(from) * LINE;
 	p.shared().zero(a, len);
-	p.shared().persist(a, len);
+	p.shared().publish(a, len);
 }
 
 // The host-local slot lock: an OFD write lock on another byte of the pool's lock path than the
