@@ -22,15 +22,17 @@ util::Fd open_lock(const std::string &path, int mode)
 	return fd;
 }
 
-struct flock byte(short type, uint64_t at)
+struct flock byte(short type, uint64_t at, uint64_t len = 1)
 {
 	struct flock fl{};
 	fl.l_type = type;
 	fl.l_whence = SEEK_SET;
 	fl.l_start = static_cast<off_t>(at);
-	fl.l_len = 1;
+	fl.l_len = static_cast<off_t>(len);
 	return fl;
 }
+
+constexpr uint64_t WRITER_BYTES = uint64_t(1) << 30; // writer bytes: 1 .. 2^30
 
 } // namespace
 
@@ -39,7 +41,7 @@ uint64_t WriterLock::writer_byte()
 	uint8_t id[32];
 	std::copy(self().host.begin(), self().host.end(), id);
 	std::copy(self().boot.begin(), self().boot.end(), id + 16);
-	return 1 + daxfs_crc32c(id, sizeof id) % (1u << 30);
+	return 1 + daxfs_crc32c(id, sizeof id) % WRITER_BYTES;
 }
 uint64_t WriterLock::slot_byte() { return (uint64_t(1) << 31) + writer_byte(); }
 
@@ -60,9 +62,11 @@ WriterLock::WriterLock(const std::string &path, void (*on_wait)()) : fd_(open_lo
 
 WriterLock WriterLock::try_lock(const std::string &path)
 {
+	// Every writer byte at once: no writer of any identity on this host may hold one (create
+	// needs no machine-id for this).
 	WriterLock l;
 	util::Fd fd = open_lock(path, O_RDWR);
-	struct flock fl = byte(F_WRLCK, writer_byte());
+	struct flock fl = byte(F_WRLCK, 1, WRITER_BYTES);
 	if (::fcntl(fd.get(), F_OFD_SETLK, &fl) == 0)
 		l.fd_ = std::move(fd);
 	else if (errno != EAGAIN && errno != EACCES)

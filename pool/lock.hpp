@@ -20,7 +20,8 @@ class WriterLock {
 public:
 	// Blocks until the lock on PATH is held (calls on_wait once first if someone holds it).
 	explicit WriterLock(const std::string &path, void (*on_wait)() = nullptr);
-	// Takes the lock only if nobody holds it; nullopt-like: held() is false otherwise.
+	// Takes the writer locks of every identity at once, only if nobody holds one (create);
+	// nullopt-like: held() is false otherwise.
 	static WriterLock try_lock(const std::string &path);
 	bool held() const { return static_cast<bool>(fd_); }
 	// Held by nobody right now? (F_OFD_GETLK: needs only read access)

@@ -345,3 +345,70 @@ TEST_CASE("writer role: a holder stalled past its lease writes nothing more when
 	CHECK(r.ok());
 	CHECK(r.sealed_checked == 1); // the winner's bytes are intact: the stalled host copied nothing
 }
+
+TEST_CASE("hosts: the holder's lease check: a gap of a lease between its own beats is final", "[pool][hosts]")
+{
+	Fixture f;
+	auto p = Pool::open(f.ref, Access::ReadWrite);
+	Timing t;
+	t.lease_ms = 200;
+	t.margin_ms = 100;
+	t.heartbeat_ms = 50;
+	t.settle_ms = 20;
+	auto s = HostSession::claim(*p, t);
+	CHECK_NOTHROW(s->check_lease());
+	s->start_beating();
+	sleep_ms(400); // the thread keeps the lease
+	CHECK_NOTHROW(s->check_lease());
+	s->stop_beating();
+	sleep_ms(250);
+	CHECK_THROWS_WITH(s->check_lease(), Contains("lost the writer role") && Contains("has not beaten for"));
+	s->beat(); // beating again does not undo it: others may have taken over meanwhile
+	CHECK_THROWS_WITH(s->check_lease(), Contains("lost the writer role") && Contains("did not beat for"));
+}
+
+TEST_CASE("writer role: a writer process that died on a host that lives on stops blocking after its lease",
+	  "[pool][hosts]")
+{
+	Fixture f(28 * MiB);
+	std::string big = test::make_image(f.d, "big", 9 * 1024 * 1024); // a 12 MiB extent: two fit
+	REQUIRE(run_cli({"load", big, "--pool", f.pool, "--name", "base"}).ok());
+	Env b = host('b', '1', 400, 200);
+	test::Child agent = test::spawn_cli({"agent", "--pool", f.pool, "--interval", "50", "--lease", "400"}, b);
+	Env crash = b;
+	crash["DAXPOOL_FAULT"] = "load.copy:1";
+	REQUIRE(run_cli({"load", big, "--pool", f.pool, "--name", "dead"}, crash).signal == SIGKILL);
+	test::Run c = run_cli({"load", big, "--pool", f.pool, "--name", "next"}, host('c'));
+	INFO(c.err);
+	CHECK(c.ok());
+	JsonDoc doc(run_cli({"status", "--pool", f.pool, "--json"}).out);
+	json_object *hb = status_host(doc, "hostb");
+	REQUIRE(hb);
+	CHECK(std::string(json_object_get_string(field(hb, "state"))) == "live"); // the host itself lives on
+	::kill(agent.pid, SIGTERM);
+	CHECK(test::wait_cli(agent).ok());
+	auto p = Pool::open(f.ref, Access::ReadOnly);
+	std::vector<std::string> names;
+	for (const auto &i : p->info(true).images)
+		names.push_back(i.name + ":" + state_name(i.state));
+	CHECK(names == std::vector<std::string>{"base:sealed", "next:sealed"});
+}
+
+TEST_CASE("status: names the host in the writer role and what it is doing", "[pool][hosts]")
+{
+	Fixture f;
+	test::Child b = test::spawn_exe(MODEL_HOST_EXE, {"load-stop", f.pool, f.img, "slow"}, host('b', '1', 10000, 1000));
+	int st = 0;
+	REQUIRE(::waitpid(b.pid, &st, WUNTRACED) == b.pid);
+	REQUIRE(WIFSTOPPED(st));
+	test::Run r = run_cli({"status", "--pool", f.pool, "--json"});
+	JsonDoc doc(r.out);
+	json_object *w = field(doc.o, "writer");
+	REQUIRE(json_object_get_type(w) == json_type_object);
+	CHECK(std::string(json_object_get_string(field(w, "hostname"))) == "hostb");
+	CHECK(std::string(json_object_get_string(field(w, "op"))) == "load");
+	CHECK(json_object_get_int64(field(w, "pid")) == b.pid);
+	CHECK_THAT(run_cli({"status", "--pool", f.pool}).out, Contains("writer role: host 'hostb'") && Contains("load since"));
+	::kill(b.pid, SIGKILL);
+	test::wait_cli(b);
+}
