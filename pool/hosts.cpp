@@ -176,9 +176,12 @@ HostInfo decode(const Pool &p, uint32_t slot, const uint8_t *b, uint32_t mounts,
 	h.margin_ms = h.beat.counter ? h.beat.margin_ms : dflt.margin_ms;
 	h.last_beat = h.beat.counter ? h.beat.time : h.claim.claimed;
 	h.liveness = judge(now, h.last_beat, h.lease_ms, h.margin_ms, h.claim.state == uint32_t(ClaimState::Left));
-	if (alive(h.liveness) && h.claim.state == uint32_t(ClaimState::Claimed))
-		h.ticket_alive = h.ticket_torn || ((h.ticket.choosing || h.ticket.ticket) &&
-						   alive(judge(now, h.ticket.beat, h.lease_ms, h.margin_ms, false)));
+	// A ticket lives by its own beat and the lease its holder checks (processes of one host may
+	// run with different leases); a torn one only while its host is alive.
+	if (h.claim.state == uint32_t(ClaimState::Claimed))
+		h.ticket_alive = h.ticket_torn ? alive(h.liveness)
+					       : (h.ticket.choosing || h.ticket.ticket) &&
+							 alive(judge(now, h.ticket.beat, h.ticket.lease_ms, h.ticket.margin_ms, false));
 	for (uint32_t i = 0; i < mounts; i++) {
 		MountRecord r;
 		std::memcpy(&r, b + (HOST_LINE_MOUNTS + i) * LINE, LINE);
@@ -452,7 +455,8 @@ void HostSession::beat_locked()
 	Geo g(pool_);
 	HostBeat cur;
 	uint32_t agent = agent_pid_;
-	if (read_line(pool_, g.line(slot_, HOST_LINE_BEAT), cur) == LineRead::Valid) {
+	const bool cur_valid = read_line(pool_, g.line(slot_, HOST_LINE_BEAT), cur) == LineRead::Valid;
+	if (cur_valid) {
 		counter_ = std::max(counter_, cur.counter);
 		if (!agent)
 			agent = cur.agent_pid;
@@ -463,6 +467,12 @@ void HostSession::beat_locked()
 	b.time = realtime_ns();
 	b.lease_ms = t_.lease_ms;
 	b.margin_ms = t_.margin_ms;
+	if (!agent_pid_ && cur_valid) {
+		// daxpool agent's lease is the host's; other processes never shorten what it announced
+		// (a shorter one would make the host look dead between the agent's beats).
+		b.lease_ms = std::max(b.lease_ms, cur.lease_ms);
+		b.margin_ms = std::max(b.margin_ms, cur.margin_ms);
+	}
 	b.agent_pid = agent;
 	seal(b);
 	write_raw(pool_, g.line(slot_, HOST_LINE_BEAT), &b);
@@ -557,6 +567,8 @@ void HostSession::write_ticket(const HostTicket &t)
 	std::lock_guard l(tm_);
 	ticket_ = t;
 	if (!util::all_zero(&ticket_, sizeof ticket_)) {
+		ticket_.lease_ms = t_.lease_ms;
+		ticket_.margin_ms = t_.margin_ms;
 		ticket_.beat = realtime_ns();
 		seal(ticket_);
 	}

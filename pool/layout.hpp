@@ -151,7 +151,8 @@ struct HostTicket {         // line 3: the bakery (writer role)
 	int64_t since;          // realtime ns
 	char op[16];
 	int64_t beat;           // realtime ns: refreshed with every heartbeat while the ticket is held
-	uint8_t reserved[12];
+	uint32_t lease_ms, margin_ms; // what the holder checks its own beats against
+	uint8_t reserved[4];
 	uint32_t crc;
 };
 struct MountRecord {        // lines 4..31

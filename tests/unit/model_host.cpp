@@ -9,6 +9,8 @@
 //   model_host forget POOL ID MOUNTPOINT          forget_mount
 //   model_host load-stop POOL IMAGE NAME          load, SIGSTOPping itself once the WRITING entry
 //                                                 is written (the caller SIGCONTs it later)
+//   model_host load-pause POOL IMAGE NAME MS      load, sleeping MS in the writer role after the
+//                                                 WRITING entry (its heartbeat thread keeps beating)
 //   model_host run POOL SEED SECONDS WITNESS IMAGE...
 //       random load / unload [--force] / mount / umount with random delays for SECONDS, with an
 //       in-process heartbeat thread (the agent). Checks as it goes: every image this host has
@@ -92,6 +94,18 @@ int cmd_load_stop(const std::string &pool, const std::string &image, const std::
 	set_fault_hook([](const char *point) {
 		if (std::strcmp(point, "load.writing") == 0)
 			::raise(SIGSTOP);
+	});
+	ImageInfo i = p->load({image, name, {}, nullptr});
+	std::printf("loaded %s\n", i.name.c_str());
+	return 0;
+}
+
+int cmd_load_pause(const std::string &pool, const std::string &image, const std::string &name, unsigned ms)
+{
+	auto p = open_rw(pool);
+	set_fault_hook([ms](const char *point) {
+		if (std::strcmp(point, "load.writing") == 0)
+			::usleep(ms * 1000);
 	});
 	ImageInfo i = p->load({image, name, {}, nullptr});
 	std::printf("loaded %s\n", i.name.c_str());
@@ -248,6 +262,8 @@ int main(int argc, char **argv)
 			return cmd_forget(a[1], std::stoull(a[2]), a[3]);
 		if (a.size() == 4 && a[0] == "load-stop")
 			return cmd_load_stop(a[1], a[2], a[3]);
+		if (a.size() == 5 && a[0] == "load-pause")
+			return cmd_load_pause(a[1], a[2], a[3], static_cast<unsigned>(std::stoul(a[4])));
 		if (a.size() >= 6 && a[0] == "run")
 			return cmd_run(a[1], std::stoull(a[2]), std::stod(a[3]), a[4], {a.begin() + 5, a.end()});
 	} catch (const std::exception &e) {

@@ -412,3 +412,27 @@ TEST_CASE("status: names the host in the writer role and what it is doing", "[po
 	::kill(b.pid, SIGKILL);
 	test::wait_cli(b);
 }
+
+TEST_CASE("writer role: a ticket lives by its holder's lease, whatever the host's agent announces", "[pool][hosts]")
+{
+	Fixture f;
+	// hostb's agent announces a 300 ms lease; its writer runs with the default (3 s here) and
+	// beats its ticket every second while it sits 1.5 s in the writer role. hostc must wait.
+	Env b = host('b');
+	test::Child agent = test::spawn_cli({"agent", "--pool", f.pool, "--interval", "50", "--lease", "300", "--margin", "100"}, b);
+	sleep_ms(200);
+	test::Child wb = test::spawn_exe(MODEL_HOST_EXE, {"load-pause", f.pool, f.img, "slow", "1500"}, b);
+	sleep_ms(500); // hostb is in the role now
+	test::Run c = run_cli({"load", f.img, "--pool", f.pool, "--name", "after"}, host('c'));
+	CHECK(c.ok());
+	int st = 0;
+	// hostb's writer finished before hostc's load could: it is no longer running.
+	CHECK(::waitpid(wb.pid, &st, WNOHANG) == wb.pid);
+	CHECK((WIFEXITED(st) && WEXITSTATUS(st) == 0));
+	::unlink(wb.out_path.c_str());
+	::unlink(wb.err_path.c_str());
+	::kill(agent.pid, SIGTERM);
+	test::wait_cli(agent);
+	CHECK(fsck_pool(f.ref, false).ok());
+	CHECK(Pool::open(f.ref, Access::ReadOnly)->info(false).images.size() == 2);
+}
