@@ -438,8 +438,13 @@ void HostSession::verify_claim()
 	HostClaim c;
 	LineRead r = read_line(pool_, g.line(slot_, HOST_LINE_CLAIM), c);
 	if (r == LineRead::Valid && c.magic == HOST_MAGIC && same16(c.machine_id, me.host.data()) &&
-	    same16(c.boot_id, me.boot.data()) && c.nonce == nonce_)
-		return;
+	    same16(c.boot_id, me.boot.data()) && c.nonce == nonce_) {
+		if (c.state == uint32_t(ClaimState::Claimed))
+			return;
+		broken_ = true;
+		throw Error("host slot " + std::to_string(slot_) + " of pool " + pool_.display() +
+			    " was released meanwhile (daxpool agent stopped); run the command again");
+	}
 	broken_ = true;
 	std::string now = r == LineRead::Valid ? "machine-id " + util::hex(c.machine_id) + ", boot " + util::hex(c.boot_id)
 					       : r == LineRead::Empty ? "empty" : "unreadable";
@@ -575,14 +580,53 @@ void HostSession::write_ticket(const HostTicket &t)
 	write_raw(pool_, Geo(pool_).line(slot_, HOST_LINE_TICKET), &ticket_);
 }
 
-void HostSession::write_mount(uint32_t ix, const MountRecord &r)
+std::optional<uint32_t> HostSession::add_mount(const MountRecord &r)
 {
-	if (ix >= Geo(pool_).mounts)
-		throw Error("internal error: mount record " + std::to_string(ix));
+	SlotLock lk(pool_.backend().lock_path());
+	verify_claim();
+	Geo g(pool_);
+	std::vector<bool> used(g.mounts);
+	std::optional<uint32_t> ix;
+	for (const auto &m : mounts()) {
+		used[m.record] = true;
+		if (m.image_id == r.image_id && m.mp_hash == r.mp_hash)
+			ix = m.record;
+	}
+	for (uint32_t i = 0; !ix && i < used.size(); i++)
+		if (!used[i])
+			ix = i;
+	if (ix) {
+		MountRecord x = r;
+		seal(x);
+		write_raw(pool_, g.line(slot_, HOST_LINE_MOUNTS + *ix), &x);
+	}
+	return ix;
+}
+
+void HostSession::update_mount(uint32_t ix, uint64_t image_id, uint64_t mp_hash, const MountRecord &r)
+{
+	SlotLock lk(pool_.backend().lock_path());
+	verify_claim();
+	Geo g(pool_);
+	MountRecord cur;
+	if (ix >= g.mounts || read_line(pool_, g.line(slot_, HOST_LINE_MOUNTS + ix), cur) != LineRead::Valid ||
+	    cur.image_id != image_id || cur.mp_hash != mp_hash)
+		return; // removed meanwhile by another process of this host (a concurrent umount)
 	MountRecord x = r;
 	if (!util::all_zero(&x, sizeof x))
 		seal(x);
-	write_line(HOST_LINE_MOUNTS + ix, &x);
+	write_raw(pool_, g.line(slot_, HOST_LINE_MOUNTS + ix), &x);
+}
+
+void HostSession::remove_mount(uint64_t image_id, uint64_t mp_hash)
+{
+	SlotLock lk(pool_.backend().lock_path());
+	verify_claim();
+	Geo g(pool_);
+	const MountRecord zero{};
+	for (const auto &m : mounts())
+		if (m.image_id == image_id && m.mp_hash == mp_hash)
+			write_raw(pool_, g.line(slot_, HOST_LINE_MOUNTS + m.record), &zero);
 }
 
 std::vector<MountInfo> HostSession::mounts()
@@ -601,6 +645,10 @@ bool HostSession::leave()
 	if (!mounts().empty())
 		return false;
 	Geo g(pool_);
+	HostTicket t;
+	if (read_line(pool_, g.line(slot_, HOST_LINE_TICKET), t) != LineRead::Empty &&
+	    alive(judge(realtime_ns(), t.beat, t.lease_ms, t.margin_ms, false)))
+		return false; // a writer of this host is in (or waiting for) the role
 	HostClaim c = pool_.shared().read_obj<HostClaim>(g.line(slot_, HOST_LINE_CLAIM));
 	c.state = uint32_t(ClaimState::Left);
 	seal(c);
@@ -644,49 +692,35 @@ std::vector<std::string> mounted_by(Pool &pool, const CatalogEntry &e)
 void record_mount(Pool &pool, const ImageInfo &img, const std::string &mountpoint)
 {
 	auto s = HostSession::claim(pool);
-	const uint64_t hash = mountpoint_hash(mountpoint);
-	std::optional<uint32_t> ix;
-	std::vector<bool> used(Geo(pool).mounts);
-	for (const auto &m : s->mounts()) {
-		used[m.record] = true;
-		if (m.image_id == img.id && m.mp_hash == hash)
-			ix = m.record;
-	}
-	for (uint32_t i = 0; !ix && i < used.size(); i++)
-		if (!used[i])
-			ix = i;
-	if (!ix)
-		throw Error("this host already has " + std::to_string(used.size()) + " mounts recorded in pool " + pool.display() +
-			    "; unmount one first");
 	MountRecord r{};
 	r.image_id = img.id;
 	r.generation = img.generation;
 	r.since = realtime_ns();
-	r.mp_hash = hash;
+	r.mp_hash = mountpoint_hash(mountpoint);
 	r.state = uint32_t(MountState::Pending);
 	put_text(r.mountpoint, mountpoint, true);
-	s->write_mount(*ix, r); // persisted before the catalog is read again (Dekker with unload)
+	auto ix = s->add_mount(r); // published before the catalog is read again (Dekker with unload)
+	if (!ix)
+		throw Error("this host already has " + std::to_string(Geo(pool).mounts) + " mounts recorded in pool " +
+			    pool.display() + "; unmount one first");
 	fault_point("mount.pending");
 	Slot now = pool.catalog().snapshot().at(img.slot);
 	if (now.damaged() || now.state() != State::Sealed || now.entry.id != img.id ||
 	    now.entry.generation != img.generation) {
-		s->write_mount(*ix, MountRecord{});
+		s->update_mount(*ix, r.image_id, r.mp_hash, MountRecord{});
 		throw Error("image '" + img.name + "' (id " + std::to_string(img.id) + ") of pool " + pool.display() +
 			    " is being unloaded or has changed (now " + (now.damaged() ? "damaged" : state_name(now.state())) +
 			    "); it was not mounted");
 	}
 	r.state = uint32_t(MountState::Mounted);
-	s->write_mount(*ix, r);
+	s->update_mount(*ix, r.image_id, r.mp_hash, r);
 	fault_point("mount.recorded");
 }
 
 void forget_mount(Pool &pool, uint64_t image_id, const std::string &mountpoint)
 {
 	auto s = HostSession::claim(pool);
-	const uint64_t hash = mountpoint_hash(mountpoint);
-	for (const auto &m : s->mounts())
-		if (m.image_id == image_id && m.mp_hash == hash)
-			s->write_mount(m.record, MountRecord{});
+	s->remove_mount(image_id, mountpoint_hash(mountpoint));
 }
 
 bool agent_beating(Pool &pool)

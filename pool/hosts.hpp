@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -99,10 +100,17 @@ public:
 
 	// Writes the ticket line; a non-zero ticket is then re-beaten with every heartbeat.
 	void write_ticket(const HostTicket &t);
-	// Mount record `ix` (0..HOST_MOUNTS-1); an all-zero record frees it.
-	void write_mount(uint32_t ix, const MountRecord &r);
+	// Under the slot lock: writes r into the record of the same image and mountpoint hash, or a
+	// free one; returns its index, nullopt when all are in use.
+	std::optional<uint32_t> add_mount(const MountRecord &r);
+	// Rewrites record ix if it still holds the same image and mountpoint hash as r (an all-zero
+	// r frees it).
+	void update_mount(uint32_t ix, uint64_t image_id, uint64_t mp_hash, const MountRecord &r);
+	// Frees every record of (image_id, mp_hash).
+	void remove_mount(uint64_t image_id, uint64_t mp_hash);
 	std::vector<MountInfo> mounts();
-	// Marks the slot LEFT when it lists no mounts (daxpool agent's clean exit).
+	// Marks the slot LEFT when it lists no mounts and no live writer ticket (daxpool agent's
+	// clean exit); false otherwise.
 	bool leave();
 
 private:
