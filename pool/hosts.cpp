@@ -328,6 +328,17 @@ std::unique_ptr<HostSession> HostSession::claim(Pool &pool, Timing t, uint32_t a
 	const Identity &me = self();
 	Geo g(pool);
 	SlotLock lk(pool.backend().lock_path());
+	auto make_claim = [&](uint64_t nonce) {
+		HostClaim c{};
+		c.magic = HOST_MAGIC;
+		c.state = uint32_t(ClaimState::Claimed);
+		std::copy(me.host.begin(), me.host.end(), c.machine_id);
+		std::copy(me.boot.begin(), me.boot.end(), c.boot_id);
+		c.nonce = nonce;
+		c.claimed = realtime_ns();
+		seal(c);
+		return c;
+	};
 	auto write_claim = [&](uint32_t slot, uint64_t nonce) {
 		HostClaim c{};
 		c.magic = HOST_MAGIC;
@@ -403,19 +414,38 @@ std::unique_ptr<HostSession> HostSession::claim(Pool &pool, Timing t, uint32_t a
 	uint64_t nonce = random_nonce();
 	std::mt19937_64 rng(nonce);
 	const uint32_t start = daxfs_crc32c(me.host.data(), 16) % g.slots;
-	for (uint32_t k = 0; k < g.slots; k++) {
+	const int64_t quick = int64_t(t.settle_ms) * MS / 4;
+	int64_t torn_slot = -1; // a slot whose claim line stayed torn for a settle time: claimable
+	for (uint32_t k = 0, tries = 0; k < g.slots;) {
 		uint32_t i = (start + k) % g.slots;
 		HostClaim c;
+		// Fischer needs the claim visible within the settle time of the read that found the
+		// line claimable: the time from before that read to just before the store is measured,
+		// and a slow attempt (preempted meanwhile) reads again instead of writing.
+		const int64_t t0 = monotonic_ns();
 		LineRead r = read_line(pool, g.line(i, HOST_LINE_CLAIM), c);
-		if (r == LineRead::Valid)
+		if (r == LineRead::Valid) {
+			k++;
 			continue;
-		if (r == LineRead::Bad) {
+		}
+		if (r == LineRead::Bad && torn_slot != int64_t(i)) {
 			// A torn claim (a collision's leftover) is claimable once it stays torn.
 			sleep_ms(t.settle_ms);
-			if (read_line(pool, g.line(i, HOST_LINE_CLAIM), c) != LineRead::Bad)
-				continue;
+			if (read_line(pool, g.line(i, HOST_LINE_CLAIM), c) == LineRead::Bad)
+				torn_slot = i; // read it again, timed, and claim it
+			else
+				k++;
+			continue;
 		}
-		HostClaim ours = write_claim(i, nonce);
+		HostClaim ours = make_claim(nonce);
+		if (monotonic_ns() - t0 > quick) {
+			if (++tries > 1000)
+				throw Error("cannot claim a host slot in pool " + pool.display() + ": this process is too slow "
+					    "between a read and a write (settle time " + std::to_string(t.settle_ms) + " ms)");
+			continue; // the same slot again
+		}
+		write_raw(pool, g.line(i, HOST_LINE_CLAIM), &ours);
+		k++;
 		fault_point("claim.written");
 		sleep_ms(t.settle_ms);
 		HostClaim back;
@@ -556,6 +586,28 @@ void HostSession::check_lease() const
 		throw Error("lost the writer role of pool " + pool_.display() + ": " + why +
 			    "; another host may have taken it over. Nothing more is written; check the pool with "
 			    "'daxpool fsck --pool " + pool_.display() + "'");
+}
+
+void HostSession::check_role()
+{
+	check_lease();
+	try {
+		verify_claim();
+	} catch (const Error &e) {
+		throw Error("lost the writer role of pool " + pool_.display() + ": " + e.what());
+	}
+	HostTicket now, mine;
+	{
+		std::lock_guard l(tm_);
+		mine = ticket_;
+	}
+	LineRead r = read_line(pool_, Geo(pool_).line(slot_, HOST_LINE_TICKET), now);
+	if (r != LineRead::Valid || now.ticket != mine.ticket || now.choosing != mine.choosing || now.pid != mine.pid) {
+		broken_ = true;
+		throw Error("lost the writer role of pool " + pool_.display() + ": this process's ticket in host slot " +
+			    std::to_string(slot_) + " was overwritten; nothing more is written. Check the pool with "
+			    "'daxpool fsck --pool " + pool_.display() + "'");
+	}
 }
 
 void HostSession::write_line(uint32_t line, const void *bytes)

@@ -97,6 +97,10 @@ public:
 	// Throws Error ("lost the writer role") when, since the claim, a gap between two of this
 	// process's beats (or since the last one) reached the lease, or a beat failed.
 	void check_lease() const;
+	// check_lease(), and that this host's claim and this process's ticket are still in the slot
+	// as written (they are gone if another claimant wrote the slot: docs/multihost.md, A2).
+	// Called before every catalog write and image chunk of the writer role.
+	void check_role();
 
 	// Writes the ticket line; a non-zero ticket is then re-beaten with every heartbeat.
 	void write_ticket(const HostTicket &t);

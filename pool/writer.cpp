@@ -41,7 +41,7 @@ WriterRole::WriterRole(Pool &pool, const char *op, void (*on_wait)())
 	}
 	pool_.catalog().set_guard([this](bool after) {
 		try {
-			host_->check_lease();
+			host_->check_role();
 		} catch (const Error &e) {
 			if (!after)
 				throw;

@@ -141,8 +141,16 @@ int cmd_run(const std::string &pool, uint64_t seed, double seconds, const std::s
 	// Delays inside the writer role widen the windows in which a second writer would be caught.
 	set_fault_hook([wfd, &rng](const char *point) {
 		if (std::strcmp(point, "writer.enter") == 0) {
-			if (::flock(wfd, LOCK_EX | LOCK_NB) != 0)
-				violation("two processes in the writer role at once");
+			if (::flock(wfd, LOCK_EX | LOCK_NB) != 0) {
+				char who[64] = {};
+				ssize_t n = ::pread(wfd, who, sizeof who - 1, 0);
+				violation("two processes in the writer role at once (the other: " +
+					  std::string(who, n > 0 ? size_t(n) : 0) + ")");
+			}
+			const char *hn = std::getenv("DAXPOOL_HOSTNAME"), *bt = std::getenv("DAXPOOL_BOOT_ID");
+			std::string me = std::to_string(::getpid()) + " " + (hn ? hn : "?") + " " + (bt ? bt : "?") + "          ";
+			if (::pwrite(wfd, me.data(), me.size(), 0) < 0)
+				violation("cannot write the witness");
 		} else if (std::strcmp(point, "writer.exit") == 0) {
 			::flock(wfd, LOCK_UN);
 		} else if (rng() % 8 == 0) {
@@ -205,7 +213,8 @@ int cmd_run(const std::string &pool, uint64_t seed, double seconds, const std::s
 				auto imgs = p->info(false).images;
 				if (!imgs.empty() && mounted.size() < 4) {
 					ImageInfo img = imgs[rng() % imgs.size()];
-					std::string mp = "/mnt/" + tag + "/" + std::to_string(n);
+					// (the processes of one host mount at different places)
+					std::string mp = "/mnt/" + tag + "/" + std::to_string(::getpid()) + "/" + std::to_string(n);
 					try {
 						record_mount(*p, img, mp);
 						mounted.push_back({img, mp});

@@ -10,6 +10,10 @@
 // while it is (exit 3 = violation). At the end: fsck clean, and once every host has expired, a
 // --force unload of everything gives back the whole data area (nothing leaked).
 //
+// Each host is DAXPOOL_SOAK_PROCS processes (default 2) with one identity, so processes of one
+// host also meet (local writer lock, slot lock); a host crash kills them all and brings them back
+// as a new boot, and now and then a single process dies on a host that lives on.
+//
 // Seeds are fixed. Soak: DAXPOOL_SOAK_SECONDS (default 12), DAXPOOL_SOAK_HOSTS (default 4),
 // DAXPOOL_SOAK_SEED (default 1), e.g.
 //   DAXPOOL_SOAK_SECONDS=600 DAXPOOL_SOAK_HOSTS=6 DAXPOOL_SOAK_SEED=7 build/tests/unit/test_pool_multihost
@@ -36,11 +40,23 @@ unsigned env_num(const char *name, unsigned dflt)
 	return v && *v ? static_cast<unsigned>(std::strtoul(v, nullptr, 10)) : dflt;
 }
 
-struct Host {
-	unsigned index;
-	unsigned boot = 0;
+struct Proc {
 	test::Child child;
 	bool running = false;
+};
+
+// A host: `procs` processes with one identity (a new boot id after each crash of the host).
+struct Host {
+	unsigned index = 0;
+	unsigned boot = 0;
+	std::vector<Proc> procs;
+	bool up() const
+	{
+		for (const auto &p : procs)
+			if (p.running)
+				return true;
+		return false;
+	}
 	std::string machine() const
 	{
 		char b[40];
@@ -60,7 +76,7 @@ struct Host {
 const std::map<std::string, std::string> timing = {{"DAXPOOL_LEASE_MS", "800"},
 						   {"DAXPOOL_MARGIN_MS", "300"},
 						   {"DAXPOOL_HEARTBEAT_MS", "100"},
-						   {"DAXPOOL_CLAIM_SETTLE_MS", "30"}};
+						   {"DAXPOOL_CLAIM_SETTLE_MS", "100"}};
 
 // One continuous check. Host table, then catalog, then host table again: a MOUNTED record seen
 // in both host-table reads, of a host alive in both, pins its image through the catalog read.
@@ -107,7 +123,7 @@ void check_once(Pool &p, unsigned &checks)
 	}
 }
 
-void model_run(unsigned seed, unsigned seconds, unsigned nhosts)
+void model_run(unsigned seed, unsigned seconds, unsigned nhosts, unsigned procs_per_host)
 {
 	test::TempDir d;
 	const std::string pool = d / "p", witness = d / "witness";
@@ -119,27 +135,30 @@ void model_run(unsigned seed, unsigned seconds, unsigned nhosts)
 
 	std::mt19937_64 rng(seed);
 	std::vector<Host> hosts(nhosts);
-	auto start = [&](Host &h, double secs) {
+	unsigned starts = 0;
+	auto start = [&](Host &h, Proc &pr, double secs) {
 		auto env = timing;
 		env["DAXPOOL_MACHINE_ID"] = h.machine();
 		env["DAXPOOL_BOOT_ID"] = h.boot_id();
 		env["DAXPOOL_HOSTNAME"] = "h" + std::to_string(h.index);
-		std::vector<std::string> args = {"run", pool, std::to_string(seed * 1000 + h.index * 37 + h.boot),
-						 std::to_string(secs), witness};
+		std::vector<std::string> args = {"run", pool, std::to_string(seed * 100000 + starts++), std::to_string(secs),
+						 witness};
 		args.insert(args.end(), images.begin(), images.end());
-		h.child = test::spawn_exe(MODEL_HOST_EXE, args, env);
-		h.running = true;
+		pr.child = test::spawn_exe(MODEL_HOST_EXE, args, env);
+		pr.running = true;
 	};
 	for (unsigned i = 0; i < nhosts; i++) {
 		hosts[i].index = i;
-		start(hosts[i], seconds);
+		hosts[i].procs.resize(procs_per_host);
+		for (auto &pr : hosts[i].procs)
+			start(hosts[i], pr, seconds);
 	}
 	const auto t0 = std::chrono::steady_clock::now();
 	auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
-	unsigned kills = 0, checks = 0, lost_leases = 0;
+	unsigned host_kills = 0, proc_kills = 0, checks = 0, lost_leases = 0;
 	std::vector<std::string> summaries;
-	auto reap = [&](Host &h, const test::Run &r) {
-		h.running = false;
+	auto reap = [&](Host &h, Proc &pr, const test::Run &r) {
+		pr.running = false;
 		INFO("host h" << h.index << " boot " << h.boot << " (seed " << seed << "): " << r.err);
 		REQUIRE(r.status != 3); // a violation
 		if (r.status == 4)
@@ -152,47 +171,65 @@ void model_run(unsigned seed, unsigned seconds, unsigned nhosts)
 	while (elapsed() < seconds) {
 		::usleep(static_cast<useconds_t>(20000 + rng() % 60000));
 		check_once(*p, checks);
-		for (auto &h : hosts) {
-			if (!h.running)
-				continue;
-			int st = 0;
-			if (::waitpid(h.child.pid, &st, WNOHANG) == h.child.pid) {
-				// Finished or failed by itself: collect it (wait_cli's waitpid then fails harmlessly).
+		for (auto &h : hosts)
+			for (auto &pr : h.procs) {
+				int st = 0;
+				if (!pr.running || ::waitpid(pr.child.pid, &st, WNOHANG) != pr.child.pid)
+					continue;
+				// Finished or failed by itself.
 				test::Run r;
 				if (WIFEXITED(st))
 					r.status = WEXITSTATUS(st);
 				else if (WIFSIGNALED(st))
 					r.signal = WTERMSIG(st);
-				r.out = test::read_file(h.child.out_path);
-				r.err = test::read_file(h.child.err_path);
-				::unlink(h.child.out_path.c_str());
-				::unlink(h.child.err_path.c_str());
-				reap(h, r);
+				r.out = test::read_file(pr.child.out_path);
+				r.err = test::read_file(pr.child.err_path);
+				::unlink(pr.child.out_path.c_str());
+				::unlink(pr.child.err_path.c_str());
+				reap(h, pr, r);
 			}
-		}
-		// Now and then a host crashes (SIGKILL: no clean-up of any kind) and reboots later.
+		// Now and then a host crashes (SIGKILL of all its processes: no clean-up of any kind)
+		// and reboots later; more rarely one process of a host that lives on dies.
 		if (rng() % 40 == 0) {
 			Host &h = hosts[rng() % nhosts];
-			if (h.running) {
-				::kill(h.child.pid, SIGKILL);
-				reap(h, test::wait_cli(h.child));
-				kills++;
+			if (h.up()) {
+				for (auto &pr : h.procs)
+					if (pr.running)
+						::kill(pr.child.pid, SIGKILL);
+				for (auto &pr : h.procs)
+					if (pr.running)
+						reap(h, pr, test::wait_cli(pr.child));
+				host_kills++;
+			}
+		} else if (procs_per_host > 1 && rng() % 80 == 0) {
+			Host &h = hosts[rng() % nhosts];
+			Proc &pr = h.procs[rng() % h.procs.size()];
+			if (pr.running) {
+				::kill(pr.child.pid, SIGKILL);
+				reap(h, pr, test::wait_cli(pr.child));
+				proc_kills++;
 			}
 		}
-		for (auto &h : hosts)
-			if (!h.running && rng() % 4 == 0 && elapsed() + 1 < seconds) {
-				h.boot++;
-				start(h, seconds - elapsed());
-			}
+		for (auto &h : hosts) {
+			if (rng() % 4 != 0 || elapsed() + 1 >= seconds)
+				continue;
+			if (!h.up())
+				h.boot++; // all its processes are gone: it comes back as a new boot
+			for (auto &pr : h.procs)
+				if (!pr.running)
+					start(h, pr, seconds - elapsed());
+		}
 	}
 	for (auto &h : hosts)
-		if (h.running)
-			reap(h, test::wait_cli(h.child));
+		for (auto &pr : h.procs)
+			if (pr.running)
+				reap(h, pr, test::wait_cli(pr.child));
 	check_once(*p, checks);
 	for (const auto &s : summaries)
 		std::printf("  %s", s.c_str());
-	std::printf("model seed %u: %u hosts, %u s, %u kills, %u lost leases, %u continuous checks\n", seed, nhosts, seconds,
-		    kills, lost_leases, checks);
+	std::printf("model seed %u: %u hosts x %u processes, %u s, %u host crashes, %u process kills, %u lost leases, "
+		    "%u continuous checks\n",
+		    seed, nhosts, procs_per_host, seconds, host_kills, proc_kills, lost_leases, checks);
 
 	PoolFsckReport r = fsck_pool({pool, {}}, false);
 	for (const auto &f : r.findings)
@@ -221,6 +258,6 @@ void model_run(unsigned seed, unsigned seconds, unsigned nhosts)
 TEST_CASE("model: N hosts load, unload, mount, unmount and crash against one pool", "[pool][multihost]")
 {
 	const unsigned seconds = env_num("DAXPOOL_SOAK_SECONDS", 12), nhosts = env_num("DAXPOOL_SOAK_HOSTS", 4);
-	const unsigned seed = env_num("DAXPOOL_SOAK_SEED", 1);
-	model_run(seed, seconds, nhosts);
+	const unsigned seed = env_num("DAXPOOL_SOAK_SEED", 1), procs = env_num("DAXPOOL_SOAK_PROCS", 2);
+	model_run(seed, seconds, nhosts, procs);
 }
