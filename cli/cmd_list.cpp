@@ -12,7 +12,7 @@ namespace daxpool::cli {
 
 void add_list(CLI::App &app)
 {
-	auto *cmd = app.add_subcommand("list", "show a pool: space, fragmentation, images");
+	auto *cmd = app.add_subcommand("list", "show a pool (space, fragmentation, images); without a pool, the devices and pools this host sees");
 	struct Opts {
 		PoolOpts pool;
 		bool json = false, human = false, all = false;
@@ -23,9 +23,10 @@ void add_list(CLI::App &app)
 	cmd->add_flag("--human,-u", o->human, "human-readable sizes in JSON");
 	cmd->add_flag("--all,-a", o->all, "also images being written (or interrupted) and retired ones");
 	cmd->callback([o] {
-		if (o->pool.path.empty() && !o->pool.region_opt->count())
-			throw Error("no pool given: use --pool FILE (listing the pools on this host's devices comes with "
-				    "provisioning, issue 6)");
+		if (o->pool.path.empty() && !o->pool.region_opt->count()) {
+			print_topology(o->json, o->human);
+			return;
+		}
 		auto p = pool::Pool::open(o->pool.ref(), pool::Access::ReadOnly);
 		pool::PoolInfo info = p->info(o->all);
 		if (o->json) {

@@ -5,14 +5,16 @@
 
 #include "cli/commands.hpp"
 #include "cli/json.hpp"
+#include "cli/pool_print.hpp"
 #include "lib/util/size.hpp"
+#include "pool/provision.hpp"
 #include "pool/topology.hpp"
 
 namespace daxpool::cli {
 
 namespace {
 
-void print_json(const Topology &t, bool human)
+void print_json(const Topology &t, const std::vector<pool::DevicePool> &devs, bool human)
 {
 	Json root = json_obj();
 	Json memdevs = json_arr();
@@ -21,12 +23,20 @@ void print_json(const Topology &t, bool human)
 		add(o.get(), "memdev", m.name);
 		add(o.get(), "serial", m.serial);
 		add_size(o.get(), "pmem_size", m.pmem_size, human);
+		add_size(o.get(), "pmem_free", m.pmem_free, human);
+		add(o.get(), "region", m.region);
 		push(memdevs.get(), std::move(o));
 	}
 	add(root.get(), "memdevs", std::move(memdevs));
 	Json decs = json_arr();
-	for (const auto &d : t.root_decoders)
-		json_object_array_add(decs.get(), json_object_new_string(d.c_str()));
+	for (const auto &d : t.root_decoders) {
+		Json o = json_obj();
+		add(o.get(), "decoder", d.name);
+		add(o.get(), "pmem_capable", d.pmem);
+		add_size(o.get(), "size", d.size, human);
+		add_size(o.get(), "available", d.available, human);
+		push(decs.get(), std::move(o));
+	}
 	add(root.get(), "root_decoders", std::move(decs));
 	Json regions = json_arr();
 	for (const auto &r : t.cxl_regions) {
@@ -50,14 +60,22 @@ void print_json(const Topology &t, bool human)
 		push(nss.get(), std::move(o));
 	}
 	add(root.get(), "namespaces", std::move(nss));
+	Json pools = json_arr();
+	for (const auto &d : devs)
+		push(pools.get(), device_json(d, human));
+	add(root.get(), "devices", std::move(pools));
 	print(root.get());
 }
 
-void print_text(const Topology &t)
+void print_text(const Topology &t, const std::vector<pool::DevicePool> &devs)
 {
 	for (const auto &m : t.memdevs)
-		std::printf("memdev    %-10s serial %#llx pmem %s\n", m.name.c_str(),
-			    static_cast<unsigned long long>(m.serial), util::format_size(m.pmem_size).c_str());
+		std::printf("memdev    %-10s serial %#llx pmem %s, %s free%s%s\n", m.name.c_str(),
+			    static_cast<unsigned long long>(m.serial), util::format_size(m.pmem_size).c_str(),
+			    util::format_size(m.pmem_free).c_str(), m.region.empty() ? "" : ", in ", m.region.c_str());
+	for (const auto &d : t.root_decoders)
+		std::printf("decoder   %-10s %s window %s, %s available\n", d.name.c_str(), d.pmem ? "pmem" : "ram ",
+			    util::format_size(d.size).c_str(), util::format_size(d.available).c_str());
 	for (const auto &r : t.cxl_regions)
 		std::printf("region    %-10s %s, %u-way, %s (root decoder %s)\n", r.name.c_str(),
 			    util::format_size(r.size).c_str(), r.ways, r.enabled ? "enabled" : "disabled",
@@ -66,11 +84,23 @@ void print_text(const Topology &t)
 		std::printf("namespace %-14s %-7s %-8s %s (%s)\n", n.name.c_str(), n.mode.c_str(),
 			    n.device.empty() ? "-" : n.device.c_str(), util::format_size(n.size).c_str(),
 			    n.region.c_str());
+	for (const auto &d : devs)
+		print_device_text(d);
 	if (t.memdevs.empty() && t.namespaces.empty())
 		std::printf("no CXL memory devices and no NVDIMM namespaces found\n");
 }
 
 } // namespace
+
+void print_topology(bool json, bool human)
+{
+	Topology t = read_topology();
+	std::vector<pool::DevicePool> devs = pool::scan_devices();
+	if (json)
+		print_json(t, devs, human);
+	else
+		print_text(t, devs);
+}
 
 void add_topology(CLI::App &app)
 {
@@ -82,11 +112,7 @@ void add_topology(CLI::App &app)
 	cmd->add_flag("--json,-j", o->json, "print JSON");
 	cmd->add_flag("--human,-u", o->human, "human-readable sizes in JSON");
 	cmd->callback([o] {
-		Topology t = read_topology();
-		if (o->json)
-			print_json(t, o->human);
-		else
-			print_text(t);
+		print_topology(o->json, o->human);
 	});
 }
 

@@ -25,5 +25,12 @@ void add_list(CLI::App &app);
 void add_unload(CLI::App &app);
 void add_status(CLI::App &app);
 void add_agent(CLI::App &app);
+void add_attach(CLI::App &app);
+void add_destroy(CLI::App &app);
+void add_mount(CLI::App &app);
+void add_umount(CLI::App &app);
+
+// The devices, regions and pools this host sees (daxpool topology, daxpool list without a pool).
+void print_topology(bool json, bool human);
 
 } // namespace daxpool::cli

@@ -20,6 +20,10 @@ int main(int argc, char **argv)
 	daxpool::cli::add_unload(app);
 	daxpool::cli::add_status(app);
 	daxpool::cli::add_agent(app);
+	daxpool::cli::add_attach(app);
+	daxpool::cli::add_destroy(app);
+	daxpool::cli::add_mount(app);
+	daxpool::cli::add_umount(app);
 
 	try {
 		app.parse(argc, argv);

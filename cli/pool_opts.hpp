@@ -22,14 +22,14 @@ struct PoolOpts {
 		if (region_opt && region_opt->count())
 			r.region = region;
 		if (r.path.empty() && !r.region)
-			throw Error("no pool given: use --pool FILE (or --region N)");
+			throw Error("no pool given: use --pool FILE|NAME or --region N");
 		return r;
 	}
 };
 
 inline void add_pool_opts(CLI::App *cmd, PoolOpts &o)
 {
-	auto *p = cmd->add_option("--pool,-p", o.path, "the pool: a file-backed pool's path");
+	auto *p = cmd->add_option("--pool,-p", o.path, "the pool: a file-backed pool's path, a device (/dev/dax0.0), or a pool name / UUID");
 	o.region_opt = cmd->add_option("--region,-r", o.region, "the pool on kernel region N (device pools)");
 	p->excludes(o.region_opt);
 }

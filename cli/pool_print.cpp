@@ -102,4 +102,41 @@ void print_pool_text(const pool::PoolInfo &p, bool all)
 			    static_cast<unsigned long long>(i.offset), digest_hex(i).c_str());
 }
 
+Json device_json(const pool::DevicePool &d, bool human)
+{
+	Json o = json_obj();
+	add(o.get(), "region", d.region);
+	add(o.get(), "bus", d.bus);
+	if (!d.cxl_region.empty()) {
+		add(o.get(), "cxl_region", d.cxl_region);
+		Json m = json_arr();
+		for (auto &n : d.memdevs)
+			json_object_array_add(m.get(), json_object_new_string(n.c_str()));
+		add(o.get(), "memdevs", std::move(m));
+		add(o.get(), "interleave_ways", d.ways);
+	}
+	add(o.get(), "namespace", d.ns);
+	add(o.get(), "mode", d.mode);
+	add(o.get(), "device", d.device);
+	add_size(o.get(), "device_size", d.dev_size, human);
+	add(o.get(), "system_ram", d.system_ram);
+	if (!d.pool_name.empty()) {
+		add(o.get(), "pool", d.pool_name);
+		add(o.get(), "uuid", d.pool_uuid);
+		add_size(o.get(), "pool_size", d.pool_size, human);
+	} else {
+		add(o.get(), "problem", d.pool_problem);
+	}
+	return o;
+}
+
+void print_device_text(const pool::DevicePool &d)
+{
+	if (!d.pool_name.empty())
+		std::printf("pool      %-14s region %u  %-12s %s, uuid %s\n", d.pool_name.c_str(), d.region, d.device.c_str(),
+			    util::format_size(d.pool_size).c_str(), d.pool_uuid.c_str());
+	else
+		std::printf("device    %-14s region %u  %s\n", d.device.c_str(), d.region, d.pool_problem.c_str());
+}
+
 } // namespace daxpool::cli

@@ -6,6 +6,7 @@
 
 #include "cli/json.hpp"
 #include "pool/pool.hpp"
+#include "pool/provision.hpp"
 
 namespace daxpool::cli {
 
@@ -13,5 +14,8 @@ std::string digest_hex(const pool::ImageInfo &img);
 Json image_json(const pool::ImageInfo &img, bool human);
 Json pool_json(const pool::PoolInfo &p, bool human);
 void print_pool_text(const pool::PoolInfo &p, bool all);
+// A DAX device and the pool on it (daxpool list, create, attach).
+Json device_json(const pool::DevicePool &d, bool human);
+void print_device_text(const pool::DevicePool &d);
 
 } // namespace daxpool::cli

@@ -21,6 +21,7 @@ enum daxfs_source_kind {
 	DAXFS_SRC_BDEV,		/* fsdax block device (/dev/pmemN) through its dax_device */
 	DAXFS_SRC_PHYS,		/* reserved physical range (phys=, size=) */
 	DAXFS_SRC_DMABUF,	/* dma-buf fd (fsconfig FSCONFIG_SET_FD "dmabuf"), vmapped */
+	DAXFS_SRC_DEVDAX,	/* device-dax instance (/dev/daxX.Y) through its physical range */
 };
 
 struct daxfs_source {
@@ -32,14 +33,23 @@ struct daxfs_source {
 	struct file *bdev_file;
 	struct dax_device *dax_dev;
 	void *memremap_addr;
+	struct file *devdax_file;	/* the open /dev/daxX.Y */
 	struct dma_buf *dmabuf;
 	struct iosys_map map;
 	struct page **pages;	/* dma-buf: the buffer's pages, looked up once at mount */
 	u64 npages;
 };
 
+struct daxfs_holder;
+
 struct daxfs_sb_info {
 	struct daxfs_source src;
+	struct super_block *sb;
+	char *source;		/* the mount's source, for messages */
+	struct daxfs_holder *holder;	/* shared by the mounts of one device (holder.c) */
+	struct list_head holder_node;
+	bool nb_user;		/* counted as a user of the dax bus notifier */
+	bool dead;		/* revoked: the memory is gone or going, touch nothing */
 	void *meta;		/* the validated metadata snapshot (kvmalloc) */
 	const struct daxfs_super *super;
 	const struct daxfs_inode *inodes;
@@ -77,6 +87,20 @@ static inline const u8 *daxfs_str(struct daxfs_sb_info *sbi, u64 pool_off)
 int daxfs_source_open(struct fs_context *fc, struct daxfs_sb_info *sbi);
 void daxfs_source_close(struct daxfs_source *src);
 pfn_t daxfs_source_pfn(const struct daxfs_source *src, u64 off);
+
+/* holder.c */
+struct daxfs_access {
+	int srcu;
+	int dax;
+};
+
+bool daxfs_access_begin(struct daxfs_sb_info *sbi, struct daxfs_access *a);
+void daxfs_access_end(struct daxfs_sb_info *sbi, struct daxfs_access *a);
+int daxfs_holder_attach_bdev(struct daxfs_sb_info *sbi, struct block_device *bdev);
+int daxfs_holder_attach_devdax(struct daxfs_sb_info *sbi, struct device *dev, phys_addr_t start,
+			       u64 size);
+void daxfs_holder_detach(struct daxfs_sb_info *sbi);
+void daxfs_holder_put(struct daxfs_sb_info *sbi);
 
 /* inode.c */
 struct inode *daxfs_iget(struct super_block *sb, u32 ino);

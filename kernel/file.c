@@ -23,6 +23,7 @@ static ssize_t daxfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	struct inode *inode = file_inode(iocb->ki_filp);
 	struct daxfs_sb_info *sbi = DAXFS_SB(inode->i_sb);
 	loff_t pos = iocb->ki_pos, size = i_size_read(inode);
+	struct daxfs_access a;
 	size_t len, done;
 
 	if (pos < 0)
@@ -30,7 +31,10 @@ static ssize_t daxfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	if (pos >= size || !iov_iter_count(to))
 		return 0;
 	len = min_t(u64, iov_iter_count(to), size - pos);
+	if (!daxfs_access_begin(sbi, &a))
+		return -EIO;
 	done = _copy_mc_to_iter(sbi->src.kaddr + daxfs_extent(inode) + pos, len, to);
+	daxfs_access_end(sbi, &a);
 	if (!done)
 		return -EIO;
 	iocb->ki_pos = pos + done;
@@ -52,22 +56,33 @@ static pfn_t daxfs_pfn(const struct inode *inode, pgoff_t pgoff)
 static vm_fault_t daxfs_fault(struct vm_fault *vmf)
 {
 	struct inode *inode = file_inode(vmf->vma->vm_file);
+	struct daxfs_sb_info *sbi = DAXFS_SB(inode->i_sb);
+	struct daxfs_access a;
+	vm_fault_t ret;
 
 	if (vmf->pgoff >= daxfs_npages(inode))
+		return VM_FAULT_SIGBUS;
+	/* A revocation zaps mappings after waiting for faults in flight: none is left behind. */
+	if (!daxfs_access_begin(sbi, &a))
 		return VM_FAULT_SIGBUS;
 	/*
 	 * Always insert the page read-only. A write to a MAP_PRIVATE mapping (do_cow_fault) then
 	 * gets VM_FAULT_NOPAGE, retries, finds this read-only pte and copies just this page
 	 * (do_wp_page); MAP_SHARED mappings of a read-only filesystem are never writable.
 	 */
-	return vmf_insert_mixed(vmf->vma, vmf->address, daxfs_pfn(inode, vmf->pgoff));
+	ret = vmf_insert_mixed(vmf->vma, vmf->address, daxfs_pfn(inode, vmf->pgoff));
+	daxfs_access_end(sbi, &a);
+	return ret;
 }
 
 static vm_fault_t daxfs_huge_fault(struct vm_fault *vmf, unsigned int order)
 {
 	struct inode *inode = file_inode(vmf->vma->vm_file);
+	struct daxfs_sb_info *sbi = DAXFS_SB(inode->i_sb);
 	struct vm_area_struct *vma = vmf->vma;
 	unsigned long haddr = vmf->address & PMD_MASK;
+	struct daxfs_access a;
+	vm_fault_t ret;
 	pgoff_t pgoff;
 	pfn_t pfn;
 
@@ -80,13 +95,18 @@ static vm_fault_t daxfs_huge_fault(struct vm_fault *vmf, unsigned int order)
 	 * file's), and the physical address 2 MiB aligned, on memory with struct pages.
 	 */
 	if (haddr < vma->vm_start || haddr + PMD_SIZE > vma->vm_end ||
-	    (vma->vm_pgoff & (PTRS_PER_PMD - 1)) != ((vma->vm_start >> PAGE_SHIFT) & (PTRS_PER_PMD - 1)) ||
+	    (vma->vm_pgoff & (PTRS_PER_PMD - 1)) !=
+	    ((vma->vm_start >> PAGE_SHIFT) & (PTRS_PER_PMD - 1)) ||
 	    pgoff + PTRS_PER_PMD > daxfs_npages(inode))
 		return VM_FAULT_FALLBACK;
 	pfn = daxfs_pfn(inode, pgoff);
 	if (!pfn_t_devmap(pfn) || (pfn_t_to_pfn(pfn) & (PTRS_PER_PMD - 1)))
 		return VM_FAULT_FALLBACK;
-	return vmf_insert_pfn_pmd(vmf, pfn, false);
+	if (!daxfs_access_begin(sbi, &a))
+		return VM_FAULT_SIGBUS;
+	ret = vmf_insert_pfn_pmd(vmf, pfn, false);
+	daxfs_access_end(sbi, &a);
+	return ret;
 }
 
 static const struct vm_operations_struct daxfs_vm_ops = {

@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * source.c - the memory a daxfs image lives in: an fsdax block device (through its dax_device),
- * a reserved physical range, or a dma-buf. Produces a kernel address, the page frames (for
- * mapping pages into processes) and the number of bytes available from the image's offset.
+ * a device-dax instance (through its physical range), a reserved physical range, or a dma-buf.
+ * Produces a kernel address, the page frames (for mapping pages into processes) and the number
+ * of bytes available from the image's offset.
  */
 #define pr_fmt(fmt) "daxfs: " fmt
 
 #include <linux/blkdev.h>
+#include <linux/cdev.h>
 #include <linux/dax.h>
+#include <linux/device.h>
 #include <linux/dma-buf.h>
 #include <linux/fs_context.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
+#include <linux/namei.h>
 #include <linux/security.h>
 #include "daxfs.h"
 
@@ -26,10 +30,8 @@ static int daxfs_open_bdev(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	long avail, want;
 	void *kaddr;
 	pfn_t pfn;
-	int id;
+	int id, err;
 
-	if (!fc->source)
-		return invalfc(fc, "no source: give an fsdax block device, or phys= and size=");
 	/* Exclusive against other filesystems and exclusive openers, shared by daxfs mounts (one
 	 * holder for all) so several images of one pool device mount at once; plain writers (the
 	 * pool writing new images elsewhere in the device) are not blocked.
@@ -46,7 +48,8 @@ static int daxfs_open_bdev(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	/* No holder: the dax_device has room for only one, and several mounts share it. */
 	src->dax_dev = fs_dax_get_by_bdev(bdev, &part_off, NULL, NULL);
 	if (!src->dax_dev)
-		return invalfc(fc, "%s does not support DAX (is it an fsdax namespace?)", fc->source);
+		return invalfc(fc, "%s does not support DAX (is it an fsdax namespace?)",
+			       fc->source);
 	dev_size = bdev_nr_bytes(bdev);
 	if (sbi->offset >= dev_size)
 		return invalfc(fc, "offset=%llu is beyond the end of %s (%llu bytes)", sbi->offset,
@@ -60,8 +63,9 @@ static int daxfs_open_bdev(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	 */
 	id = dax_read_lock();
 	avail = dax_direct_access(src->dax_dev, pgoff, 1, DAX_ACCESS, &kaddr, &pfn);
-	if (avail > 0 && !copy_mc_to_kernel(&total, (u8 *)kaddr + offsetof(struct daxfs_super, total_size),
-					    sizeof(total))) {
+	if (avail > 0 &&
+	    !copy_mc_to_kernel(&total, (u8 *)kaddr + offsetof(struct daxfs_super, total_size),
+			       sizeof(total))) {
 		u64 pages = DIV_ROUND_UP(le64_to_cpu(total), PAGE_SIZE);
 
 		if (pages > 1 && pages <= want)
@@ -71,6 +75,12 @@ static int daxfs_open_bdev(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	dax_read_unlock(id);
 	if (avail <= 0)
 		return invalfc(fc, "%s: direct access failed (%ld)", fc->source, avail);
+	/* Join the device's holder: removal revokes the mount before the memory goes. */
+	err = daxfs_holder_attach_bdev(sbi, bdev);
+	if (err) {
+		errorfc(fc, "%s: the dax device is going away", fc->source);
+		return err;
+	}
 	src->kind = DAXFS_SRC_BDEV;
 	src->kaddr = kaddr;
 	/* pmem is one linear range: what direct access returned is contiguous. */
@@ -78,6 +88,206 @@ static int daxfs_open_bdev(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	src->phys = pfn_t_to_phys(pfn);
 	src->pfn_flags = pfn.val & PFN_FLAGS_MASK;
 	return 0;
+}
+
+/*
+ * Map the part of [phys, phys + size) an image at byte offset of it spans: its superblock's
+ * page first, then as much as total_size says (all of the rest if that is nonsense: the
+ * validator then says what is wrong). Fills kaddr, len and phys of the source.
+ */
+static int daxfs_map_range(struct fs_context *fc, struct daxfs_source *src, u64 phys, u64 size,
+			   u64 offset)
+{
+	u64 want = size - offset;
+	__le64 total;
+	void *p;
+
+	p = memremap(phys + offset, PAGE_SIZE, MEMREMAP_WB);
+	if (!p)
+		return invalfc(fc, "cannot map %#llx", phys + offset);
+	if (!copy_mc_to_kernel(&total, p + offsetof(struct daxfs_super, total_size),
+			       sizeof(total))) {
+		u64 t = round_up(le64_to_cpu(total), PAGE_SIZE);
+
+		if (t > PAGE_SIZE && t <= want)
+			want = t;
+	}
+	memunmap(p);
+	src->memremap_addr = memremap(phys + offset, want, MEMREMAP_WB);
+	if (!src->memremap_addr)
+		return invalfc(fc, "cannot map %#llx (+%#llx)", phys + offset, want);
+	src->kaddr = src->memremap_addr;
+	src->len = want;
+	src->phys = phys + offset;
+	/* Mapped into processes as raw pfns, no huge pages. */
+	src->pfn_flags = PFN_DEV;
+	return 0;
+}
+
+/*
+ * The value of a sysfs attribute of dev (e.g. "size" of a dev_dax, "start" of its mappingN),
+ * read through the attribute's own show(): no public API gives a dev_dax's range, and the
+ * attributes are the driver's documented ABI (Documentation/ABI/testing/sysfs-bus-dax).
+ */
+static int daxfs_dev_attr(struct device *dev, const char *name, u64 *val)
+{
+	const struct attribute_group *const *groups[] = {
+		dev->type ? dev->type->groups : NULL, dev->groups,
+	};
+	struct device_attribute *da = NULL;
+	char *buf;
+	ssize_t n;
+	int i, j, k, err;
+
+	for (i = 0; i < ARRAY_SIZE(groups) && !da; i++)
+		for (j = 0; groups[i] && groups[i][j] && !da; j++)
+			for (k = 0; groups[i][j]->attrs && groups[i][j]->attrs[k]; k++)
+				if (!strcmp(groups[i][j]->attrs[k]->name, name)) {
+					da = container_of(groups[i][j]->attrs[k],
+							  struct device_attribute, attr);
+					break;
+				}
+	if (!da || !da->show)
+		return -ENOENT;
+	buf = (char *)get_zeroed_page(GFP_KERNEL);	/* sysfs_emit wants a page */
+	if (!buf)
+		return -ENOMEM;
+	n = da->show(dev, da, buf);
+	err = n < 0 ? n : n == 0 || n >= PAGE_SIZE ? -EINVAL : kstrtou64(strim(buf), 0, val);
+	free_page((unsigned long)buf);
+	return err;
+}
+
+struct daxfs_range_walk {
+	phys_addr_t start;
+	u64 size;
+	int count;
+	int err;
+};
+
+/* One mappingN child of a dev_dax: a range [start, end] of the device, in order of N. */
+static int daxfs_mapping(struct device *child, void *data)
+{
+	struct daxfs_range_walk *w = data;
+	u64 start, end;
+	int err;
+
+	if (strncmp(dev_name(child), "mapping", 7))
+		return 0;
+	err = daxfs_dev_attr(child, "start", &start);
+	if (!err)
+		err = daxfs_dev_attr(child, "end", &end);
+	if (err)
+		goto bad;
+	if (end < start)
+		goto bad;
+	if (!w->count)
+		w->start = start;
+	/* The children come in creation order; one contiguous run is all daxfs maps. */
+	else if (start != w->start + w->size)
+		goto bad;
+	w->size += end - start + 1;
+	w->count++;
+	return 0;
+bad:
+	w->err = err ?: -EINVAL;
+	return 1;
+}
+
+/*
+ * A device-dax instance (/dev/daxX.Y, bound to device_dax): its physical range, found through
+ * the char device's parent device (the dev_dax) and that device's attributes. The file stays
+ * open while mounted: device_dax cannot be unloaded, and the dev_dax device stays allocated.
+ * While mounted, an unbind of the driver leaves the range reserved by daxfs (holder.c), so it
+ * cannot be onlined as System RAM under the mount.
+ */
+static int daxfs_open_devdax(struct fs_context *fc, struct daxfs_sb_info *sbi, struct file *file)
+{
+	struct daxfs_source *src = &sbi->src;
+	struct inode *inode = file_inode(file);
+	struct daxfs_range_walk w = {};
+	struct device *dev;
+	u64 size;
+	int err;
+
+	src->devdax_file = file;
+	/*
+	 * Only device_dax's char devices have their dev_dax as the cdev's parent kobject: check
+	 * the owner of the file operations before treating that parent as a struct device.
+	 */
+	if (!inode->i_cdev || !inode->i_cdev->kobj.parent || !file->f_op->owner ||
+	    strcmp(module_name(file->f_op->owner), "device_dax"))
+		return invalfc(fc, "%s is neither an fsdax block device nor a device-dax instance",
+			       fc->source);
+	dev = kobj_to_dev(inode->i_cdev->kobj.parent);
+	if (dev->devt != inode->i_rdev || !dev->bus || strcmp(dev->bus->name, "dax"))
+		return invalfc(fc, "%s: not a device-dax instance", fc->source);
+	err = daxfs_dev_attr(dev, "size", &size);
+	if (!err)
+		device_for_each_child(dev, &w, daxfs_mapping);
+	if (err || w.err || !w.count || w.size != size || !size ||
+	    w.start + w.size - 1 < w.start) {
+		errorfc(fc, "%s: cannot resolve its physical range (error %d, %d ranges, %#llx of %#llx bytes)",
+			fc->source, err ?: w.err, w.count, w.size, size);
+		return -EINVAL;
+	}
+	if (!PAGE_ALIGNED(w.start) || !PAGE_ALIGNED(w.size))
+		return invalfc(fc, "%s: range %pa+%#llx is not page aligned", fc->source, &w.start,
+			       w.size);
+	if (sbi->offset >= w.size)
+		return invalfc(fc, "offset=%llu is beyond the end of %s (%llu bytes)", sbi->offset,
+			       fc->source, w.size);
+	if (region_intersects(w.start, w.size, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE) !=
+	    REGION_DISJOINT)
+		return invalfc(fc, "%s: range %pa+%#llx intersects System RAM (system-ram mode?)",
+			       fc->source, &w.start, w.size);
+	err = daxfs_holder_attach_devdax(sbi, dev, w.start, w.size);
+	if (err) {
+		errorfc(fc, "%s: not bound to device_dax", fc->source);
+		return err;
+	}
+	err = daxfs_map_range(fc, src, w.start, w.size, sbi->offset);
+	if (err)
+		return err;
+	src->kind = DAXFS_SRC_DEVDAX;
+	return 0;
+}
+
+/* SRC names a block device (fsdax) or a char device (device-dax). */
+static int daxfs_open_path(struct fs_context *fc, struct daxfs_sb_info *sbi)
+{
+	struct file *file;
+	struct path path;
+	umode_t mode;
+	int err;
+
+	if (!fc->source)
+		return invalfc(fc, "no source: give an fsdax block device, a device-dax instance, or phys= and size=");
+	err = kern_path(fc->source, LOOKUP_FOLLOW, &path);
+	if (err) {
+		errorfc(fc, "cannot find %s: error %d", fc->source, err);
+		return err;
+	}
+	mode = d_backing_inode(path.dentry)->i_mode;
+	path_put(&path);
+	if (!S_ISCHR(mode))
+		return daxfs_open_bdev(fc, sbi);
+	/* Opened like any opener of the path would: the caller needs permission on the node. */
+	file = filp_open(fc->source, O_RDONLY | O_LARGEFILE, 0);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		if (err == -ENXIO)
+			errorfc(fc, "cannot open %s: no such device (a device-dax instance without its device_dax driver, e.g. in system-ram mode?)",
+				fc->source);
+		else
+			errorfc(fc, "cannot open %s: error %d", fc->source, err);
+		return err;
+	}
+	if (!S_ISCHR(file_inode(file)->i_mode)) {
+		fput(file);
+		return invalfc(fc, "%s changed while mounting", fc->source);
+	}
+	return daxfs_open_devdax(fc, sbi, file);
 }
 
 static int daxfs_open_phys(struct fs_context *fc, struct daxfs_sb_info *sbi)
@@ -97,10 +307,12 @@ static int daxfs_open_phys(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	if (!size)
 		return invalfc(fc, "phys= needs size=");
 	if (!PAGE_ALIGNED(phys) || !PAGE_ALIGNED(size) || phys + size < phys)
-		return invalfc(fc, "phys=%#llx size=%#llx must be page aligned and not wrap", phys, size);
+		return invalfc(fc, "phys=%#llx size=%#llx must be page aligned and not wrap", phys,
+			       size);
 	if (sbi->offset >= size)
 		return invalfc(fc, "offset=%llu is beyond size=%llu", sbi->offset, size);
-	if (region_intersects(phys, size, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE) != REGION_DISJOINT)
+	if (region_intersects(phys, size, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE) !=
+	    REGION_DISJOINT)
 		return invalfc(fc, "phys=%#llx size=%#llx intersects System RAM", phys, size);
 	src->memremap_addr = memremap(phys, size, MEMREMAP_WB);
 	if (!src->memremap_addr)
@@ -167,7 +379,7 @@ int daxfs_source_open(struct fs_context *fc, struct daxfs_sb_info *sbi)
 		return daxfs_open_dmabuf(fc, sbi);
 	if (sbi->phys_set)
 		return daxfs_open_phys(fc, sbi);
-	return daxfs_open_bdev(fc, sbi);
+	return daxfs_open_path(fc, sbi);
 }
 
 /* The page frame of byte off (page aligned) of the image, for mapping it into a process. */
@@ -190,6 +402,8 @@ void daxfs_source_close(struct daxfs_source *src)
 		fput(src->bdev_file);
 	if (src->memremap_addr)
 		memunmap(src->memremap_addr);
+	if (src->devdax_file)
+		fput(src->devdax_file);
 	kvfree(src->pages);
 	if (src->dmabuf) {
 		if (src->map.vaddr)

@@ -118,6 +118,20 @@ static const struct daxfs_alloc daxfs_kalloc = {
 	.free = daxfs_free,
 };
 
+/* Copy the image's first len bytes, unless the device is already going away. */
+static int daxfs_copy_in(struct daxfs_sb_info *sbi, void *dst, size_t len)
+{
+	struct daxfs_access a;
+	int err = 0;
+
+	if (!daxfs_access_begin(sbi, &a))
+		return -ENXIO;
+	if (copy_mc_to_kernel(dst, sbi->src.kaddr, len))
+		err = -EIO;
+	daxfs_access_end(sbi, &a);
+	return err;
+}
+
 /*
  * Copy the metadata out of the shared memory (machine-check safe) and validate the copy. Only
  * the copy is trusted afterwards: nobody else can change it.
@@ -128,14 +142,16 @@ static int daxfs_snapshot(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	u64 meta_end = DAXFS_META_OFF, end;
 	struct daxfs_super head;
 	struct daxfs_verr verr;
+	int err;
 
 	if (sbi->src.len < DAXFS_META_OFF) {
 		pr_err("%s: invalid image at offset %llu: only %llu bytes in the source\n", src,
 		       sbi->offset, sbi->src.len);
 		return -EUCLEAN;
 	}
-	if (copy_mc_to_kernel(&head, sbi->src.kaddr, sizeof(head)))
-		goto mce;
+	err = daxfs_copy_in(sbi, &head, sizeof(head));
+	if (err)
+		goto copy_err;
 	/*
 	 * How much to copy: up to the end of the metadata if the superblock says something
 	 * sane, else only its page, for the validator to say what is wrong. If the superblock
@@ -147,16 +163,22 @@ static int daxfs_snapshot(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	sbi->meta = kvmalloc(meta_end, GFP_KERNEL | __GFP_NOWARN);
 	if (!sbi->meta)
 		return -ENOMEM;
-	if (copy_mc_to_kernel(sbi->meta, sbi->src.kaddr, meta_end))
-		goto mce;
-	if (daxfs_validate_meta(sbi->meta, meta_end, sbi->src.len, &daxfs_kalloc, &verr) != DAXFS_OK) {
+	err = daxfs_copy_in(sbi, sbi->meta, meta_end);
+	if (err)
+		goto copy_err;
+	if (daxfs_validate_meta(sbi->meta, meta_end, sbi->src.len, &daxfs_kalloc, &verr) !=
+	    DAXFS_OK) {
 		pr_err("%s: invalid image at offset %llu: %s\n", src, sbi->offset, verr.msg);
 		return verr.code == DAXFS_E_NOMEM ? -ENOMEM : -EUCLEAN;
 	}
 	return 0;
-mce:
-	pr_err("%s: memory error reading the image's metadata at offset %llu\n", src, sbi->offset);
-	return -EIO;
+copy_err:
+	if (err == -ENXIO)
+		pr_err("%s: the device went away while mounting\n", src);
+	else
+		pr_err("%s: memory error reading the image's metadata at offset %llu\n", src,
+		       sbi->offset);
+	return err;
 }
 
 static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
@@ -166,6 +188,12 @@ static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	struct inode *root;
 	int err;
 
+	sbi->sb = sb;
+	if (fc->source) {
+		sbi->source = kstrdup(fc->source, GFP_KERNEL);
+		if (!sbi->source)
+			return -ENOMEM;
+	}
 	err = daxfs_source_open(fc, sbi);
 	if (err)
 		return err;
@@ -245,6 +273,7 @@ static int daxfs_init_fs_context(struct fs_context *fc)
 	sbi = kzalloc(sizeof(*sbi), GFP_KERNEL);
 	if (!sbi)
 		return -ENOMEM;
+	INIT_LIST_HEAD(&sbi->holder_node);
 	fc->s_fs_info = sbi;
 	fc->ops = &daxfs_context_ops;
 	return 0;
@@ -254,9 +283,14 @@ static void daxfs_kill_sb(struct super_block *sb)
 {
 	struct daxfs_sb_info *sbi = sb->s_fs_info;
 
+	/* Leave the device's holder first: a revocation walks this superblock's inodes. */
+	if (sbi)
+		daxfs_holder_detach(sbi);
 	kill_anon_super(sb);
 	if (sbi) {
 		daxfs_source_close(&sbi->src);
+		daxfs_holder_put(sbi);
+		kfree(sbi->source);
 		if (sbi->dmabuf)	/* the source never took it: the mount failed before */
 			dma_buf_put(sbi->dmabuf);
 		kvfree(sbi->meta);

@@ -10,7 +10,9 @@
 #include <cerrno>
 
 #include "lib/util/fd.hpp"
+#include "pool/device.hpp"
 #include "pool/error.hpp"
+#include "pool/provision.hpp"
 
 namespace daxpool::pool {
 
@@ -28,7 +30,7 @@ public:
 		if (::fstat(fd_.get(), &st) < 0)
 			throw_errno("cannot stat pool " + path, errno);
 		if (!S_ISREG(st.st_mode))
-			throw Error(path + " is not a regular file (pools on devices come with --region, issue 6)");
+			throw Error(path + " is not a regular file");
 		len_ = static_cast<size_t>(st.st_size);
 		if (len_ == 0)
 			throw NotAPool(path + " is not a daxpool pool (empty file)");
@@ -78,12 +80,12 @@ std::unique_ptr<Backend> open_file_backend(const std::string &path, Access acces
 	return std::make_unique<FileBackend>(path, access);
 }
 
-std::unique_ptr<Backend> open_region_backend(unsigned region, Access)
+std::unique_ptr<Backend> open_region_backend(unsigned region, Access access)
 {
-	// Issue 6 resolves region N to its devdax / fsdax device and returns a device backend.
-	throw Error("--region " + std::to_string(region) +
-		    ": pools on kernel regions are not supported yet (device provisioning comes with issue 6); "
-		    "use --pool FILE for a file-backed pool");
+	PoolRef ref;
+	ref.region = region;
+	DevicePool d = find_device_pool(ref);
+	return open_device_backend(d.device, access, "region " + std::to_string(region));
 }
 
 std::unique_ptr<Backend> open_backend(const PoolRef &ref, Access access)
@@ -91,8 +93,17 @@ std::unique_ptr<Backend> open_backend(const PoolRef &ref, Access access)
 	if (ref.region)
 		return open_region_backend(*ref.region, access);
 	if (ref.path.empty())
-		throw Error("no pool given: use --pool FILE (or --region N)");
-	return open_file_backend(ref.path, access);
+		throw Error("no pool given: use --pool FILE|NAME (or --region N)");
+	// A path names a file-backed pool or a device; anything else is a pool's name or UUID,
+	// looked up on this host's DAX devices.
+	struct stat st;
+	if (ref.path.find('/') != std::string::npos || ::stat(ref.path.c_str(), &st) == 0) {
+		if (::stat(ref.path.c_str(), &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+			return open_device_backend(ref.path, access);
+		return open_file_backend(ref.path, access);
+	}
+	DevicePool d = find_device_pool(ref);
+	return open_device_backend(d.device, access, d.pool_name);
 }
 
 } // namespace daxpool::pool

@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace daxpool::pool {
 
@@ -31,6 +32,14 @@ public:
 	virtual std::string name() const = 0;
 	// The file or device node whose inode carries the pool's writer lock (pool/lock.hpp).
 	virtual std::string lock_path() const = 0;
+	// Shared calls these around its own accesses, for backends whose map() is a shadow of the
+	// media (fsdax, pool/device.cpp): fetch before reading [off, off + len), prepare_write
+	// before storing to it. For a direct mapping they do nothing.
+	virtual void fetch(uint64_t, uint64_t) const {}
+	// Where on this host a daxfs mount serves the image at pool offset OFF (mount points);
+	// device backends only: a file-backed pool cannot be mounted.
+	virtual std::vector<std::string> mounted_here(uint64_t) const { return {}; }
+	virtual void prepare_write(uint64_t, uint64_t) {}
 };
 
 // How a command names a pool: --pool PATH or --region N.

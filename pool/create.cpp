@@ -49,7 +49,7 @@ std::string check_pool_size(uint64_t size)
 	       std::to_string(lo + EXTENT_ALIGN) + ")";
 }
 
-PoolSuper format_pool(Backend &b, uint64_t size, const std::string &name, const Uuid &uuid)
+PoolSuper format_pool(Backend &b, uint64_t size, const std::string &name, const Uuid &uuid, const RegionRecord *rec)
 {
 	Shared sh(b);
 	b.reserve(0, DATA_OFF);
@@ -60,6 +60,8 @@ PoolSuper format_pool(Backend &b, uint64_t size, const std::string &name, const 
 	Catalog cat(sh, sb);
 	for (uint32_t i = 0; i < sb.catalog_slots; i++)
 		cat.format_slot(i, false);
+	if (rec)
+		sh.write_obj(REGION_RECORD_OFF, *rec);
 	sh.persist(0, DATA_OFF);
 	// 2. Backup, then primary superblock: the pool exists once either copy is complete.
 	write_supers(sh, sb);

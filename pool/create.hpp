@@ -7,6 +7,7 @@
 #include <string>
 
 #include "pool/backend.hpp"
+#include "pool/layout.hpp"
 #include "pool/superblock.hpp"
 
 namespace daxpool::pool {
@@ -30,7 +31,9 @@ std::string check_pool_size(uint64_t size);
 
 // Writes an empty pool over [0, size) of the backend: zeroed header, then the backup and the
 // primary superblock (docs/pool-format.md, "Create").
-PoolSuper format_pool(Backend &b, uint64_t size, const std::string &name, const Uuid &uuid);
+// REC (device pools): the region record, written with the zeroed header, before the superblocks.
+PoolSuper format_pool(Backend &b, uint64_t size, const std::string &name, const Uuid &uuid,
+		      const RegionRecord *rec = nullptr);
 
 // Creates (or with force, overwrites) a file-backed pool. On failure nothing is left behind.
 CreateResult create_file_pool(const CreateOptions &o);

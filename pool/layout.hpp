@@ -176,6 +176,26 @@ static_assert(offsetof(HostTicket, ticket) == 8 && offsetof(HostTicket, op) == 2
 static_assert(offsetof(MountRecord, state) == 32 && offsetof(MountRecord, mountpoint) == 36 &&
 	      offsetof(MountRecord, crc) == 60);
 
+// Where a pool on a CXL or NVDIMM region came from, so `daxpool attach` can re-create the region
+// on the next boot or on another host: 64 bytes at REGION_RECORD_OFF, written once by create
+// before the superblocks (which publish it), all zero in file-backed pools.
+inline constexpr uint64_t REGION_RECORD_OFF = 4 * KiB;
+inline constexpr char REGION_MAGIC[8] = {'D', 'P', 'R', 'E', 'G', 'I', 'O', 'N'};
+enum : uint32_t { REGION_BUS_CXL = 1, REGION_BUS_NVDIMM = 2 };
+enum : uint32_t { REGION_MODE_DEVDAX = 1, REGION_MODE_FSDAX = 2 };
+struct RegionRecord {
+	char magic[8];             // "DPREGION"
+	uint32_t bus;              // REGION_BUS_*
+	uint32_t mode;             // REGION_MODE_*: the namespace mode
+	uint64_t region_size;      // CXL: the region's size (HPA bytes); NVDIMM: the namespace's size
+	uint32_t ways;             // CXL: interleave ways (memdevs, in serial order); NVDIMM: 0
+	uint32_t granularity;      // CXL: interleave granularity in bytes; NVDIMM: 0
+	uint8_t reserved[28];
+	uint32_t crc;              // CRC-32C of bytes 0..59
+};
+static_assert(sizeof(RegionRecord) == 64 && REGION_RECORD_OFF + sizeof(RegionRecord) <= HOST_TABLE_OFF);
+static_assert(offsetof(RegionRecord, region_size) == 16 && offsetof(RegionRecord, crc) == 60);
+
 inline constexpr size_t CRC_LEN = 252; // both structures: CRC over everything before crc
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,

@@ -180,7 +180,7 @@ std::optional<std::string> reclaim_reason(Pool &pool, const Slot &s)
 		// they seal or free it; the caller holds that lock now, so that writer has died.
 		return "interrupted load by pid " + std::to_string(e.writer_pid) + " (gone: the writer lock was free)";
 	case State::Retired:
-		if (!mounted_by(pool, e).empty())
+		if (!mounted_by(pool, e).empty() || !pool.backend().mounted_here(e.offset).empty())
 			return std::nullopt;
 		return "retired, mounted nowhere";
 	default:
@@ -362,6 +362,11 @@ ImageInfo Pool::unload(const std::string &name, void (*on_wait)(), bool force, s
 				    "): there is nothing to unload; its space is reclaimed automatically");
 		throw Error("pool " + display() + " has no image named '" + name + "'");
 	}
+	// A daxfs mount on this host reads the extent: freeing it would let the next load
+	// overwrite what the mount serves.
+	if (auto here = backend_->mounted_here(target->entry.offset); !here.empty())
+		throw Error("image '" + name + "' is mounted on this host at " + here.front() +
+			    "; unmount it first (daxpool umount " + here.front() + ")");
 	// Refuse while an alive host has it mounted; expired hosts' mounts only with --force.
 	std::string live, expired;
 	const int64_t now_ns = realtime_ns();

@@ -3,14 +3,18 @@
 
 #include <blkid/blkid.h>
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
 #include "lib/format/daxfs_format.h"
 #include "lib/util/fd.hpp"
+#include "pool/device.hpp"
 #include "pool/error.hpp"
 #include "pool/layout.hpp"
 
@@ -49,11 +53,36 @@ std::string blkid_signature(int fd)
 	return {};
 }
 
+
+// A device-dax instance has no read(): copy its first bytes (every signature we look for is in
+// the first 2 MiB; 4 are copied) into a memory file that pread and libblkid can read.
+util::Fd devdax_head(const std::string &path)
+{
+	auto b = open_device_backend(path, Access::ReadOnly);
+	std::span<uint8_t> m = b->map();
+	size_t n = std::min<size_t>(m.size(), 4 * MiB);
+	util::Fd fd(::memfd_create("daxpool-probe", MFD_CLOEXEC));
+	if (!fd)
+		throw_errno("memfd_create", errno);
+	for (size_t done = 0; done < n;) {
+		ssize_t w = ::write(fd.get(), m.data() + done, n - done);
+		if (w <= 0)
+			throw_errno("cannot copy the start of " + path, w < 0 ? errno : EIO);
+		done += static_cast<size_t>(w);
+	}
+	return fd;
+}
+
 } // namespace
 
 std::string probe_signature(const std::string &path)
 {
-	util::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+	struct stat st;
+	util::Fd fd;
+	if (::stat(path.c_str(), &st) == 0 && S_ISCHR(st.st_mode))
+		fd = devdax_head(path);
+	else
+		fd = util::Fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
 	if (!fd)
 		throw_errno("cannot open " + path, errno);
 	// Our own formats first: libblkid knows neither.

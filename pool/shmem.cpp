@@ -159,6 +159,7 @@ void Shared::check(uint64_t off, uint64_t len) const
 void Shared::read(uint64_t off, std::span<uint8_t> out) const
 {
 	check(off, out.size());
+	b_.fetch(off, out.size());
 	shmem::invalidate_range(base_ + off, out.size());
 	std::memcpy(out.data(), base_ + off, out.size());
 }
@@ -166,6 +167,7 @@ void Shared::read(uint64_t off, std::span<uint8_t> out) const
 std::span<const uint8_t> Shared::view(uint64_t off, uint64_t len) const
 {
 	check(off, len);
+	b_.fetch(off, len);
 	shmem::invalidate_range(base_ + off, len);
 	return {base_ + off, static_cast<size_t>(len)};
 }
@@ -173,12 +175,14 @@ std::span<const uint8_t> Shared::view(uint64_t off, uint64_t len) const
 void Shared::write(uint64_t off, std::span<const uint8_t> in)
 {
 	check(off, in.size());
+	b_.prepare_write(off, in.size());
 	std::memcpy(base_ + off, in.data(), in.size());
 }
 
 void Shared::zero(uint64_t off, uint64_t len)
 {
 	check(off, len);
+	b_.prepare_write(off, len);
 	std::memset(base_ + off, 0, len);
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "pool/topology.hpp"
 
+#include <climits>
+
 #include "pool/ctx.hpp"
 
 namespace daxpool {
@@ -22,14 +24,28 @@ void read_cxl(Topology &t)
 {
 	CxlCtx ctx = open_cxl();
 	struct cxl_memdev *memdev;
-	cxl_memdev_foreach(ctx.get(), memdev)
-		t.memdevs.push_back({cxl_memdev_get_devname(memdev), cxl_memdev_get_serial(memdev),
-				     cxl_memdev_get_pmem_size(memdev)});
+	cxl_memdev_foreach(ctx.get(), memdev) {
+		MemdevInfo m{cxl_memdev_get_devname(memdev), cxl_memdev_get_serial(memdev),
+			     cxl_memdev_get_pmem_size(memdev), 0, ""};
+		uint64_t used = 0;
+		if (struct cxl_endpoint *ep = cxl_memdev_get_endpoint(memdev)) {
+			struct cxl_decoder *dec;
+			cxl_decoder_foreach(cxl_endpoint_get_port(ep), dec) {
+				used += cxl_decoder_get_dpa_size(dec);
+				if (struct cxl_region *r = cxl_decoder_get_region(dec))
+					m.region = cxl_region_get_devname(r);
+			}
+		}
+		m.pmem_free = m.pmem_size > used ? m.pmem_size - used : 0;
+		t.memdevs.push_back(std::move(m));
+	}
 	struct cxl_bus *bus;
 	cxl_bus_foreach(ctx.get(), bus) {
 		struct cxl_decoder *dec;
 		cxl_decoder_foreach(cxl_bus_get_port(bus), dec) {
-			t.root_decoders.emplace_back(cxl_decoder_get_devname(dec));
+			unsigned long long avail = cxl_decoder_get_max_available_extent(dec);
+			t.root_decoders.push_back({cxl_decoder_get_devname(dec), cxl_decoder_is_pmem_capable(dec),
+						   cxl_decoder_get_size(dec), avail == ULLONG_MAX ? 0 : avail});
 			struct cxl_region *r;
 			cxl_region_foreach(dec, r)
 				t.cxl_regions.push_back({cxl_region_get_devname(r), cxl_decoder_get_devname(dec),

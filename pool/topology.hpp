@@ -13,6 +13,15 @@ struct MemdevInfo {
 	std::string name;     // mem0
 	uint64_t serial = 0;
 	uint64_t pmem_size = 0;
+	uint64_t pmem_free = 0;   // pmem capacity no endpoint decoder has allocated
+	std::string region;       // a CXL region using it, or empty
+};
+
+struct RootDecoderInfo {
+	std::string name;         // decoder0.0
+	bool pmem = false;        // can hold pmem regions
+	uint64_t size = 0;        // the window
+	uint64_t available = 0;   // largest free extent of the window
 };
 
 struct CxlRegionInfo {
@@ -33,7 +42,7 @@ struct NamespaceInfo {
 
 struct Topology {
 	std::vector<MemdevInfo> memdevs;
-	std::vector<std::string> root_decoders;
+	std::vector<RootDecoderInfo> root_decoders;
 	std::vector<CxlRegionInfo> cxl_regions;
 	std::vector<NamespaceInfo> namespaces;
 };

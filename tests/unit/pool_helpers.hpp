@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -146,8 +147,15 @@ inline Child spawn_exe(const std::string &exe, const std::vector<std::string> &a
 		::dup2(ef, 2);
 		int devnull = ::open("/dev/null", O_RDONLY);
 		::dup2(devnull, 0);
-		for (const auto &[k, v] : env)
+		for (const auto &[k, v] : env) {
+			if (k == "@uid") { // run as this user (and group) id instead
+				uid_t id = static_cast<uid_t>(std::stoul(v));
+				if (::setgroups(0, nullptr) < 0 || ::setgid(id) < 0 || ::setuid(id) < 0)
+					::_exit(126);
+				continue;
+			}
 			::setenv(k.c_str(), v.c_str(), 1);
+		}
 		std::vector<char *> argv;
 		std::string exe_copy = exe;
 		argv.push_back(exe_copy.data());

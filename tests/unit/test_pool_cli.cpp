@@ -118,7 +118,7 @@ TEST_CASE("cli: bad inputs are refused clearly and leave the pool unchanged", "[
 	}
 	refused(pool, {"unload", "nope", "--pool", pool}, {"has no image named 'nope'"});
 	refused(pool, {"load", img}, {"no pool given"});
-	refused(pool, {"load", img, "--region", "0"}, {"--region 0", "issue 6"});
+	refused(pool, {"load", img, "--region", "0"}, {"region 0 has no devdax or fsdax device"});
 	refused(pool, {"create", "--file", pool, "--size", "12M"}, {"holds a daxpool pool", "--force"});
 
 	// Not a pool: the "pool" (an image here) is unchanged too.
@@ -213,4 +213,28 @@ TEST_CASE("cli: command-line errors exit 2 with the error prefix; --help and --v
 	r = run_cli({"--version"});
 	CHECK(r.status == 0);
 	CHECK_FALSE(r.out.empty());
+}
+
+TEST_CASE("cli: device commands refuse a user who is not root", "[pool][cli]")
+{
+	// As root (CI), drop to nobody's ids; as another user, that user is already not root.
+	std::map<std::string, std::string> env;
+	if (::geteuid() == 0)
+		env["@uid"] = "65534";
+	struct Case {
+		std::vector<std::string> args;
+		const char *needle;
+	} cases[] = {
+		{{"create", "--size", "1G"}, "create needs root"},
+		{{"attach"}, "attach needs root"},
+		{{"destroy", "--region", "0"}, "destroy needs root"},
+		{{"mount", "img", "/tmp", "--region", "0"}, "mount needs root"},
+		{{"umount", "/tmp"}, "umount needs root"},
+	};
+	for (const auto &c : cases) {
+		test::Run r = run_cli(c.args, env);
+		INFO(c.args[0] << ": " << r.err);
+		CHECK(r.status == 1);
+		CHECK_THAT(r.err, Contains(c.needle));
+	}
 }

@@ -1,7 +1,10 @@
-# Scenario: an image in a device-dax instance (the pool's default mode), mounted by its physical
-# range (phys=, size= from sysfs, as libdaxctl reports them) at a 2 MiB offset; then a second
-# image at another offset of the same device is mounted at the same time, and the device stays
-# writable elsewhere while both are mounted.
+# Scenario: images in a device-dax instance (the pool's default mode), mounted both ways: by
+# physical range (phys=, size= from sysfs, as libdaxctl reports them) and by naming /dev/daxX.Y
+# (the module resolves the range). Three mounts of two images at two offsets at once; the device
+# stays writable elsewhere; bad offsets refused; while mounted, reconfiguring the device to
+# system-ram fails and the mounts keep working; after umount it succeeds, and the device in
+# system-ram mode is refused at mount. (--no-movable: the guest kernel onlines hot-added memory
+# itself, and daxctl refuses to reconfigure then unless told not to ask for movable memory.)
 provision devdax >/dev/null
 dax=$(ns_dev devdax)
 wait_dev "$dax"
@@ -12,15 +15,37 @@ say "$name: resource $res size $size"
 daxio copyin "$dax" 0x200000 /in/image
 daxio copyin "$dax" 0x4000000 /in/image
 modprobe daxfs
-mkdir -p /mnt/d /mnt/e
+mkdir -p /mnt/d /mnt/e /mnt/f
 mount -t daxfs -o ro,phys=$res,size=$size,offset=$((0x200000)) none /mnt/d ||
-	fail "devdax mount failed: $(dmesg | tail -2)"
-mount -t daxfs -o ro,phys=$res,size=$size,offset=$((0x4000000)) none /mnt/e ||
-	fail "second image of the same device: $(dmesg | tail -2)"
+	fail "devdax mount by range failed: $(dmesg | tail -2)"
+mount -t daxfs -o ro,offset=$((0x4000000)) "$dax" /mnt/e ||
+	fail "devdax mount by path failed: $(dmesg | tail -2)"
+mount -t daxfs -o ro,offset=$((0x200000)) "$dax" /mnt/f ||
+	fail "second image of the same device by path: $(dmesg | tail -2)"
 grep daxfs /proc/mounts
 expect_tree /mnt/d
 expect_tree /mnt/e
-fscheck mmap /mnt/d/data/three-mib
+expect_tree /mnt/f
+fscheck mmap /mnt/e/data/three-mib
+
+say "refusals by path: unaligned offset, offset at/beyond the end, image running past the end"
+refuse() {
+	dmesg -c >/dev/null
+	! mount -t daxfs -o ro,offset=$1 "$dax" /mnt/x 2>/dev/null || fail "offset=$1 accepted"
+	msg=$(dmesg | grep 'daxfs' | tail -1)
+	[ -n "$msg" ] || fail "offset=$1 refused without a kernel log line"
+	echo "offset=$1: ${msg#*] }"
+}
+mkdir -p /mnt/x
+refuse $((0x200000 + 100))
+refuse "$size"
+refuse $((size + 0x200000))
+# the image's own size runs past the end of the device: its superblock page 1 MiB before the end
+head -c 4096 /in/image > /tmp/sb
+daxio copyin "$dax" $((size - 0x100000)) /tmp/sb
+refuse $((size - 0x100000))
+! mount -t daxfs -o ro /dev/null /mnt/x 2>/dev/null || fail "/dev/null accepted"
+dmesg | tail -1
 
 say "another host scribbles over the mounted image's metadata: the mount is unaffected"
 # The kernel serves metadata from the snapshot it validated at mount: garbage written over the
@@ -29,9 +54,38 @@ say "another host scribbles over the mounted image's metadata: the mount is unaf
 head -c "$DATA_OFF" /dev/urandom > /tmp/junk
 daxio copyin "$dax" 0x200000 /tmp/junk
 expect_tree /mnt/d
+expect_tree /mnt/f
 echo "(after $DATA_OFF bytes of garbage over the superblock and metadata in the shared memory)"
 daxio write "$dax" 0x8000000 "written-while-mounted"
 expect_eq "write elsewhere" "$(daxio read "$dax" 0x8000000 21)" "written-while-mounted"
-expect_eq "chroot busybox" "$(chroot /mnt/d /bin/sh -c 'echo ran from devdax')" "ran from devdax"
-umount /mnt/d /mnt/e
+expect_eq "chroot busybox" "$(chroot /mnt/e /bin/sh -c 'echo ran from devdax')" "ran from devdax"
+umount /mnt/d /mnt/f
+
+say "system-ram while mounted: refused, the mount keeps working"
+modprobe kmem
+dmesg -c >/dev/null
+if daxctl reconfigure-device -m system-ram --no-movable "$name" 2>/tmp/err; then
+	fail "reconfigured to system-ram while mounted"
+fi
+cat /tmp/err
+dmesg | grep -E 'daxfs|kmem|dax' || true
+grep -q 'System RAM (kmem)' /proc/iomem && fail "the range became System RAM"
+grep -E "daxfs|$name" /proc/iomem
+expect_tree /mnt/e
+fscheck mmap /mnt/e/data/three-mib
+! daxctl enable-device "$name" 2>/dev/null || fail "device_dax rebound over a mount"
+umount /mnt/e
+grep -q daxfs /proc/iomem && fail "the range is still reserved after umount"
+
+say "after umount: system-ram works, and the device is refused at mount"
+daxctl reconfigure-device -m system-ram --no-movable "$name" >/dev/null || fail "system-ram after umount: $(dmesg | tail -3)"
+grep 'System RAM (kmem)' /proc/iomem
+dmesg -c >/dev/null
+! mount -t daxfs -o ro,offset=$((0x4000000)) "$dax" /mnt/x 2>/dev/null ||
+	fail "mounted a device in system-ram mode"
+msg=$(dmesg | grep daxfs | tail -1)
+[ -n "$msg" ] || fail "system-ram device refused without a kernel log line"
+echo "system-ram: ${msg#*] }"
+! mount -t daxfs -o ro,phys=$res,size=$size,offset=$((0x4000000)) none /mnt/x 2>/dev/null ||
+	fail "mounted a system-ram range by phys="
 rmmod daxfs

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * holder.c - what keeps a mount's memory valid, and what happens when the device goes away.
+ *
+ * Mounts of one device share a holder (a small registry, one entry per dax_device for fsdax
+ * block devices and per dev_dax device for device-dax instances):
+ *
+ * - fsdax: the entry is the dax_device's holder (fs_dax_get_by_bdev with holder ops), so
+ *   kill_dax() on a driver unbind calls daxfs_notify_failure(MF_MEM_PRE_REMOVE) before the
+ *   memory goes: every mount of the device is revoked (see below). If another holder already
+ *   owns the dax_device (e.g. a filesystem on another partition), the mounts still check
+ *   dax_alive() under dax_read_lock() on every access, but their existing mappings cannot be
+ *   zapped on removal.
+ * - device-dax: a bus notifier on the dax bus. Nothing can refuse a driver unbind; once the
+ *   device_dax driver is gone (and with it its reservation of the range), the entry reserves the
+ *   whole range in iomem itself, under the device lock, before any other driver can bind. So
+ *   kmem cannot claim the range (daxctl reconfigure-device -m system-ram fails) and the mounts
+ *   keep working on memory nobody else owns, until the last of them is unmounted.
+ *
+ * Revoking a mount: it is marked dead, in-flight readers are waited for (daxfs_srcu) and every
+ * mapping of its files is zapped; later reads fail with EIO and faults with SIGBUS.
+ */
+#define pr_fmt(fmt) "daxfs: " fmt
+
+#include <linux/dax.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/srcu.h>
+#include "daxfs.h"
+
+DEFINE_STATIC_SRCU(daxfs_srcu);
+
+struct daxfs_holder {
+	struct list_head node;		/* in daxfs_holders */
+	struct list_head mounts;	/* daxfs_sb_info.holder_node: live mounts */
+	unsigned int refs;		/* mounts attached and not yet put */
+	struct dax_device *dax_dev;	/* fsdax: the device, taken with this entry as holder */
+	bool holding;			/* fsdax: the holder really is this entry */
+	struct device *dev;		/* device-dax: the dev_dax device (referenced) */
+	phys_addr_t start;		/* device-dax: its whole range */
+	u64 size;
+	struct resource *claim;		/* device-dax: the range, reserved after its driver left */
+	bool dead;			/* removed: no new mounts */
+};
+
+static LIST_HEAD(daxfs_holders);
+static DEFINE_MUTEX(daxfs_holders_lock);
+
+/* The dax bus notifier, registered while device-dax mounts exist (never taken inside it). */
+static DEFINE_MUTEX(daxfs_nb_lock);
+static const struct bus_type *daxfs_nb_bus;
+static unsigned int daxfs_nb_users;
+
+bool daxfs_access_begin(struct daxfs_sb_info *sbi, struct daxfs_access *a)
+{
+	a->srcu = srcu_read_lock(&daxfs_srcu);
+	if (READ_ONCE(sbi->dead))
+		goto dead;
+	if (sbi->src.dax_dev) {
+		a->dax = dax_read_lock();
+		if (!dax_alive(sbi->src.dax_dev)) {
+			dax_read_unlock(a->dax);
+			goto dead;
+		}
+	}
+	return true;
+dead:
+	srcu_read_unlock(&daxfs_srcu, a->srcu);
+	return false;
+}
+
+void daxfs_access_end(struct daxfs_sb_info *sbi, struct daxfs_access *a)
+{
+	if (sbi->src.dax_dev)
+		dax_read_unlock(a->dax);
+	srcu_read_unlock(&daxfs_srcu, a->srcu);
+}
+
+/* Zap every mapping of the mount's files (the pattern of drop_pagecache_sb). */
+static void daxfs_zap_mappings(struct super_block *sb)
+{
+	struct inode *inode, *toput = NULL;
+
+	spin_lock(&sb->s_inode_list_lock);
+	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
+		spin_lock(&inode->i_lock);
+		if ((inode->i_state & (I_FREEING | I_WILL_FREE | I_NEW)) ||
+		    !S_ISREG(inode->i_mode)) {
+			spin_unlock(&inode->i_lock);
+			continue;
+		}
+		__iget(inode);
+		spin_unlock(&inode->i_lock);
+		spin_unlock(&sb->s_inode_list_lock);
+		unmap_mapping_range(inode->i_mapping, 0, 0, 1);
+		iput(toput);
+		toput = inode;
+		cond_resched();
+		spin_lock(&sb->s_inode_list_lock);
+	}
+	spin_unlock(&sb->s_inode_list_lock);
+	iput(toput);
+}
+
+/* Called with daxfs_holders_lock held. */
+static void daxfs_revoke(struct daxfs_holder *h, const char *why)
+{
+	struct daxfs_sb_info *sbi;
+
+	h->dead = true;
+	list_for_each_entry(sbi, &h->mounts, holder_node) {
+		if (sbi->dead)
+			continue;
+		WRITE_ONCE(sbi->dead, true);
+		synchronize_srcu(&daxfs_srcu);
+		daxfs_zap_mappings(sbi->sb);
+		pr_err("%s: %s: mount revoked (reads fail with EIO, mappings are gone)\n",
+		       sbi->source ?: "daxfs", why);
+	}
+}
+
+static int daxfs_notify_failure(struct dax_device *dax_dev, u64 off, u64 len, int mf_flags)
+{
+	struct daxfs_holder *h = dax_holder(dax_dev);
+
+	if (!(mf_flags & MF_MEM_PRE_REMOVE)) {
+		/* A poisoned page: reads are machine-check safe and fail with EIO; leave the
+		 * mappings to the generic handler.
+		 */
+		pr_err("memory failure at %#llx (+%#llx) of a mounted dax device\n", off, len);
+		return -EOPNOTSUPP;
+	}
+	mutex_lock(&daxfs_holders_lock);
+	daxfs_revoke(h, "the dax device is being removed");
+	mutex_unlock(&daxfs_holders_lock);
+	return 0;
+}
+
+static const struct dax_holder_operations daxfs_holder_ops = {
+	.notify_failure = daxfs_notify_failure,
+};
+
+static int daxfs_bus_notify(struct notifier_block *nb, unsigned long action, void *data)
+{
+	struct device *dev = data;
+	struct daxfs_holder *h;
+
+	if (action != BUS_NOTIFY_UNBIND_DRIVER && action != BUS_NOTIFY_UNBOUND_DRIVER)
+		return NOTIFY_DONE;
+	/* The device lock is held: no other driver binds before this returns. */
+	mutex_lock(&daxfs_holders_lock);
+	list_for_each_entry(h, &daxfs_holders, node) {
+		if (h->dev != dev || h->dead)
+			continue;
+		if (action == BUS_NOTIFY_UNBIND_DRIVER) {
+			pr_warn("%s: its driver is being unbound while daxfs mounts it\n",
+				dev_name(dev));
+		} else if (!h->claim) {
+			h->claim = request_mem_region(h->start, h->size, "daxfs");
+			if (h->claim)
+				pr_warn("%s: unbound while mounted: daxfs keeps [%pa+%#llx] reserved until the last umount (no system-ram, no rebinding until then)\n",
+					dev_name(dev), &h->start, h->size);
+			else
+				daxfs_revoke(h, "device-dax range taken by another driver");
+		}
+		break;
+	}
+	mutex_unlock(&daxfs_holders_lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block daxfs_bus_nb = {
+	.notifier_call = daxfs_bus_notify,
+};
+
+static struct daxfs_holder *daxfs_holder_new(void)
+{
+	struct daxfs_holder *h = kzalloc(sizeof(*h), GFP_KERNEL);
+
+	if (h) {
+		INIT_LIST_HEAD(&h->mounts);
+		list_add(&h->node, &daxfs_holders);
+	}
+	return h;
+}
+
+/*
+ * fsdax: join (or create) the entry of the block device's dax_device. The mount keeps its own
+ * reference (src->dax_dev); the entry holds another, as the dax_device's holder if it can.
+ */
+int daxfs_holder_attach_bdev(struct daxfs_sb_info *sbi, struct block_device *bdev)
+{
+	struct daxfs_holder *h;
+	int err = 0, id;
+	bool alive;
+	u64 off;
+
+	mutex_lock(&daxfs_holders_lock);
+	list_for_each_entry(h, &daxfs_holders, node)
+		if (h->dax_dev == sbi->src.dax_dev)
+			goto found;
+	h = daxfs_holder_new();
+	if (!h) {
+		err = -ENOMEM;
+		goto out;
+	}
+	h->dax_dev = fs_dax_get_by_bdev(bdev, &off, h, &daxfs_holder_ops);
+	h->holding = !!h->dax_dev;
+	if (!h->dax_dev) {
+		/* Someone else is the holder: keep the key, take no reference. */
+		pr_info("%pg: the dax device has another holder: removal is not notified to daxfs\n",
+			bdev);
+		h->dax_dev = sbi->src.dax_dev;
+	}
+found:
+	/* A removal notified before this entry held the device: see it now. */
+	id = dax_read_lock();
+	alive = dax_alive(sbi->src.dax_dev);
+	dax_read_unlock(id);
+	h->refs++;
+	sbi->holder = h;
+	if (h->dead || !alive)
+		err = -ENXIO;
+	else
+		list_add(&sbi->holder_node, &h->mounts);
+out:
+	mutex_unlock(&daxfs_holders_lock);
+	return err;
+}
+
+/*
+ * device-dax: join (or create) the entry of the dev_dax device. Fails if the device is not
+ * bound to device_dax once the entry exists (from then on an unbind is seen by the notifier).
+ */
+int daxfs_holder_attach_devdax(struct daxfs_sb_info *sbi, struct device *dev, phys_addr_t start,
+			       u64 size)
+{
+	struct daxfs_holder *h;
+	bool bound;
+	int err = 0;
+
+	mutex_lock(&daxfs_nb_lock);
+	if (!daxfs_nb_users) {
+		err = bus_register_notifier(dev->bus, &daxfs_bus_nb);
+		if (err) {
+			mutex_unlock(&daxfs_nb_lock);
+			return err;
+		}
+		daxfs_nb_bus = dev->bus;
+	}
+	daxfs_nb_users++;
+	mutex_unlock(&daxfs_nb_lock);
+	sbi->nb_user = true;
+
+	mutex_lock(&daxfs_holders_lock);
+	list_for_each_entry(h, &daxfs_holders, node)
+		if (h->dev == dev)
+			goto found;
+	h = daxfs_holder_new();
+	if (!h) {
+		mutex_unlock(&daxfs_holders_lock);
+		return -ENOMEM;
+	}
+	h->dev = get_device(dev);
+	h->start = start;
+	h->size = size;
+found:
+	h->refs++;
+	sbi->holder = h;
+	list_add(&sbi->holder_node, &h->mounts);
+	mutex_unlock(&daxfs_holders_lock);
+
+	/* Not under daxfs_holders_lock: the notifier takes it with the device lock held. */
+	device_lock(dev);
+	bound = dev->driver && !strcmp(dev->driver->name, "device_dax");
+	device_unlock(dev);
+	return bound ? 0 : -ENXIO;
+}
+
+/* Leave the entry's live mounts: before the superblock's inodes go (a revocation walks them). */
+void daxfs_holder_detach(struct daxfs_sb_info *sbi)
+{
+	if (!sbi->holder)
+		return;
+	mutex_lock(&daxfs_holders_lock);
+	list_del_init(&sbi->holder_node);
+	mutex_unlock(&daxfs_holders_lock);
+}
+
+/*
+ * Drop the mount's reference to the entry, after its source is closed: the last one releases
+ * the dax_device's holder, the reserved range and the device.
+ */
+void daxfs_holder_put(struct daxfs_sb_info *sbi)
+{
+	struct daxfs_holder *h = sbi->holder;
+
+	if (h) {
+		mutex_lock(&daxfs_holders_lock);
+		list_del_init(&sbi->holder_node);
+		if (!--h->refs) {
+			list_del(&h->node);
+			if (h->holding)
+				fs_put_dax(h->dax_dev, h);
+			if (h->claim)
+				release_mem_region(h->start, h->size);
+			put_device(h->dev);
+			kfree(h);
+		}
+		mutex_unlock(&daxfs_holders_lock);
+		sbi->holder = NULL;
+	}
+	if (sbi->nb_user) {
+		mutex_lock(&daxfs_nb_lock);
+		if (!--daxfs_nb_users)
+			bus_unregister_notifier(daxfs_nb_bus, &daxfs_bus_nb);
+		mutex_unlock(&daxfs_nb_lock);
+		sbi->nb_user = false;
+	}
+}

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "pool/mounts.hpp"
+
+#include <algorithm>
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <spawn.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "pool/error.hpp"
+#include "pool/device.hpp"
+#include "pool/hosts.hpp"
+#include "pool/lock.hpp"
+
+namespace daxpool::pool {
+
+namespace {
+
+// mountinfo escapes space, tab, newline and backslash as \ooo.
+std::string unescape(const std::string &s)
+{
+	std::string out;
+	for (size_t i = 0; i < s.size(); i++) {
+		if (s[i] == '\\' && i + 3 < s.size()) {
+			int v = 0;
+			bool ok = true;
+			for (size_t k = 1; k <= 3; k++) {
+				char c = s[i + k];
+				ok = ok && c >= '0' && c <= '7';
+				v = v * 8 + (c - '0');
+			}
+			if (ok) {
+				out += static_cast<char>(v);
+				i += 3;
+				continue;
+			}
+		}
+		out += s[i];
+	}
+	return out;
+}
+
+uint64_t num(const std::string &v)
+{
+	try {
+		return std::stoull(v, nullptr, 0);
+	} catch (...) {
+		return 0;
+	}
+}
+
+} // namespace
+
+std::vector<DaxfsMount> daxfs_mounts()
+{
+	std::vector<DaxfsMount> out;
+	std::ifstream f("/proc/self/mountinfo");
+	std::string line;
+	while (std::getline(f, line)) {
+		// id parent maj:min root mountpoint opts [optional...] - fstype source superopts
+		std::istringstream in(line);
+		std::vector<std::string> w;
+		for (std::string x; in >> x;)
+			w.push_back(x);
+		size_t dash = 0;
+		while (dash < w.size() && w[dash] != "-")
+			dash++;
+		if (dash < 5 || dash + 2 >= w.size() || w[dash + 1] != "daxfs")
+			continue;
+		DaxfsMount m;
+		m.mountpoint = unescape(w[4]);
+		m.source = unescape(w[dash + 2]);
+		std::istringstream opts(dash + 3 < w.size() ? w[dash + 3] : "");
+		for (std::string o; std::getline(opts, o, ',');) {
+			auto eq = o.find('=');
+			if (eq == std::string::npos)
+				continue;
+			std::string k = o.substr(0, eq), v = o.substr(eq + 1);
+			if (k == "phys")
+				m.phys = num(v);
+			else if (k == "size")
+				m.phys_size = num(v);
+			else if (k == "offset")
+				m.offset = num(v);
+		}
+		out.push_back(std::move(m));
+	}
+	return out;
+}
+
+std::vector<DaxfsMount> daxfs_mounts_of(const DevicePool &d)
+{
+	std::vector<DaxfsMount> out;
+	for (auto &m : daxfs_mounts()) {
+		bool hit = m.source == d.device ||
+			   (d.mode == "devdax" && m.phys && m.phys >= d.phys && m.phys < d.phys + d.dev_size);
+		if (hit)
+			out.push_back(m);
+	}
+	return out;
+}
+
+namespace {
+
+bool daxfs_registered()
+{
+	std::ifstream f("/proc/filesystems");
+	std::string line;
+	while (std::getline(f, line))
+		if (line.size() >= 5 && line.compare(line.size() - 5, 5, "daxfs") == 0)
+			return true;
+	return false;
+}
+
+void load_module()
+{
+	if (daxfs_registered())
+		return;
+	pid_t pid;
+	const char *argv[] = {"modprobe", "daxfs", nullptr};
+	int rc = ::posix_spawnp(&pid, "modprobe", nullptr, nullptr, const_cast<char **>(argv), environ);
+	int status = 0;
+	if (rc == 0)
+		::waitpid(pid, &status, 0);
+	if (!daxfs_registered())
+		throw Error(rc ? std::string("cannot run modprobe: ") + std::strerror(rc)
+			       : "the daxfs module is not available (modprobe daxfs failed; is it installed for this kernel?)");
+}
+
+std::string real(const std::string &p)
+{
+	char buf[PATH_MAX];
+	if (!::realpath(p.c_str(), buf))
+		throw_errno("mount point " + p, errno);
+	return buf;
+}
+
+} // namespace
+
+DevicePool resolve_device_pool(const PoolRef &ref)
+{
+	if (!ref.region && !ref.path.empty()) {
+		struct stat st;
+		if (::stat(ref.path.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+			throw Error(ref.path + " is a file-backed pool: daxfs mounts need DAX memory "
+					       "(create the pool on a device with `daxpool create --size SIZE`)");
+	}
+	return find_device_pool(ref);
+}
+
+MountResult mount_image(const PoolRef &ref, const std::string &name, const std::string &dir, const MountOptions &o)
+{
+	require_root("mount");
+	MountResult r;
+	r.device = resolve_device_pool(ref);
+	const DevicePool &d = r.device;
+	Pool pool(open_device_backend(d.device, Access::ReadOnly, d.pool_name), Access::ReadOnly);
+	PoolInfo info = pool.info(false);
+	auto it = std::find_if(info.images.begin(), info.images.end(), [&](auto &i) { return i.name == name; });
+	if (it == info.images.end())
+		throw Error("pool " + d.pool_name + " has no image '" + name + "' (daxpool list --pool " + d.pool_name +
+			    " shows its images)");
+	r.image = *it;
+	r.mountpoint = real(dir);
+	struct stat st;
+	if (::stat(r.mountpoint.c_str(), &st) < 0 || !S_ISDIR(st.st_mode))
+		throw Error(dir + " is not a directory");
+	for (auto &m : daxfs_mounts())
+		if (m.mountpoint == r.mountpoint)
+			throw Error(r.mountpoint + " already has a daxfs mount (" + m.source + ")");
+	load_module();
+	// Held across mount(2) and the re-check: load, unload and destroy on this host wait, and
+	// once it is released they see the mount.
+	WriterLock lock(d.device, nullptr);
+	// Both modes by the device node: an fsdax block device through its dax_device, a devdax
+	// instance by the range the module reads from it (and keeps reserved while mounted).
+	r.source = d.device;
+	r.data = "offset=" + std::to_string(r.image.offset);
+	unsigned long flags = MS_RDONLY | (o.suid ? 0 : MS_NOSUID) | (o.dev ? 0 : MS_NODEV);
+	if (::mount(r.source.c_str(), r.mountpoint.c_str(), "daxfs", flags, r.data.c_str()) < 0) {
+		int e = errno;
+		throw Error("cannot mount image " + name + " of pool " + d.pool_name + " (" + r.source + " " + r.data +
+			    ") at " + r.mountpoint + ": " + std::strerror(e) + " (the kernel log says why: dmesg | tail)");
+	}
+	// The image must still be the sealed one found above: an unload between the catalog read
+	// and the mount could have freed (and a load reused) the extent.
+	PoolInfo again = pool.info(false);
+	bool same = std::any_of(again.images.begin(), again.images.end(), [&](auto &i) {
+		return i.name == name && i.id == r.image.id && i.generation == r.image.generation &&
+		       i.offset == r.image.offset;
+	});
+	if (!same) {
+		if (::umount2(r.mountpoint.c_str(), 0) < 0 && ::umount2(r.mountpoint.c_str(), MNT_DETACH) < 0)
+			throw Error("image " + name + " of pool " + d.pool_name + " was unloaded while it was being mounted, and " +
+				    r.mountpoint + " could not be unmounted (" + std::strerror(errno) +
+				    "): unmount it now, it serves memory the pool has freed");
+		throw Error("image " + name + " of pool " + d.pool_name + " was unloaded while it was being mounted; not mounted");
+	}
+	return r;
+}
+
+DaxfsMount umount_image(const std::string &dir)
+{
+	require_root("umount");
+	std::string mp = real(dir);
+	for (auto &m : daxfs_mounts()) {
+		if (m.mountpoint != mp)
+			continue;
+		if (::umount2(mp.c_str(), 0) < 0)
+			throw_errno("cannot unmount " + mp, errno);
+		return m;
+	}
+	throw Error(mp + " is not a daxfs mount");
+}
+
+} // namespace daxpool::pool

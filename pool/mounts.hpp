@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The daxfs mounts of this host (from /proc/self/mountinfo), and which pool device and image
+// offset each one reads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pool/backend.hpp"
+#include "pool/pool.hpp"
+#include "pool/provision.hpp"
+
+namespace daxpool::pool {
+
+struct DaxfsMount {
+	std::string mountpoint; // unescaped
+	std::string source;     // "/dev/pmem0", "/dev/dax0.0", "none"
+	uint64_t phys = 0, phys_size = 0; // phys= / size= (0: not given)
+	uint64_t offset = 0;
+};
+
+std::vector<DaxfsMount> daxfs_mounts();
+// The mounts that read device D: its block device or device node, or a physical range inside it.
+std::vector<DaxfsMount> daxfs_mounts_of(const DevicePool &d);
+
+struct MountOptions {
+	bool suid = false;   // default nosuid
+	bool dev = false;    // default nodev
+};
+struct MountResult {
+	DevicePool device;
+	ImageInfo image;
+	std::string mountpoint, source, data; // what mount(2) was given
+};
+
+// The device pool REF names (--region N, a pool name/UUID, or a device path); Error for a
+// file-backed pool (daxfs needs DAX memory).
+DevicePool resolve_device_pool(const PoolRef &ref);
+
+// Mounts the sealed image NAME of the pool read-only at DIR with the daxfs module (loaded with
+// modprobe if needed), from the device node at the image's offset. Checks after mounting that the image is still
+// the sealed one it found (an unload racing the mount is undone and reported).
+MountResult mount_image(const PoolRef &ref, const std::string &name, const std::string &dir, const MountOptions &o);
+
+// Unmounts the daxfs mount at DIR; returns what it was.
+DaxfsMount umount_image(const std::string &dir);
+
+} // namespace daxpool::pool

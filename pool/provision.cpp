@@ -1,0 +1,1111 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// Provisioning through libcxl / libndctl / libdaxctl (docs/provisioning.md). The sequences
+// follow what the kernel's sysfs ABI needs (the same steps `cxl create-region` and
+// `ndctl create-namespace` take), with every step undone in reverse order when a later one
+// fails, so nothing is left provisioned half-way.
+#include "pool/provision.hpp"
+
+#include <dirent.h>
+#include <uuid/uuid.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "lib/format/daxfs_format.h"
+#include "lib/util/fd.hpp"
+#include "lib/util/hex.hpp"
+#include "lib/util/size.hpp"
+#include "pool/create.hpp"
+#include "pool/ctx.hpp"
+#include "pool/device.hpp"
+#include "pool/error.hpp"
+#include "pool/hosts.hpp"
+#include "pool/lock.hpp"
+#include "pool/mounts.hpp"
+#include "pool/names.hpp"
+#include "pool/pool.hpp"
+#include "pool/probe.hpp"
+#include "pool/shmem.hpp"
+
+namespace daxpool::pool {
+
+namespace {
+
+constexpr uint64_t SZ_256M = 256 * MiB;
+// From the kernel's nd device types (ndctl/ndctl.h, which needs ccan headers Debian does not ship).
+constexpr unsigned ND_DEVICE_REGION_PMEM = 2, ND_DEVICE_NAMESPACE_IO = 4, ND_DEVICE_NAMESPACE_PMEM = 5;
+constexpr unsigned long DAX_ALIGN = 2 * MiB;
+
+void tell(void (*say)(const std::string &), const std::string &m)
+{
+	if (say)
+		say(m);
+}
+
+// "4G", "256M", "300M" when exact (the form --size takes), else util::format_size.
+std::string sz(uint64_t v)
+{
+	if (v && v % (1024 * MiB) == 0)
+		return std::to_string(v / (1024 * MiB)) + "G";
+	if (v && v % MiB == 0)
+		return std::to_string(v / MiB) + "M";
+	return util::format_size(v);
+}
+
+std::string err_text(int rc) { return std::strerror(rc < 0 ? -rc : rc); }
+
+// Steps to undo, run in reverse order unless the whole sequence succeeded.
+class Undo {
+public:
+	Undo() = default;
+	Undo(const Undo &) = delete;
+	Undo &operator=(const Undo &) = delete;
+	~Undo()
+	{
+		for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) {
+			try {
+				(*it)();
+			} catch (...) {
+			}
+		}
+	}
+	void push(std::function<void()> f) { steps_.push_back(std::move(f)); }
+	void commit() { steps_.clear(); }
+
+private:
+	std::vector<std::function<void()>> steps_;
+};
+
+// create, attach and destroy on one host run one at a time: each reads the memdevs' and
+// regions' state and then changes it.
+class ProvisionLock {
+public:
+	ProvisionLock()
+	{
+		::mkdir("/run/daxpool", 0755);
+		fd_ = util::Fd(::open("/run/daxpool/provision.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+		if (!fd_)
+			throw_errno("cannot open /run/daxpool/provision.lock", errno);
+		while (::flock(fd_.get(), LOCK_EX) < 0)
+			if (errno != EINTR)
+				throw_errno("cannot lock /run/daxpool/provision.lock", errno);
+	}
+
+private:
+	util::Fd fd_;
+};
+
+template <typename Pred> bool wait_until(Pred p, double secs)
+{
+	auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(secs);
+	for (;;) {
+		if (p())
+			return true;
+		if (std::chrono::steady_clock::now() > end)
+			return false;
+		std::this_thread::sleep_for(std::chrono::milliseconds(50));
+	}
+}
+
+std::string read_link_name(const std::string &path)
+{
+	char buf[PATH_MAX];
+	ssize_t n = ::readlink(path.c_str(), buf, sizeof buf - 1);
+	if (n <= 0)
+		return "";
+	buf[n] = 0;
+	const char *s = std::strrchr(buf, '/');
+	return s ? s + 1 : buf;
+}
+
+// ---- CXL -------------------------------------------------------------------------------------
+
+struct CxlMemdev {
+	cxl_memdev *m = nullptr;
+	std::string name;
+	uint64_t serial = 0, pmem = 0, used = 0;
+	cxl_decoder *free_decoder = nullptr; // first endpoint decoder with no region
+	std::string region;                  // a CXL region using it, if any
+	uint64_t free() const { return pmem > used ? pmem - used : 0; }
+};
+
+std::vector<CxlMemdev> cxl_memdevs(cxl_ctx *ctx)
+{
+	std::vector<CxlMemdev> out;
+	cxl_memdev *m;
+	cxl_memdev_foreach(ctx, m) {
+		CxlMemdev d;
+		d.m = m;
+		d.name = cxl_memdev_get_devname(m);
+		d.serial = cxl_memdev_get_serial(m);
+		d.pmem = cxl_memdev_get_pmem_size(m);
+		if (cxl_endpoint *ep = cxl_memdev_get_endpoint(m)) {
+			if (cxl_port *port = cxl_endpoint_get_port(ep)) {
+				cxl_decoder *dec;
+				cxl_decoder_foreach(port, dec) {
+					if (cxl_decoder_get_size(dec) == 0 && cxl_decoder_get_dpa_size(dec) == 0) {
+						if (!d.free_decoder)
+							d.free_decoder = dec;
+						continue;
+					}
+					d.used += cxl_decoder_get_dpa_size(dec);
+					if (cxl_region *r = cxl_decoder_get_region(dec))
+						d.region = cxl_region_get_devname(r);
+				}
+			}
+		}
+		out.push_back(std::move(d));
+	}
+	std::sort(out.begin(), out.end(), [](const CxlMemdev &a, const CxlMemdev &b) { return a.serial < b.serial; });
+	return out;
+}
+
+struct CxlRegion {
+	cxl_region *r = nullptr;
+	std::string name;
+	uint64_t resource = 0, size = 0;
+	unsigned ways = 0;
+	std::vector<std::string> memdevs; // by position
+};
+
+std::vector<CxlRegion> cxl_regions(cxl_ctx *ctx)
+{
+	std::vector<CxlRegion> out;
+	cxl_bus *bus;
+	cxl_bus_foreach(ctx, bus) {
+		cxl_decoder *dec;
+		cxl_decoder_foreach(cxl_bus_get_port(bus), dec) {
+			cxl_region *r;
+			cxl_region_foreach(dec, r) {
+				CxlRegion c{r, cxl_region_get_devname(r), cxl_region_get_resource(r), cxl_region_get_size(r),
+					    cxl_region_get_interleave_ways(r), {}};
+				for (unsigned i = 0; i < c.ways && c.ways != UINT_MAX; i++) {
+					cxl_decoder *t = cxl_region_get_target_decoder(r, static_cast<int>(i));
+					cxl_memdev *m = t ? cxl_decoder_get_memdev(t) : nullptr;
+					c.memdevs.emplace_back(m ? cxl_memdev_get_devname(m) : "?");
+				}
+				out.push_back(std::move(c));
+			}
+		}
+	}
+	return out;
+}
+
+// A root decoder that can hold a pmem region of SIZE over all of MEMDEVS.
+cxl_decoder *find_root_decoder(cxl_ctx *ctx, const std::vector<CxlMemdev *> &mds, uint64_t size, std::string &why)
+{
+	cxl_bus *bus;
+	uint64_t best = 0;
+	cxl_bus_foreach(ctx, bus) {
+		cxl_decoder *dec;
+		cxl_decoder_foreach(cxl_bus_get_port(bus), dec) {
+			if (!cxl_decoder_is_pmem_capable(dec))
+				continue;
+			bool all = std::all_of(mds.begin(), mds.end(),
+					       [&](CxlMemdev *m) { return cxl_decoder_get_target_by_memdev(dec, m->m) != nullptr; });
+			if (!all)
+				continue;
+			unsigned long long ext = cxl_decoder_get_max_available_extent(dec);
+			if (ext == ULLONG_MAX)
+				continue;
+			if (ext >= size)
+				return dec;
+			best = std::max<uint64_t>(best, ext);
+		}
+	}
+	why = best ? "the largest free window of a root decoder over these memdevs is " + sz(best)
+		   : "no pmem-capable CXL root decoder reaches these memdevs";
+	return nullptr;
+}
+
+// Resets and deletes a region: what `cxl destroy-region -f` does.
+void cxl_region_teardown(cxl_region *region)
+{
+	std::string dev = cxl_region_get_devname(region);
+	auto check = [&](int rc, const std::string &what) {
+		if (rc)
+			throw Error("CXL " + dev + ": " + what + ": " + err_text(rc));
+	};
+	if (cxl_region_is_enabled(region) == 1)
+		check(cxl_region_disable(region), "disabling");
+	if (cxl_region_decode_is_committed(region) == 1)
+		check(cxl_region_decode_reset(region), "resetting the decoders (regions must be removed newest first)");
+	unsigned ways = cxl_region_get_interleave_ways(region);
+	for (unsigned i = 0; ways != UINT_MAX && i < ways; i++) {
+		cxl_decoder *ep = cxl_region_get_target_decoder(region, static_cast<int>(i));
+		if (!ep)
+			continue;
+		check(cxl_region_clear_target(region, static_cast<int>(i)), "clearing target " + std::to_string(i));
+		check(cxl_decoder_set_dpa_size(ep, 0), std::string("freeing the capacity of ") + cxl_decoder_get_devname(ep));
+	}
+	check(cxl_region_delete(region), "deleting");
+}
+
+// Creates, commits and enables a pmem region of SIZE over MDS (in that order). Registers its
+// teardown with UNDO.
+cxl_region *cxl_create_region(cxl_decoder *root, const std::vector<CxlMemdev *> &mds, uint64_t size, Undo &undo)
+{
+	cxl_region *region = cxl_decoder_create_pmem_region(root);
+	if (!region)
+		throw Error(std::string("cannot create a pmem region under ") + cxl_decoder_get_devname(root));
+	undo.push([region] { cxl_region_teardown(region); });
+	std::string dev = cxl_region_get_devname(region);
+	int g = static_cast<int>(cxl_decoder_get_interleave_granularity(root));
+	unsigned ways = static_cast<unsigned>(mds.size());
+	auto check = [&](int rc, const std::string &what) {
+		if (rc)
+			throw Error("CXL " + dev + ": " + what + ": " + err_text(rc));
+	};
+	uuid_t uu;
+	uuid_generate(uu);
+	check(cxl_region_set_interleave_granularity(region, static_cast<unsigned>(g)), "setting the granularity");
+	check(cxl_region_set_interleave_ways(region, ways), "setting " + std::to_string(ways) + " interleave ways");
+	check(cxl_region_set_uuid(region, uu), "setting the uuid");
+	check(cxl_region_set_size(region, size), "setting the size to " + sz(size));
+	for (unsigned i = 0; i < ways; i++) {
+		cxl_decoder *ep = mds[i]->free_decoder;
+		if (!ep)
+			throw Error(mds[i]->name + " has no free endpoint decoder");
+		if (cxl_decoder_get_mode(ep) != CXL_DECODER_MODE_PMEM) {
+			check(cxl_decoder_set_dpa_size(ep, 0), "resetting " + std::string(cxl_decoder_get_devname(ep)));
+			check(cxl_decoder_set_mode(ep, CXL_DECODER_MODE_PMEM),
+			      "setting " + std::string(cxl_decoder_get_devname(ep)) + " to pmem");
+		}
+		check(cxl_decoder_set_dpa_size(ep, size / ways), "allocating " + sz(size / ways) + " of " + mds[i]->name);
+		// Freed by the region's teardown once it is a target; this covers the step between.
+		undo.push([ep] { cxl_decoder_set_dpa_size(ep, 0); });
+		check(cxl_region_set_target(region, static_cast<int>(i), ep), "adding " + mds[i]->name + " as target " + std::to_string(i));
+	}
+	check(cxl_region_decode_commit(region), "committing the decoders");
+	check(cxl_region_enable(region), "enabling");
+	// With the hypervisor CPUID bit set the kernel refuses to commit while the sysfs writes
+	// above still succeed: check the result, not the return codes.
+	if (cxl_region_decode_is_committed(region) != 1 || cxl_region_is_enabled(region) != 1)
+		throw Error("CXL " + dev + " did not commit (the kernel log says why: dmesg | grep cxl)");
+	return region;
+}
+
+// ---- NVDIMM / nd regions ---------------------------------------------------------------------
+
+template <typename Pred> ndctl_region *nd_region_where(ndctl_ctx *ctx, Pred pred)
+{
+	ndctl_bus *bus;
+	ndctl_bus_foreach(ctx, bus) {
+		ndctl_region *r;
+		ndctl_region_foreach(bus, r)
+			if (pred(r))
+				return r;
+	}
+	return nullptr;
+}
+
+ndctl_region *nd_region_by_resource(ndctl_ctx *ctx, uint64_t res)
+{
+	return nd_region_where(ctx, [&](ndctl_region *r) { return ndctl_region_get_resource(r) == res && ndctl_region_is_enabled(r); });
+}
+
+ndctl_region *nd_region_by_id(ndctl_ctx *ctx, unsigned id)
+{
+	return nd_region_where(ctx, [&](ndctl_region *r) { return ndctl_region_get_id(r) == id; });
+}
+
+// Label-less NVDIMM regions (a raw "IO" namespace over the whole region) get labels, so that
+// namespaces can be carved (what `ndctl init-labels` + autolabel do).
+void enable_labels(ndctl_region *region)
+{
+	if (ndctl_region_get_nstype(region) != ND_DEVICE_NAMESPACE_IO)
+		return;
+	ndctl_namespace *ns;
+	ndctl_namespace_foreach(region, ns) {
+		const char *blk = ndctl_namespace_get_block_device(ns);
+		if (ndctl_namespace_is_active(ns) && blk && *blk) {
+			std::string sig = probe_signature(std::string("/dev/") + blk);
+			if (!sig.empty())
+				throw Error(std::string(ndctl_region_get_devname(region)) + " is label-less and /dev/" + blk +
+					    " holds " + sig + "; refusing to initialise its labels");
+		}
+	}
+	ndctl_dimm *dimm;
+	unsigned dimms = 0;
+	ndctl_dimm_foreach_in_region(region, dimm)
+		dimms++;
+	if (!dimms || dimms != ndctl_region_get_mappings(region))
+		throw Error(std::string(ndctl_region_get_devname(region)) + " has no label-capable DIMMs");
+	if (int rc = ndctl_region_disable_invalidate(region))
+		throw Error(std::string("cannot disable ") + ndctl_region_get_devname(region) + " to initialise its labels: " +
+			    err_text(rc));
+	ndctl_dimm_foreach_in_region(region, dimm)
+		if (ndctl_dimm_is_active(dimm)) {
+			ndctl_region_enable(region);
+			throw Error(std::string(ndctl_dimm_get_devname(dimm)) + " is active in another region; not initialising its labels");
+		}
+	unsigned done = 0;
+	ndctl_dimm_foreach_in_region(region, dimm) {
+		ndctl_cmd *idx = ndctl_dimm_read_label_index(dimm);
+		if (idx)
+			ndctl_cmd_unref(idx);
+		if (ndctl_dimm_init_labels(dimm, NDCTL_NS_VERSION_1_2) >= 0)
+			done++;
+		ndctl_dimm_disable(dimm);
+		ndctl_dimm_enable(dimm);
+	}
+	ndctl_region_enable(region);
+	if (done != dimms || ndctl_region_get_nstype(region) != ND_DEVICE_NAMESPACE_PMEM)
+		throw Error(std::string("cannot initialise the namespace labels of ") + ndctl_region_get_devname(region));
+}
+
+std::string dax_device_of(ndctl_dax *dax, uint64_t *size = nullptr, uint64_t *phys = nullptr, bool *kmem = nullptr)
+{
+	daxctl_region *dr = ndctl_dax_get_daxctl_region(dax);
+	daxctl_dev *dev;
+	if (!dr)
+		return "";
+	daxctl_dev_foreach(dr, dev) {
+		if (!daxctl_dev_get_size(dev))
+			continue;
+		std::string name = daxctl_dev_get_devname(dev);
+		if (size)
+			*size = daxctl_dev_get_size(dev);
+		if (phys)
+			*phys = daxctl_dev_get_resource(dev);
+		if (kmem)
+			*kmem = read_link_name("/sys/bus/dax/devices/" + name + "/driver") == "kmem";
+		return name;
+	}
+	return "";
+}
+
+// Creates a namespace of SIZE (0: all available) in REGION: devdax or fsdax with struct pages in
+// host RAM. Returns the device path once its node opens.
+std::string create_namespace(ndctl_region *region, uint64_t size, DevMode mode, const std::string &name, Undo &undo)
+{
+	std::string rdev = ndctl_region_get_devname(region);
+	if (ndctl_region_get_ro(region))
+		throw Error(rdev + " is read-only");
+	ndctl_namespace *ns = nullptr, *n;
+	ndctl_namespace_foreach(region, n)
+		if (ndctl_namespace_get_id(n) == 0 && ndctl_namespace_is_configuration_idle(n)) {
+			ns = n;
+			break;
+		}
+	if (!ns)
+		ns = ndctl_region_get_namespace_seed(region);
+	if (!ns || !ndctl_namespace_is_configuration_idle(ns))
+		throw Error(rdev + " has no free namespace slot");
+	if (size == 0)
+		size = ndctl_region_get_max_available_extent(region);
+	std::string nsdev = ndctl_namespace_get_devname(ns);
+	auto check = [&](int rc, const std::string &what) {
+		if (rc)
+			throw Error(nsdev + " in " + rdev + ": " + what + ": " + err_text(rc));
+	};
+	uuid_t uu;
+	uuid_generate(uu);
+	undo.push([ns] {
+		ndctl_namespace_disable_safe(ns);
+		ndctl_namespace_set_enforce_mode(ns, NDCTL_NS_MODE_RAW);
+		ndctl_namespace_delete(ns);
+	});
+	check(ndctl_namespace_set_uuid(ns, uu), "setting the uuid");
+	check(ndctl_namespace_set_alt_name(ns, ("daxpool:" + name).c_str()), "setting the name");
+	check(ndctl_namespace_set_size(ns, size), "setting the size to " + sz(size));
+	ndctl_namespace_set_enforce_mode(ns, mode == DevMode::Devdax ? NDCTL_NS_MODE_DEVDAX : NDCTL_NS_MODE_FSDAX);
+	uuid_generate(uu);
+	std::string path;
+	if (mode == DevMode::Devdax) {
+		ndctl_dax *dax = ndctl_region_get_dax_seed(region);
+		if (!dax)
+			throw Error(rdev + " has no dax seed (is the dax_pmem module available?)");
+		check(ndctl_dax_set_uuid(dax, uu), "dax uuid");
+		check(ndctl_dax_set_location(dax, NDCTL_PFN_LOC_RAM), "page metadata in host RAM");
+		check(ndctl_dax_set_align(dax, DAX_ALIGN), "2 MiB alignment");
+		check(ndctl_dax_set_namespace(dax, ns), "binding the namespace");
+		check(ndctl_dax_enable(dax), "enabling devdax");
+		path = "/dev/" + dax_device_of(dax);
+	} else {
+		ndctl_pfn *pfn = ndctl_region_get_pfn_seed(region);
+		if (!pfn)
+			throw Error(rdev + " has no pfn seed");
+		check(ndctl_pfn_set_uuid(pfn, uu), "pfn uuid");
+		check(ndctl_pfn_set_location(pfn, NDCTL_PFN_LOC_RAM), "page metadata in host RAM");
+		if (ndctl_pfn_has_align(pfn))
+			check(ndctl_pfn_set_align(pfn, DAX_ALIGN), "2 MiB alignment");
+		check(ndctl_pfn_set_namespace(pfn, ns), "binding the namespace");
+		check(ndctl_pfn_enable(pfn), "enabling fsdax");
+		const char *blk = ndctl_pfn_get_block_device(pfn);
+		path = std::string("/dev/") + (blk ? blk : "");
+	}
+	if (path == "/dev/")
+		throw Error(nsdev + ": the namespace is enabled but has no device");
+	// No udev needed: devtmpfs creates the node; wait until it opens.
+	if (!wait_until([&] {
+		    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+		    if (fd < 0)
+			    return false;
+		    ::close(fd);
+		    return true;
+	    }, 10))
+		throw Error(path + " did not appear within 10 s");
+	return path;
+}
+
+std::optional<RegionRecord> read_region_record(Backend &b)
+{
+	Shared sh(b);
+	if (sh.size() < REGION_RECORD_OFF + sizeof(RegionRecord))
+		return std::nullopt;
+	auto rec = sh.read_obj<RegionRecord>(REGION_RECORD_OFF);
+	if (std::memcmp(rec.magic, REGION_MAGIC, sizeof rec.magic) || rec.crc != daxfs_crc32c(&rec, 60))
+		return std::nullopt;
+	return rec;
+}
+
+// Reads the pool (if any) of a device into D.
+void fill_pool(DevicePool &d)
+{
+	if (d.system_ram) {
+		d.pool_problem = "in system-ram mode";
+		return;
+	}
+	try {
+		Pool p(open_device_backend(d.device, Access::ReadOnly), Access::ReadOnly);
+		d.pool_name = p.super().name;
+		d.pool_uuid = p.uuid();
+		d.pool_size = p.super().pool_size;
+	} catch (const NotAPool &) {
+		d.pool_problem = "no daxpool pool";
+	} catch (const std::exception &e) {
+		d.pool_problem = e.what();
+	}
+}
+
+std::vector<DevicePool> scan_nd(ndctl_ctx *ctx, const std::vector<CxlRegion> &cxl)
+{
+	std::vector<DevicePool> out;
+	ndctl_bus *bus;
+	ndctl_bus_foreach(ctx, bus) {
+		ndctl_region *region;
+		ndctl_region_foreach(bus, region) {
+			if (!ndctl_region_is_enabled(region))
+				continue;
+			uint64_t res = ndctl_region_get_resource(region);
+			const CxlRegion *cr = nullptr;
+			for (auto &c : cxl)
+				if (c.resource == res)
+					cr = &c;
+			ndctl_namespace *ns;
+			ndctl_namespace_foreach(region, ns) {
+				if (!ndctl_namespace_is_active(ns))
+					continue;
+				DevicePool d;
+				d.region = ndctl_region_get_id(region);
+				d.nd_region = ndctl_region_get_devname(region);
+				d.bus = cr ? "cxl" : "nvdimm";
+				if (cr) {
+					d.cxl_region = cr->name;
+					d.memdevs = cr->memdevs;
+					d.ways = cr->ways;
+				}
+				d.ns = ndctl_namespace_get_devname(ns);
+				if (ndctl_dax *dax = ndctl_namespace_get_dax(ns)) {
+					d.mode = "devdax";
+					std::string dev = dax_device_of(dax, &d.dev_size, &d.phys, &d.system_ram);
+					if (dev.empty())
+						continue;
+					d.device = "/dev/" + dev;
+				} else if (ndctl_pfn *pfn = ndctl_namespace_get_pfn(ns)) {
+					const char *blk = ndctl_pfn_get_block_device(pfn);
+					if (!blk || !*blk)
+						continue;
+					d.mode = "fsdax";
+					d.device = std::string("/dev/") + blk;
+					d.dev_size = ndctl_pfn_get_size(pfn);
+				} else {
+					continue; // raw / sector namespaces cannot hold a pool
+				}
+				fill_pool(d);
+				out.push_back(std::move(d));
+			}
+		}
+	}
+	return out;
+}
+
+} // namespace
+
+void require_root(const std::string &what)
+{
+	if (::geteuid() != 0)
+		throw Error(what + " needs root (CAP_SYS_ADMIN: it configures CXL regions, namespaces or mounts)");
+}
+
+std::string check_region_size(uint64_t size, unsigned ways)
+{
+	uint64_t unit = SZ_256M * (ways ? ways : 1);
+	if (size && size % unit == 0)
+		return {};
+	uint64_t lo = size / unit * unit;
+	std::string s = "a CXL region over " + std::to_string(ways) + " memdev" + (ways == 1 ? "" : "s") +
+			" is a multiple of " + sz(unit) + " (256 MiB per memdev); nearest valid sizes: ";
+	if (lo)
+		s += sz(lo) + " or ";
+	return s + sz(lo + unit);
+}
+
+std::vector<DevicePool> scan_devices()
+{
+	std::vector<CxlRegion> cxl;
+	CxlCtx cctx = open_cxl();
+	cxl = cxl_regions(cctx.get());
+	NdctlCtx nctx = open_ndctl();
+	return scan_nd(nctx.get(), cxl);
+}
+
+namespace {
+
+DevicePool finish_pool(const std::string &path, ndctl_region *region, const ProvisionOptions &o, const RegionRecord &rec,
+		       Undo &undo)
+{
+	(void)region;
+	std::string sig = probe_signature(path);
+	if (!sig.empty() && !o.force)
+		throw Error("the new device " + path + " holds " + sig +
+			    " from before (provisioning does not clear memory); use --force to overwrite it");
+	auto b = open_device_backend(path, Access::ReadWrite);
+	uint64_t size = b->map().size() / EXTENT_ALIGN * EXTENT_ALIGN;
+	if (auto why = check_pool_size(size); !why.empty())
+		throw Error(path + " is too small for a pool: " + why);
+	{
+		WriterLock lock = WriterLock::try_lock(path);
+		if (!lock.held())
+			throw Error(path + " is in use by a daxpool writer");
+		format_pool(*b, size, o.name.empty() ? "pool" : o.name, random_uuid(), &rec);
+	}
+	b.reset();
+	undo.commit();
+	for (auto &d : scan_devices())
+		if (d.device == path)
+			return d;
+	throw Error("internal error: the new pool on " + path + " is not found again");
+}
+
+RegionRecord make_record(uint32_t bus, DevMode mode, uint64_t size, uint32_t ways, uint32_t gran)
+{
+	RegionRecord r{};
+	std::memcpy(r.magic, REGION_MAGIC, sizeof r.magic);
+	r.bus = bus;
+	r.mode = mode == DevMode::Devdax ? REGION_MODE_DEVDAX : REGION_MODE_FSDAX;
+	r.region_size = size;
+	r.ways = ways;
+	r.granularity = gran;
+	r.crc = daxfs_crc32c(&r, 60);
+	return r;
+}
+
+DevicePool create_cxl(const ProvisionOptions &o, cxl_ctx *ctx, std::vector<CxlMemdev> &mds)
+{
+	std::vector<CxlMemdev *> pick;
+	if (!o.memdevs.empty()) {
+		for (auto &want : o.memdevs) {
+			auto it = std::find_if(mds.begin(), mds.end(), [&](auto &m) { return m.name == want; });
+			if (it == mds.end())
+				throw Error("--memdev " + want + ": no such CXL memdev (daxpool list shows them)");
+			if (std::find(pick.begin(), pick.end(), &*it) != pick.end())
+				throw Error("--memdev " + want + " is given twice");
+			pick.push_back(&*it);
+		}
+		if (o.ways && o.ways != pick.size())
+			throw Error("--interleave " + std::to_string(o.ways) + " does not match the " +
+				    std::to_string(pick.size()) + " memdevs given");
+		if (auto why = check_region_size(o.size, static_cast<unsigned>(pick.size())); !why.empty())
+			throw Error("--size " + sz(o.size) + ": " + why);
+		for (auto *m : pick) {
+			if (!m->free_decoder)
+				throw Error(m->name + " is busy: all its decoders are in use" +
+					    (m->region.empty() ? "" : " (by " + m->region + ")"));
+			if (m->free() < o.size / pick.size())
+				throw Error(m->name + " has " + sz(m->free()) + " of free pmem capacity, " +
+					    sz(o.size / pick.size()) + " is needed" +
+					    (m->region.empty() ? "" : " (" + m->region + " uses the rest)"));
+		}
+	} else {
+		std::vector<CxlMemdev *> avail;
+		for (auto &m : mds)
+			if (m.free_decoder && m.free() > 0)
+				avail.push_back(&m);
+		if (avail.empty())
+			throw Error("no CXL memdev has free pmem capacity (daxpool list shows what uses them)");
+		uint64_t total = 0;
+		for (auto *m : avail)
+			total += m->free();
+		std::vector<unsigned> ways_try;
+		if (o.ways)
+			ways_try.push_back(o.ways);
+		else
+			for (unsigned w = 1; w <= avail.size(); w *= 2)
+				ways_try.push_back(w);
+		std::string size_why;
+		for (unsigned w : ways_try) {
+			if (auto why = check_region_size(o.size, w); !why.empty()) {
+				if (o.ways)
+					throw Error("--size " + sz(o.size) + ": " + why);
+				if (size_why.empty())
+					size_why = why;
+				continue;
+			}
+			std::vector<CxlMemdev *> g;
+			for (auto *m : avail)
+				if (g.size() < w && m->free() >= o.size / w)
+					g.push_back(m);
+			if (g.size() == w) {
+				pick = g;
+				break;
+			}
+		}
+		if (pick.empty()) {
+			if (!size_why.empty() && o.size % SZ_256M)
+				throw Error("--size " + sz(o.size) + ": " + size_why);
+			throw Error("not enough free CXL pmem capacity for " + sz(o.size) + ": " +
+				    std::to_string(avail.size()) + " memdev(s) with " + sz(total) +
+				    " free in all" + (o.ways ? " (with --interleave " + std::to_string(o.ways) + ")" : "") +
+				    (size_why.empty() ? "" : "; " + size_why));
+		}
+	}
+	std::string why;
+	cxl_decoder *root = find_root_decoder(ctx, pick, o.size, why);
+	if (!root)
+		throw Error("cannot place a " + sz(o.size) + " region: " + why);
+	std::string names;
+	for (auto *m : pick)
+		names += (names.empty() ? "" : " ") + m->name;
+	// Declared before the undo steps that use its objects, so that it outlives them.
+	NdctlCtx nctx;
+	Undo undo;
+	cxl_region *region = cxl_create_region(root, pick, o.size, undo);
+	std::string rname = cxl_region_get_devname(region);
+	tell(o.say, "created CXL " + rname + " (" + sz(o.size) + ", " + std::to_string(pick.size()) +
+			    "-way interleave over " + names + ")");
+	uint64_t res = cxl_region_get_resource(region);
+	ndctl_region *nr = nullptr;
+	if (!wait_until([&] {
+		    nctx = open_ndctl();
+		    nr = nd_region_by_resource(nctx.get(), res);
+		    return nr != nullptr;
+	    }, 15))
+		throw Error("CXL " + rname + " is enabled but no nd region appeared for it within 15 s");
+	std::string path = create_namespace(nr, 0, o.mode, o.name.empty() ? "pool" : o.name, undo);
+	tell(o.say, "created " + std::string(o.mode == DevMode::Devdax ? "devdax" : "fsdax") + " namespace " + path + " in " +
+			    ndctl_region_get_devname(nr));
+	return finish_pool(path, nr, o,
+			   make_record(REGION_BUS_CXL, o.mode, o.size, static_cast<uint32_t>(pick.size()),
+				       cxl_region_get_interleave_granularity(region)),
+			   undo);
+}
+
+DevicePool create_nvdimm(const ProvisionOptions &o, const std::vector<CxlRegion> &cxl)
+{
+	NdctlCtx ctx = open_ndctl();
+	ndctl_bus *bus;
+	std::vector<ndctl_region *> regions;
+	ndctl_bus_foreach(ctx.get(), bus) {
+		ndctl_region *r;
+		ndctl_region_foreach(bus, r) {
+			if (ndctl_region_get_type(r) != ND_DEVICE_REGION_PMEM || !ndctl_region_is_enabled(r))
+				continue;
+			bool is_cxl = std::any_of(cxl.begin(), cxl.end(),
+						  [&](auto &c) { return c.resource == ndctl_region_get_resource(r); });
+			if (!is_cxl)
+				regions.push_back(r);
+		}
+	}
+	if (regions.empty())
+		throw Error("no NVDIMM pmem region found");
+	// The region is chosen (capacity, alignment) before anything is written: labels are only
+	// initialised on the region that will hold the pool.
+	std::string sizes;
+	for (ndctl_region *r : regions) {
+		bool labelless = ndctl_region_get_nstype(r) == ND_DEVICE_NAMESPACE_IO;
+		uint64_t avail = labelless ? ndctl_region_get_size(r) : ndctl_region_get_max_available_extent(r);
+		sizes += std::string(sizes.empty() ? "" : ", ") + ndctl_region_get_devname(r) + " " + sz(avail);
+		if (avail < o.size)
+			continue;
+		uint64_t align = std::max<uint64_t>(ndctl_region_get_align(r), DAX_ALIGN) *
+				 std::max(1u, ndctl_region_get_interleave_ways(r));
+		if (o.size % align) {
+			uint64_t lo = o.size / align * align;
+			throw Error("--size " + sz(o.size) + ": a namespace in " + ndctl_region_get_devname(r) +
+				    " is a multiple of " + sz(align) + "; nearest valid sizes: " +
+				    (lo ? sz(lo) + " or " : "") + sz(lo + align));
+		}
+		if (labelless) {
+			enable_labels(r);
+			tell(o.say, std::string("initialised the namespace labels of ") + ndctl_region_get_devname(r));
+		}
+		Undo undo;
+		std::string path = create_namespace(r, o.size, o.mode, o.name.empty() ? "pool" : o.name, undo);
+		tell(o.say, "created " + std::string(o.mode == DevMode::Devdax ? "devdax" : "fsdax") + " namespace " + path +
+				    " in " + ndctl_region_get_devname(r));
+		return finish_pool(path, r, o, make_record(REGION_BUS_NVDIMM, o.mode, o.size, 0, 0), undo);
+	}
+	throw Error("not enough free NVDIMM capacity for " + sz(o.size) + " (free: " + sizes + ")");
+}
+
+} // namespace
+
+DevicePool create_device_pool(const ProvisionOptions &o)
+{
+	require_root("create");
+	ProvisionLock plock;
+	if (!o.name.empty() && !valid_name(o.name))
+		throw Error("--name '" + o.name + "' is not a valid pool name (" + std::string(name_rules) + ")");
+	if (o.size == 0)
+		throw Error("--size is required");
+	CxlCtx cctx = open_cxl();
+	std::vector<CxlMemdev> mds = cxl_memdevs(cctx.get());
+	Bus bus = o.bus;
+	if (bus == Bus::Auto)
+		bus = mds.empty() ? Bus::Nvdimm : Bus::Cxl;
+	if (bus == Bus::Cxl) {
+		if (mds.empty())
+			throw Error("no CXL memory devices found (is cxl_pci loaded? `daxpool list` shows what this host sees)");
+		return create_cxl(o, cctx.get(), mds);
+	}
+	if (!o.memdevs.empty() || o.ways)
+		throw Error("--memdev and --interleave are for CXL; NVDIMM regions are fixed by the platform");
+	auto cxl = cxl_regions(cctx.get());
+	try {
+		return create_nvdimm(o, cxl);
+	} catch (const Error &e) {
+		if (o.bus == Bus::Auto && std::string(e.what()) == "no NVDIMM pmem region found")
+			throw Error("no CXL memory devices or NVDIMM regions found on this host");
+		throw;
+	}
+}
+
+// ---- attach ----------------------------------------------------------------------------------
+
+std::vector<DevicePool> attach(const AttachOptions &o)
+{
+	require_root("attach");
+	ProvisionLock plock;
+	// NVDIMM: regions are static; a namespace another host created since boot shows up after
+	// the labels are read again.
+	{
+		NdctlCtx ctx = open_ndctl();
+		CxlCtx cctx = open_cxl();
+		auto cxl = cxl_regions(cctx.get());
+		ndctl_bus *bus;
+		ndctl_bus_foreach(ctx.get(), bus) {
+			ndctl_region *r;
+			ndctl_region_foreach(bus, r) {
+				if (ndctl_region_get_type(r) != ND_DEVICE_REGION_PMEM)
+					continue;
+				bool is_cxl = std::any_of(cxl.begin(), cxl.end(),
+							  [&](auto &c) { return c.resource == ndctl_region_get_resource(r); });
+				if (is_cxl)
+					continue;
+				bool busy = false;
+				ndctl_namespace *ns;
+				ndctl_namespace_foreach(r, ns)
+					busy = busy || ndctl_namespace_is_active(ns);
+				if (busy)
+					continue; // re-reading would tear down devices in use
+				ndctl_region_disable_invalidate(r);
+				ndctl_dimm *dimm;
+				ndctl_dimm_foreach_in_region(r, dimm) {
+					ndctl_dimm_disable(dimm);
+					ndctl_dimm_enable(dimm);
+				}
+				ndctl_region_enable(r);
+			}
+		}
+	}
+	// The kernel reads a DIMM's label area when the DIMM's driver binds: labels another host
+	// wrote since then (a namespace it created in the shared memory) are seen only after the
+	// DIMM is re-bound. Only DIMMs in no active region are touched.
+	{
+		NdctlCtx ctx = open_ndctl();
+		ndctl_bus *bus;
+		ndctl_bus_foreach(ctx.get(), bus) {
+			ndctl_dimm *dimm;
+			ndctl_dimm_foreach(bus, dimm) {
+				if (ndctl_dimm_is_active(dimm))
+					continue;
+				ndctl_dimm_disable(dimm);
+				ndctl_dimm_enable(dimm);
+			}
+		}
+	}
+	// CXL: try groupings of the memdevs that have no region, largest first, in serial order
+	// (the order create uses); keep a region only if it holds a pool.
+	for (bool progress = true; progress;) {
+		progress = false;
+		CxlCtx cctx = open_cxl();
+		std::vector<CxlMemdev> mds = cxl_memdevs(cctx.get());
+		std::vector<std::vector<CxlMemdev *>> groups;
+		if (!o.memdevs.empty()) {
+			std::vector<CxlMemdev *> g;
+			for (auto &want : o.memdevs) {
+				auto it = std::find_if(mds.begin(), mds.end(), [&](auto &m) { return m.name == want; });
+				if (it == mds.end())
+					throw Error("--memdev " + want + ": no such CXL memdev");
+				if (!it->free_decoder || !it->free())
+					throw Error(want + " is already in use" + (it->region.empty() ? "" : " by " + it->region));
+				g.push_back(&*it);
+			}
+			groups.push_back(g);
+		} else {
+			std::vector<CxlMemdev *> avail;
+			for (auto &m : mds)
+				if (m.free_decoder && m.free() >= SZ_256M)
+					avail.push_back(&m);
+			unsigned top = 1;
+			while (top * 2 <= avail.size())
+				top *= 2;
+			for (unsigned w = top; w >= 1 && !avail.empty(); w /= 2)
+				for (size_t i = 0; i + w <= avail.size(); i++)
+					groups.emplace_back(avail.begin() + static_cast<long>(i), avail.begin() + static_cast<long>(i + w));
+		}
+		for (auto &g : groups) {
+			uint64_t per = UINT64_MAX;
+			for (auto *m : g)
+				per = std::min(per, m->free() / SZ_256M * SZ_256M);
+			uint64_t size = per * g.size();
+			std::string why, names;
+			for (auto *m : g)
+				names += (names.empty() ? "" : " ") + m->name;
+			cxl_decoder *root = size ? find_root_decoder(cctx.get(), g, size, why) : nullptr;
+			if (!root)
+				continue;
+			std::optional<DevicePool> found;
+			std::optional<RegionRecord> rec;
+			{
+				Undo undo;
+				cxl_region *region;
+				try {
+					region = cxl_create_region(root, g, size, undo);
+				} catch (const Error &e) {
+					tell(o.say, "trying " + names + ": " + e.what());
+					continue;
+				}
+				uint64_t res = cxl_region_get_resource(region);
+				NdctlCtx nctx;
+				ndctl_region *nr = nullptr;
+				wait_until([&] {
+					nctx = open_ndctl();
+					nr = nd_region_by_resource(nctx.get(), res);
+					return nr != nullptr;
+				}, 15);
+				// Namespaces come back from the labels asynchronously: first one with a size
+				// (proof that this grouping matches the labels), then its dax / pfn device,
+				// which takes longer on big regions (the struct pages are built in host RAM).
+				bool labelled = nr && wait_until([&] {
+					NdctlCtx c = open_ndctl();
+					ndctl_region *x = nd_region_by_resource(c.get(), res);
+					ndctl_namespace *ns;
+					if (x)
+						ndctl_namespace_foreach(x, ns)
+							if (ndctl_namespace_get_size(ns) > 0)
+								return true;
+					return false;
+				}, 3);
+				if (labelled)
+					wait_until([&] {
+						for (auto &d : scan_devices())
+							if (d.cxl_region == cxl_region_get_devname(region) && !d.pool_name.empty()) {
+								found = d;
+								return true;
+							}
+						return false;
+					}, 60);
+				if (found) {
+					auto b = open_device_backend(found->device, Access::ReadOnly);
+					rec = read_region_record(*b);
+					if (!rec || rec->bus != REGION_BUS_CXL || rec->region_size == size)
+						undo.commit();
+				}
+			}
+			if (found && rec && rec->bus == REGION_BUS_CXL && rec->region_size != size) {
+				// The pool was made on a smaller region: re-create exactly that one.
+				CxlCtx c2 = open_cxl();
+				std::vector<CxlMemdev> m2 = cxl_memdevs(c2.get());
+				std::vector<CxlMemdev *> g2;
+				for (auto *m : g)
+					for (auto &x : m2)
+						if (x.name == m->name)
+							g2.push_back(&x);
+				cxl_decoder *root2 = find_root_decoder(c2.get(), g2, rec->region_size, why);
+				if (!root2)
+					throw Error("the pool on " + names + " needs a " + sz(rec->region_size) +
+						    " region: " + why);
+				Undo undo;
+				cxl_region *region = cxl_create_region(root2, g2, rec->region_size, undo);
+				uint64_t res = cxl_region_get_resource(region);
+				bool ok = wait_until([&] {
+					for (auto &d : scan_devices())
+						if (d.cxl_region == cxl_region_get_devname(region) && !d.pool_name.empty())
+							return true;
+					return false;
+				}, 15);
+				(void)res;
+				if (!ok)
+					throw Error("re-created the " + sz(rec->region_size) + " region over " + names +
+						    " but its pool did not come back");
+				undo.commit();
+			}
+			if (found) {
+				tell(o.say, "attached pool " + found->pool_name + " on " + names);
+				progress = true;
+				break;
+			}
+		}
+		if (!o.memdevs.empty()) {
+			if (!progress)
+				throw Error("no daxpool pool found on --memdev " + [&] {
+					std::string n;
+					for (auto &m : o.memdevs)
+						n += (n.empty() ? "" : ",") + m;
+					return n;
+				}() + " (in this order)");
+			break;
+		}
+	}
+	return scan_devices();
+}
+
+// ---- finding and destroying ------------------------------------------------------------------
+
+DevicePool find_device_pool(const PoolRef &ref)
+{
+	auto all = scan_devices();
+	std::vector<DevicePool> hit;
+	std::string seen;
+	for (auto &d : all) {
+		bool match = ref.region ? d.region == *ref.region
+					: (d.pool_name == ref.path || d.pool_uuid == ref.path || d.device == ref.path);
+		if (!match)
+			continue;
+		if (d.system_ram)
+			throw Error(d.device + " (region " + std::to_string(d.region) +
+				    ") is in system-ram mode: its memory is in use by the kernel; "
+				    "reconfigure it to devdax (daxctl reconfigure-device -m devdax) to use the pool on it");
+		if (d.pool_name.empty()) {
+			seen += (seen.empty() ? "" : ", ") + d.device + " (" + d.pool_problem + ")";
+			continue;
+		}
+		hit.push_back(d);
+	}
+	std::string what = ref.region ? "region " + std::to_string(*ref.region) : "'" + ref.path + "'";
+	if (hit.empty()) {
+		if (ref.region && seen.empty())
+			throw Error("region " + std::to_string(*ref.region) +
+				    " has no devdax or fsdax device here (run `daxpool attach` after a reboot; `daxpool list` "
+				    "shows the regions)");
+		throw Error("no pool " + what + " found" + (seen.empty() ? "" : " (" + seen + ")") +
+			    "; `daxpool list` shows the devices and pools");
+	}
+	if (hit.size() > 1) {
+		std::string l;
+		for (auto &d : hit)
+			l += (l.empty() ? "" : ", ") + d.pool_name + " on " + d.device;
+		throw Error(what + " holds several pools (" + l + "); name one with --pool NAME");
+	}
+	return hit.front();
+}
+
+void destroy_device_pool(const DevicePool &d, bool force, void (*say)(const std::string &))
+{
+	require_root("destroy");
+	ProvisionLock plock;
+	std::string who = "pool " + d.pool_name + " on " + d.device;
+	{
+		Pool pool(open_device_backend(d.device, Access::ReadWrite, "region " + std::to_string(d.region)),
+			  Access::ReadWrite);
+		WriterLock lock(pool.backend().lock_path(), nullptr);
+		pool.recheck_identity();
+		if (pool.uuid() != d.pool_uuid)
+			throw Error(d.device + " now holds pool " + pool.uuid() + ", not " + d.pool_uuid + "; run destroy again");
+		auto here = daxfs_mounts_of(d);
+		if (!here.empty())
+			throw Error("refusing to destroy " + who + ": " + std::to_string(here.size()) +
+				    " image(s) are mounted on this host (at " + here.front().mountpoint +
+				    "); unmount them first (--force never unmounts)");
+		PoolInfo info = pool.info(true);
+		for (auto &img : info.images) {
+			if (img.state != State::Sealed)
+				continue;
+			CatalogEntry e{};
+			e.id = img.id;
+			e.generation = img.generation;
+			auto hosts = mounted_by(pool, e);
+			if (!hosts.empty())
+				throw Error("refusing to destroy " + who + ": image " + img.name + " is mounted by " + hosts.front() +
+					    " (--force never unmounts others)");
+		}
+		size_t sealed = static_cast<size_t>(std::count_if(info.images.begin(), info.images.end(),
+								  [](auto &i) { return i.state == State::Sealed; }));
+		if (sealed && !force)
+			throw Error("refusing to destroy " + who + ": it holds " + std::to_string(sealed) +
+				    " image(s); unload them or use --force");
+		// The pool stops existing once both superblocks are gone (primary first: readers that
+		// find only the backup still see a consistent pool until it goes too).
+		Shared &sh = pool.shared();
+		sh.zero(0, 4 * KiB);
+		sh.persist(0, 4 * KiB);
+		sh.zero(BACKUP_SB_OFF, 4 * KiB);
+		sh.persist(BACKUP_SB_OFF, 4 * KiB);
+		sh.zero(REGION_RECORD_OFF, sizeof(RegionRecord));
+		sh.persist(REGION_RECORD_OFF, sizeof(RegionRecord));
+	}
+	tell(say, "wiped the superblocks of " + who);
+	NdctlCtx nctx = open_ndctl();
+	ndctl_region *nr = nd_region_by_id(nctx.get(), d.region);
+	if (nr) {
+		ndctl_namespace *ns;
+		ndctl_namespace_foreach(nr, ns) {
+			if (d.ns != ndctl_namespace_get_devname(ns))
+				continue;
+			int rc = ndctl_namespace_disable_safe(ns);
+			if (rc)
+				throw Error("cannot disable " + d.ns + " (is " + d.device + " open?): " + err_text(rc) +
+					    "; the pool is already wiped");
+			ndctl_namespace_set_enforce_mode(ns, NDCTL_NS_MODE_RAW);
+			rc = ndctl_namespace_delete(ns);
+			if (rc)
+				throw Error("cannot delete " + d.ns + ": " + err_text(rc) + "; the pool is already wiped");
+			tell(say, "deleted namespace " + d.ns);
+			break;
+		}
+	}
+	if (d.cxl_region.empty())
+		return;
+	// Another namespace in the region (not daxpool's) keeps it.
+	if (nr) {
+		ndctl_namespace *ns;
+		ndctl_namespace_foreach(nr, ns)
+			if (ndctl_namespace_is_active(ns) && d.ns != ndctl_namespace_get_devname(ns)) {
+				tell(say, "kept CXL " + d.cxl_region + ": it also holds " + ndctl_namespace_get_devname(ns));
+				return;
+			}
+	}
+	CxlCtx cctx = open_cxl();
+	for (auto &r : cxl_regions(cctx.get()))
+		if (r.name == d.cxl_region) {
+			cxl_region_teardown(r.r);
+			tell(say, "deleted CXL " + d.cxl_region);
+		}
+}
+
+} // namespace daxpool::pool

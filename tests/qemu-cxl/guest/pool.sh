@@ -1,0 +1,168 @@
+# Scenario (three phases, see scenarios/pool.sh): provisioning through daxpool alone.
+# Env: PHASE (create | attach | none), POOL_SIZE, MODE (devdax | fsdax).
+
+# refused WHAT EXPECTED-TEXT CMD...: CMD must fail with a message containing EXPECTED-TEXT.
+refused() {
+	what=$1 want=$2
+	shift 2
+	if "$@" > /tmp/out 2>&1; then cat /tmp/out; fail "$what: succeeded, want a refusal"; fi
+	grep -q -- "$want" /tmp/out || { cat /tmp/out; fail "$what: message lacks '$want'"; }
+	echo "refused as expected ($what): $(head -1 /tmp/out)"
+}
+# j PATH: a value of the last `daxpool list --json` (in /tmp/list.json)
+j() { jsonget "$1" /tmp/list.json; }
+list() { daxpool list --json > /tmp/list.json; }
+cxl=
+[ -n "$(memdevs)" ] && cxl=1
+
+case $PHASE in
+none)
+	refused "create without CXL or NVDIMM" "no CXL memory devices or NVDIMM regions found" \
+		daxpool create --size 1G
+	expect_eq "attach on a bare host" "$(daxpool attach)" "no daxpool pools found"
+	daxpool list
+	exit 0
+	;;
+create)
+	list
+	if [ -n "$cxl" ]; then
+		expect_eq "memdevs" "$(j memdevs.#)" 2
+		expect_eq "mem0 free" "$(j memdevs.0.pmem_free)" $((2 << 30))
+		expect_eq "devices before create" "$(j devices.#)" 0
+		refused "size not a multiple of 256 MiB" "nearest valid sizes: 256M or 512M" \
+			daxpool create --size 300M
+		refused "4G over one memdev" "has 2G of free pmem capacity" \
+			daxpool create --size 4G --memdev mem0
+		refused "more than there is" "not enough free CXL pmem capacity" daxpool create --size 8G
+		refused "W=2 size rule" "multiple of 512M" daxpool create --size 768M --interleave 2
+		refused "nvdimm backend on a CXL host" "no NVDIMM pmem region found" \
+			daxpool create --size 1G --backend nvdimm
+		refused "unknown memdev" "no such CXL memdev" daxpool create --size 1G --memdev mem7
+		refused "memdev given twice" "is given twice" daxpool create --size 1G --memdev mem0,mem0
+	else
+		refused "size not a multiple of the region alignment" "nearest valid sizes" \
+			daxpool create --size 511M --mode "$MODE"
+		refused "more than there is" "not enough free NVDIMM capacity" daxpool create --size 2G --mode "$MODE"
+		# Refusals come before anything is written: the DIMM is still label-less (one raw namespace).
+		ndctl list -N | grep -q '"mode":"raw"' || fail "a refused create changed the NVDIMM's labels"
+	fi
+
+	say "create --size $POOL_SIZE"
+	daxpool create --size "$POOL_SIZE" --name demo --mode "$MODE" --json > /tmp/create.json
+	cat /tmp/create.json
+	expect_eq "created pool" "$(jsonget pool /tmp/create.json)" demo
+	expect_eq "mode" "$(jsonget mode /tmp/create.json)" "$MODE"
+	region=$(jsonget region /tmp/create.json)
+	dev=$(jsonget device /tmp/create.json)
+	if [ -n "$cxl" ]; then
+		expect_eq "interleave ways" "$(jsonget interleave_ways /tmp/create.json)" 2
+		case $(jsonget memdevs /tmp/create.json) in
+		'["mem0","mem1"]' | '["mem1","mem0"]') ;;
+		*) fail "memdevs of the region: $(jsonget memdevs /tmp/create.json)" ;;
+		esac
+		expect_eq "cxl region size" "$(cxl list -R | grep -o '"size":[0-9]*' | cut -d: -f2)" $((4 << 30))
+		cxl list -R | grep -q '"interleave_ways":2' || fail "the region is not 2-way interleaved"
+	fi
+	ndctl list -N | grep -q '"map":"mem"' || fail "the namespace does not keep its page metadata in host RAM"
+	list
+	expect_eq "devices" "$(j devices.#)" 1
+	expect_eq "pool in list" "$(j devices.0.pool)" demo
+	expect_eq "device in list" "$(j devices.0.device)" "$dev"
+	[ -z "$cxl" ] || expect_eq "mem0 free after create" "$(j memdevs.0.pmem_free)" 0
+
+	say "a second pool on memory that holds one is refused"
+	if [ -n "$cxl" ]; then
+		refused "memdev busy" "is busy" daxpool create --size 1G --memdev mem0
+	fi
+	refused "destroy by an unknown name" "no pool 'nope' found" daxpool destroy --pool nope
+
+	say "load --region $region"
+	daxpool load /in/image --region "$region" --name img
+	daxpool list --region "$region" --json > /tmp/list.json
+	expect_eq "image sealed" "$(j images.0.name)" img
+	expect_eq "image state" "$(j images.0.state)" sealed
+	daxpool list --pool demo --json > /tmp/list2.json
+	expect_eq "--pool demo is --region $region" "$(jsonget uuid /tmp/list2.json) $(jsonget images /tmp/list2.json)" \
+		"$(j uuid) $(j images)"
+
+	say "mount"
+	mkdir -p /mnt/a
+	daxpool mount img /mnt/a --region "$region"
+	grep " /mnt/a daxfs " /proc/mounts
+	grep " /mnt/a daxfs " /proc/mounts | grep -q "ro,nosuid,nodev" || fail "not mounted ro,nosuid,nodev"
+	expect_tree /mnt/a
+	refused "mount on a busy mount point" "already has a daxfs mount" daxpool mount img /mnt/a --region "$region"
+	refused "mount an unknown image" "has no image 'nope'" daxpool mount nope /mnt/a --region "$region"
+	refused "destroy while mounted" "mounted on this host" daxpool destroy --region "$region" --force
+	refused "unload while mounted" "is mounted on this host at /mnt/a" daxpool unload img --region "$region"
+	daxpool umount /mnt/a
+	refused "umount of a plain directory" "is not a daxfs mount" daxpool umount /mnt/a
+	refused "destroy with an image, no --force" "holds 1 image" daxpool destroy --region "$region"
+	daxpool fsck --region "$region"
+	;;
+attach)
+	list
+	if [ -n "$cxl" ]; then
+		expect_eq "devices before attach" "$(j devices.#)" 0
+	fi
+	say "attach"
+	daxpool attach
+	list
+	expect_eq "devices after attach" "$(j devices.#)" 1
+	expect_eq "pool after attach" "$(j devices.0.pool)" demo
+	region=$(j devices.0.region)
+	[ -z "$cxl" ] || expect_eq "interleave after attach" "$(j devices.0.interleave_ways)" 2
+	daxpool list --region "$region" --json > /tmp/list.json
+	expect_eq "image after attach" "$(j images.0.name)" img
+	mkdir -p /mnt/b
+	daxpool mount img /mnt/b --pool demo
+	expect_tree /mnt/b
+	daxpool umount /mnt/b
+	say "unload, destroy"
+	daxpool unload img --region "$region"
+	daxpool destroy --region "$region"
+	list
+	expect_eq "devices after destroy" "$(j devices.#)" 0
+	if [ -n "$cxl" ]; then
+		expect_eq "mem0 free after destroy" "$(j memdevs.0.pmem_free)" $((2 << 30))
+		expect_eq "regions after destroy" "$(cxl list -R | grep -c region || true)" 0
+	fi
+	expect_eq "namespaces after destroy" "$(ns_count "$MODE")" 0
+	[ -n "$cxl" ] || exit 0
+
+	say "a pool smaller than its memdevs: attach re-creates the region of the recorded size"
+	daxpool create --size 1G --name small --force > /dev/null
+	r=$(cxl list -R | grep -o '"region":"region[0-9]*"' | cut -d'"' -f4)
+	cxl destroy-region -f "$r" >/dev/null 2>&1 # as at power-off: the labels stay in the memdevs
+	expect_eq "regions after the teardown" "$(cxl list -R | grep -c region || true)" 0
+	daxpool attach
+	list
+	expect_eq "pool after attach" "$(j devices.0.pool)" small
+	expect_eq "region size after attach" "$(cxl list -R | grep -o '"size":[0-9]*' | cut -d: -f2)" $((1 << 30))
+	expect_eq "capacity free after attach" $(($(j memdevs.0.pmem_free) + $(j memdevs.1.pmem_free))) $((3 << 30))
+	daxpool destroy --pool small
+
+	say "memory that still holds a pool is not overwritten without --force"
+	# Torn down with the system tools, not daxpool: the pool stays in the memory.
+	daxpool create --size 1G --name stale --force >/dev/null
+	ndctl destroy-namespace -f all >/dev/null 2>&1
+	r=$(cxl list -R | grep -o '"region":"region[0-9]*"' | cut -d'"' -f4)
+	cxl destroy-region -f "$r" >/dev/null 2>&1
+	refused "create over a stale pool" "holds a daxpool pool" daxpool create --size 1G
+	expect_eq "regions after the refusal" "$(cxl list -R | grep -c region || true)" 0
+	expect_eq "namespaces after the refusal" "$(ns_count devdax)" 0
+	daxpool create --size 1G --name fresh --force
+	daxpool destroy --pool fresh
+
+	say "a device-dax instance in system-ram mode is refused"
+	daxpool create --size 1G --name sr --force >/dev/null
+	modprobe kmem
+	daxctl reconfigure-device -m system-ram -f dax0.0 >/dev/null 2>&1
+	expect_eq "driver" "$(basename "$(readlink /sys/bus/dax/devices/dax0.0/driver)")" kmem
+	list
+	expect_eq "listed as system-ram" "$(j devices.0.system_ram)" true
+	refused "load into system-ram" "is in system-ram mode" daxpool load /in/manifest --region 0
+	refused "destroy in system-ram" "is in system-ram mode" daxpool destroy --region 0
+	;;
+*) fail "unknown PHASE '$PHASE'" ;;
+esac

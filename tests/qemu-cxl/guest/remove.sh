@@ -1,0 +1,97 @@
+# Scenario: the device under daxfs mounts goes away while they are mounted.
+# fsdax: two images of one pmem device are mounted (one dax_device, one daxfs holder); a program
+# runs from one of them; the pmem driver is unbound: the kernel's kill_dax() tells the holder
+# (MF_MEM_PRE_REMOVE), both mounts are revoked (reads fail with EIO, the running program's
+# mappings are zapped: it dies of SIGBUS at its next instruction fetch, instead of running on
+# memory that is gone), and they unmount cleanly.
+# device-dax: the namespace's dax_pmem driver is unbound, which deletes the dev_dax under the
+# mount: daxfs keeps the range reserved and the mount keeps working; rebinding dax_pmem makes a
+# new dev_dax that no driver can take until umount; after umount it is enabled and mounted.
+# unbind_or_dump DEV UNBIND: unbind, or show where it is stuck after 60 s (blocked tasks).
+unbind_or_dump() {
+	echo "$1" > "$2" &
+	u=$!
+	i=0
+	while [ -d /proc/$u ] && [ $i -lt 600 ]; do usleep 100000; i=$((i + 1)); done
+	[ -d /proc/$u ] || { wait $u; return; }
+	for t in /proc/[0-9]*; do
+		[ "$(cut -d' ' -f3 $t/stat 2>/dev/null)" = D ] || continue
+		echo "blocked: $t $(cat $t/comm)"; cat $t/stack
+	done
+	echo w > /proc/sysrq-trigger
+	dmesg | tail -60
+	fail "unbinding $1 hangs"
+}
+provision fsdax 64M >/dev/null
+ndctl create-namespace -r region0 -m devdax --map=mem -s 64M >/dev/null || fail "devdax namespace"
+pmem=$(ns_dev fsdax)
+dax=$(ns_dev devdax)
+wait_dev "$pmem"
+wait_dev "$dax"
+dd if=/in/image of="$pmem" bs=1M conv=fsync 2>/dev/null
+dd if=/in/image of="$pmem" bs=1M seek=16 conv=fsync 2>/dev/null
+daxio copyin "$dax" 0x200000 /in/image
+modprobe daxfs
+mkdir -p /mnt/a /mnt/b /mnt/c
+mount -t daxfs -o ro "$pmem" /mnt/a || fail "mount $pmem: $(dmesg | tail -2)"
+mount -t daxfs -o ro,offset=$((16 << 20)) "$pmem" /mnt/b || fail "mount $pmem at 16M: $(dmesg | tail -2)"
+mount -t daxfs -o ro,offset=$((0x200000)) "$dax" /mnt/c || fail "mount $dax: $(dmesg | tail -2)"
+expect_tree /mnt/a
+expect_tree /mnt/b
+expect_tree /mnt/c
+
+say "fsdax: the pmem driver is unbound under two mounts and a running program"
+mkfifo /tmp/go
+/mnt/a/bin/busybox sh -c 'read x < /tmp/go; echo still running' > /tmp/out 2>&1 &
+pid=$!
+# Unbind only once it sleeps in the fifo's open: under TCG, code in CXL memory runs one emulated
+# instruction at a time, and a removal while it executes from there was seen to freeze the
+# whole emulator (2 boots in 5, never with the program asleep).
+i=0
+until [ "$(cat /proc/$pid/wchan 2>/dev/null)" = wait_for_partner ]; do
+	i=$((i + 1)); [ $i -le 300 ] || fail "the program from the image never reached the fifo"
+	usleep 100000
+done
+nd=$(basename "$(readlink -f /sys/block/${pmem#/dev/}/device)")
+drv=$(basename "$(readlink -f /sys/bus/nd/devices/$nd/driver)")
+echo "unbinding $nd from $drv"
+dmesg -c >/dev/null
+unbind_or_dump "$nd" /sys/bus/nd/drivers/$drv/unbind
+[ ! -e "$pmem" ] || fail "$pmem is still there"
+dmesg | grep daxfs
+expect_eq "revoked mounts" "$(dmesg | grep -c 'daxfs: .*mount revoked')" 2
+! cat /mnt/a/data/three-mib > /dev/null 2>&1 || fail "read a revoked mount"
+! cat /mnt/b/data/three-mib > /dev/null 2>&1 || fail "read a revoked mount"
+ls /mnt/a > /dev/null	# metadata is the mount's own snapshot
+echo go > /tmp/go
+rc=0
+wait $pid || rc=$?
+cat /tmp/out
+expect_eq "program from the removed device (128 + SIGBUS)" "$rc" 135
+umount /mnt/a /mnt/b
+
+say "device-dax: the dev_dax is deleted under the mount"
+parent=$(basename "$(dirname "$(readlink -f /sys/bus/dax/devices/${dax#/dev/})")")
+pdrv=$(basename "$(readlink -f /sys/bus/nd/devices/$parent/driver)")
+echo "unbinding $parent from $pdrv"
+dmesg -c >/dev/null
+echo "$parent" > /sys/bus/nd/drivers/$pdrv/unbind
+[ ! -e /sys/bus/dax/devices/${dax#/dev/} ] || fail "${dax#/dev/} is still there"
+dmesg | grep daxfs
+grep daxfs /proc/iomem || fail "the range is not reserved"
+expect_tree /mnt/c
+# The namespace comes back as a new dev_dax of the same name, but nothing can drive it yet.
+echo "$parent" > /sys/bus/nd/drivers/$pdrv/bind
+usleep 1000000
+! daxio size "$dax" >/dev/null 2>&1 || fail "device_dax bound to the mounted range"
+[ ! -e /sys/bus/dax/devices/${dax#/dev/}/driver ] || fail "${dax#/dev/} has a driver"
+dmesg | grep 'could not reserve'
+expect_tree /mnt/c
+umount /mnt/c
+grep -q daxfs /proc/iomem && fail "still reserved after umount"
+daxctl enable-device "${dax#/dev/}" >/dev/null || fail "device_dax after umount"
+wait_dev "$dax"
+mount -t daxfs -o ro,offset=$((0x200000)) "$dax" /mnt/c || fail "mount after re-enabling"
+expect_tree /mnt/c
+umount /mnt/c
+rmmod daxfs
