@@ -146,7 +146,7 @@ std::string clone_message(const Pool &p, const HostInfo &h, int64_t now)
 	       "(rm /etc/machine-id; systemd-machine-id-setup) and try again";
 }
 
-HostInfo decode(const Pool &p, uint32_t slot, const uint8_t *b, uint32_t mounts, int64_t now, bool &ok)
+HostInfo decode(uint32_t slot, const uint8_t *b, uint32_t mounts, int64_t now, bool &ok)
 {
 	HostInfo h;
 	h.slot = slot;
@@ -197,7 +197,6 @@ HostInfo decode(const Pool &p, uint32_t slot, const uint8_t *b, uint32_t mounts,
 		m.mountpoint = text(r.mountpoint, sizeof r.mountpoint);
 		h.mounts.push_back(m);
 	}
-	(void)p;
 	return h;
 }
 
@@ -303,7 +302,7 @@ std::vector<HostInfo> read_hosts(Pool &pool, int64_t now)
 			continue;
 		auto b = read_slot(pool, g, i);
 		bool ok = false;
-		HostInfo h = decode(pool, i, b.data(), g.mounts, now, ok);
+		HostInfo h = decode(i, b.data(), g.mounts, now, ok);
 		if (ok)
 			out.push_back(std::move(h));
 	}
@@ -686,7 +685,7 @@ std::vector<MountInfo> HostSession::mounts()
 	Geo g(pool_);
 	auto b = read_slot(pool_, g, slot_);
 	bool ok = false;
-	HostInfo h = decode(pool_, slot_, b.data(), g.mounts, realtime_ns(), ok);
+	HostInfo h = decode(slot_, b.data(), g.mounts, realtime_ns(), ok);
 	return h.mounts;
 }
 

@@ -436,3 +436,21 @@ TEST_CASE("writer role: a ticket lives by its holder's lease, whatever the host'
 	CHECK(fsck_pool(f.ref, false).ok());
 	CHECK(Pool::open(f.ref, Access::ReadOnly)->info(false).images.size() == 2);
 }
+
+TEST_CASE("hosts: a claim line left torn (garbage, bad CRC) is claimable once it stays torn", "[pool][hosts]")
+{
+	Fixture f;
+	auto p = Pool::open(f.ref, Access::ReadWrite);
+	const Identity &me = self();
+	const uint32_t first = daxfs_crc32c(me.host.data(), 16) % p->super().host_slots;
+	const uint64_t off = p->super().host_table_off + uint64_t(first) * p->super().host_slot_size;
+	HostClaim garbage;
+	std::memset(&garbage, 0x5a, sizeof garbage); // what two claimants' mixed stores could leave
+	p->shared().commit_obj(off, garbage);
+	CHECK(read_hosts(*p).empty()); // not a host
+	auto s = HostSession::claim(*p);
+	CHECK(s->slot() == first);
+	auto hosts = read_hosts(*p);
+	REQUIRE(hosts.size() == 1);
+	CHECK(hosts[0].slot == first);
+}
