@@ -2,6 +2,8 @@
 // daxpool unload NAME (--pool P | --region N)
 #include <cstdio>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/pool_opts.hpp"
@@ -16,16 +18,21 @@ void add_unload(CLI::App &app)
 	struct Opts {
 		std::string name;
 		PoolOpts pool;
-		bool quiet = false;
+		bool quiet = false, force = false;
 	};
 	auto o = std::make_shared<Opts>();
 	cmd->add_option("NAME", o->name, "image name")->required();
 	add_pool_opts(cmd, o->pool);
 	cmd->add_flag("-q,--quiet", o->quiet, "print nothing on success");
+	cmd->add_flag("--force", o->force,
+		      "also when hosts whose heartbeat has expired (lease + margin) still list it as mounted");
 	cmd->callback([o] {
 		pool::PoolRef ref = o->pool.ref();
 		auto p = pool::Pool::open(ref, pool::Access::ReadWrite);
-		pool::ImageInfo img = p->unload(o->name);
+		std::vector<std::string> reclaimed;
+		pool::ImageInfo img = p->unload(o->name, nullptr, o->force, &reclaimed);
+		for (const auto &r : reclaimed)
+			std::fprintf(stderr, "daxpool: %s\n", r.c_str());
 		if (!o->quiet)
 			std::printf("unloaded '%s' (id %llu) from %s: %s freed\n", img.name.c_str(),
 				    static_cast<unsigned long long>(img.id), ref.display().c_str(),

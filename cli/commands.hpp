@@ -23,6 +23,8 @@ void add_create(CLI::App &app);
 void add_load(CLI::App &app);
 void add_list(CLI::App &app);
 void add_unload(CLI::App &app);
+void add_status(CLI::App &app);
+void add_agent(CLI::App &app);
 void add_attach(CLI::App &app);
 void add_destroy(CLI::App &app);
 void add_mount(CLI::App &app);

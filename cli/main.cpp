@@ -18,6 +18,8 @@ int main(int argc, char **argv)
 	daxpool::cli::add_load(app);
 	daxpool::cli::add_list(app);
 	daxpool::cli::add_unload(app);
+	daxpool::cli::add_status(app);
+	daxpool::cli::add_agent(app);
 	daxpool::cli::add_attach(app);
 	daxpool::cli::add_destroy(app);
 	daxpool::cli::add_mount(app);

@@ -103,6 +103,7 @@ std::vector<Slot> Catalog::snapshot() const
 
 void Catalog::write(Slot &slot, CatalogEntry next)
 {
+	check_writer();
 	next.magic = ENTRY_MAGIC;
 	next.crc = daxfs_crc32c(&next, CRC_LEN);
 	int target = slot.winner == 0 ? 1 : 0;
@@ -119,10 +120,12 @@ void Catalog::write(Slot &slot, CatalogEntry next)
 	slot.entry = next;
 	slot.winner = target;
 	slot.bad_copy[target] = false;
+	check_writer(true);
 }
 
 void Catalog::format_slot(uint32_t index, bool persist, uint64_t generation, uint64_t id)
 {
+	check_writer();
 	CatalogEntry e{};
 	e.magic = ENTRY_MAGIC;
 	e.state = static_cast<uint32_t>(State::Free);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -57,7 +58,18 @@ public:
 
 	uint64_t slot_off(uint32_t index) const { return sb_.catalog_off + uint64_t(index) * sb_.catalog_slot_size; }
 
+	// The writer role (pool/writer.hpp) installs a check of its lease: called before every
+	// write (after=false; it throws to stop the write) and after it (after=true). Writers of
+	// bulk data call check_writer() before each chunk.
+	void set_guard(std::function<void(bool after)> g) { guard_ = std::move(g); }
+	void check_writer(bool after = false) const
+	{
+		if (guard_)
+			guard_(after);
+	}
+
 private:
+	std::function<void(bool)> guard_;
 	Shared &sh_;
 	const PoolSuper &sb_;
 };

@@ -18,6 +18,7 @@
 #include "pool/identity.hpp"
 #include "pool/lock.hpp"
 #include "pool/pool.hpp"
+#include "pool/writer.hpp"
 
 namespace daxpool::pool {
 
@@ -36,7 +37,7 @@ public:
 	{
 		r_.pool = p_.display();
 		if (repair_) {
-			lock_.emplace(p_.backend().lock_path());
+			lock_.emplace(p_, "repair");
 			p_.recheck_identity();
 		}
 		supers();
@@ -199,8 +200,8 @@ private:
 		}
 		const Identity &me = self();
 		if (std::memcmp(s.entry.writer_host, me.host.data(), 16) != 0)
-			note(label(s) + ": " + state_name(s.state()) + " by host " + util::hex(s.entry.writer_host) +
-			     "; reclaiming another host's entry needs the multi-host protocol");
+			note(label(s) + ": " + state_name(s.state()) + ", being loaded now by pid " +
+			     std::to_string(s.entry.writer_pid) + " of host " + util::hex(s.entry.writer_host));
 		else
 			note(label(s) + ": " + state_name(s.state()) + ", being loaded now by pid " +
 			     std::to_string(s.entry.writer_pid));
@@ -208,12 +209,16 @@ private:
 	}
 
 	// Read-only fsck: a WRITING entry of this host and boot is abandoned iff the writer lock
-	// is free right now.
+	// is free right now; another host's, iff the host table says its writer is gone.
 	std::optional<std::string> probe_writer(const Slot &s)
 	{
 		const Identity &me = self();
-		if (std::memcmp(s.entry.writer_host, me.host.data(), 16) != 0)
-			return std::nullopt;
+		if (std::memcmp(s.entry.writer_host, me.host.data(), 16) != 0) {
+			std::string why = writer_gone(p_, s.entry);
+			if (why.empty())
+				return std::nullopt;
+			return "interrupted load by pid " + std::to_string(s.entry.writer_pid) + ": " + why;
+		}
 		if (std::memcmp(s.entry.writer_boot, me.boot.data(), 16) != 0)
 			return "interrupted load by pid " + std::to_string(s.entry.writer_pid) + " in an earlier boot";
 		try {
@@ -270,7 +275,7 @@ private:
 	Pool &p_;
 	bool repair_;
 	PoolFsckReport r_;
-	std::optional<WriterLock> lock_;
+	std::optional<WriterRole> lock_;
 	uint64_t gen_ = 0, id_ = 0;
 };
 

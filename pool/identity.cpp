@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "pool/identity.hpp"
 
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -58,9 +59,25 @@ const Identity &self()
 		i.host = read_id("DAXPOOL_MACHINE_ID", "/etc/machine-id");
 		i.boot = read_id("DAXPOOL_BOOT_ID", "/proc/sys/kernel/random/boot_id");
 		i.pid = static_cast<uint32_t>(::getpid());
+		if (const char *h = std::getenv("DAXPOOL_HOSTNAME"); h && *h)
+			i.hostname = h;
+		else {
+			char buf[256] = {};
+			if (::gethostname(buf, sizeof buf - 1) == 0)
+				i.hostname = buf;
+		}
 		return i;
 	}();
 	return id;
+}
+
+uint64_t random_nonce()
+{
+	uint64_t v = 0;
+	while (v == 0)
+		if (::getrandom(&v, sizeof v, 0) != static_cast<ssize_t>(sizeof v))
+			throw Error("getrandom failed");
+	return v;
 }
 
 } // namespace daxpool::pool

@@ -114,6 +114,68 @@ static_assert(offsetof(CatalogEntry, reserved) == 208);
 static_assert(offsetof(CatalogEntry, crc) == 252);
 static_assert(2 * sizeof(CatalogEntry) == CATALOG_SLOT_SIZE);
 
+// The host table (docs/pool-format.md, "Host table"; protocol: docs/multihost.md). A slot is
+// HOST_SLOT_SIZE bytes = 32 lines, each written whole by the slot's owner only and ending in a
+// CRC-32C of its bytes 0..59. An all-zero line is empty.
+inline constexpr uint32_t HOST_MAGIC = 0x43485044u; // bytes "DPHC"
+inline constexpr size_t LINE_CRC_LEN = 60;
+enum class ClaimState : uint32_t { Empty = 0, Claimed = 1, Left = 2 };
+enum class MountState : uint32_t { Free = 0, Pending = 1, Mounted = 2 };
+
+struct HostClaim {          // line 0
+	uint32_t magic;         // HOST_MAGIC
+	uint32_t state;         // ClaimState
+	uint8_t machine_id[16];
+	uint8_t boot_id[16];
+	uint64_t nonce;         // random per claim
+	int64_t claimed;        // realtime ns
+	uint32_t reserved;
+	uint32_t crc;
+};
+struct HostName {           // line 1
+	char name[60];
+	uint32_t crc;
+};
+struct HostBeat {           // line 2
+	uint64_t counter;
+	int64_t time;           // realtime ns of this beat
+	uint32_t lease_ms, margin_ms;
+	uint32_t agent_pid;     // 0: not daxpool agent
+	uint8_t reserved[32];
+	uint32_t crc;
+};
+struct HostTicket {         // line 3: the bakery (writer role)
+	uint32_t choosing;
+	uint32_t pid;
+	uint64_t ticket;        // 0: not in or waiting for the writer role
+	int64_t since;          // realtime ns
+	char op[16];
+	int64_t beat;           // realtime ns: refreshed with every heartbeat while the ticket is held
+	uint32_t lease_ms, margin_ms; // what the holder checks its own beats against
+	uint8_t reserved[4];
+	uint32_t crc;
+};
+struct MountRecord {        // lines 4..31
+	uint64_t image_id;
+	uint64_t generation;
+	int64_t since;          // realtime ns
+	uint64_t mp_hash;       // FNV-1a of the whole mountpoint
+	uint32_t state;         // MountState
+	char mountpoint[24];    // its last 24 bytes, NUL padded
+	uint32_t crc;
+};
+inline constexpr uint32_t HOST_LINE_CLAIM = 0, HOST_LINE_NAME = 1, HOST_LINE_BEAT = 2, HOST_LINE_TICKET = 3,
+			  HOST_LINE_MOUNTS = 4;
+inline constexpr uint32_t HOST_MOUNTS = HOST_SLOT_SIZE / LINE - HOST_LINE_MOUNTS; // 28
+static_assert(sizeof(HostClaim) == LINE && sizeof(HostName) == LINE && sizeof(HostBeat) == LINE &&
+	      sizeof(HostTicket) == LINE && sizeof(MountRecord) == LINE);
+static_assert(offsetof(HostClaim, nonce) == 40 && offsetof(HostClaim, crc) == 60);
+static_assert(offsetof(HostBeat, agent_pid) == 24 && offsetof(HostBeat, crc) == 60);
+static_assert(offsetof(HostTicket, ticket) == 8 && offsetof(HostTicket, op) == 24 && offsetof(HostTicket, beat) == 40 &&
+	      offsetof(HostTicket, crc) == 60);
+static_assert(offsetof(MountRecord, state) == 32 && offsetof(MountRecord, mountpoint) == 36 &&
+	      offsetof(MountRecord, crc) == 60);
+
 // Where a pool on a CXL or NVDIMM region came from, so `daxpool attach` can re-create the region
 // on the next boot or on another host: 64 bytes at REGION_RECORD_OFF, written once by create
 // before the superblocks (which publish it), all zero in file-backed pools.

@@ -17,6 +17,7 @@
 #include "pool/identity.hpp"
 #include "pool/lock.hpp"
 #include "pool/names.hpp"
+#include "pool/writer.hpp"
 
 namespace daxpool::pool {
 
@@ -167,8 +168,12 @@ std::optional<std::string> reclaim_reason(Pool &pool, const Slot &s)
 	const Identity &me = self();
 	switch (s.state()) {
 	case State::Writing:
+		// The caller holds the writer role (flock + bakery ticket), which every writer holds from
+		// before it writes WRITING until SEALED: whoever wrote this entry is gone.
 		if (!same(e.writer_host, me.host))
-			return std::nullopt; // another host's writer: the multi-host protocol decides (issue 7)
+			return "interrupted load by pid " + std::to_string(e.writer_pid) + " of host " +
+			       util::hex(std::span<const uint8_t>(e.writer_host, 6)) +
+			       " (gone: this writer holds the writer role)";
 		if (!same(e.writer_boot, me.boot))
 			return "interrupted load by pid " + std::to_string(e.writer_pid) + " in an earlier boot of this host";
 		// Writers hold the pool's writer lock from before they create a WRITING entry until
@@ -205,7 +210,7 @@ ImageInfo Pool::load(const LoadOptions &o)
 	const uint64_t size = r.size, length = align_up(size, EXTENT_ALIGN);
 
 	// 2. Plan under the writer lock, changing nothing until every check has passed.
-	WriterLock lock(backend_->lock_path(), o.on_wait);
+	WriterRole role(*this, "load", o.on_wait);
 	recheck_identity();
 	auto slots = cat_->snapshot();
 	require_sound(*this, slots);
@@ -272,7 +277,7 @@ ImageInfo Pool::load(const LoadOptions &o)
 	std::copy(me.host.begin(), me.host.end(), e.writer_host);
 	std::copy(me.boot.begin(), me.boot.end(), e.writer_boot);
 	e.writer_pid = me.pid;
-	e.writer_slot = NO_SLOT;
+	e.writer_slot = role.slot();
 	put_name(e.name, name);
 	cat_->write(slot, e);
 	fault_point("load.writing");
@@ -284,6 +289,7 @@ ImageInfo Pool::load(const LoadOptions &o)
 		const uint8_t *src = img.bytes().data();
 		for (uint64_t done = 0; done < size;) {
 			uint64_t n = std::min(COPY_CHUNK, size - done);
+			cat_->check_writer(); // the extent is ours only while the lease holds
 			sh_->write(e.offset + done, {src + done, static_cast<size_t>(n)});
 			sh_->flush(e.offset + done, n);
 			done += n;
@@ -333,11 +339,11 @@ ImageInfo Pool::load(const LoadOptions &o)
 	return image_info(slot);
 }
 
-ImageInfo Pool::unload(const std::string &name, void (*on_wait)())
+ImageInfo Pool::unload(const std::string &name, void (*on_wait)(), bool force, std::vector<std::string> *reclaimed)
 {
 	if (access_ != Access::ReadWrite)
 		throw Error("internal error: unload on a read-only pool");
-	WriterLock lock(backend_->lock_path(), on_wait);
+	WriterRole role(*this, "unload", on_wait);
 	recheck_identity();
 	auto slots = cat_->snapshot();
 	Slot *target = nullptr;
@@ -361,13 +367,29 @@ ImageInfo Pool::unload(const std::string &name, void (*on_wait)())
 	if (auto here = backend_->mounted_here(target->entry.offset); !here.empty())
 		throw Error("image '" + name + "' is mounted on this host at " + here.front() +
 			    "; unmount it first (daxpool umount " + here.front() + ")");
-	// Multi-host (issue 7): refuse while a live host has it mounted.
-	if (auto hosts = mounted_by(*this, target->entry); !hosts.empty()) {
-		std::string h;
-		for (const auto &x : hosts)
-			h += (h.empty() ? "" : ", ") + x;
-		throw Error("image '" + name + "' is mounted on " + h + "; unmount it there first");
+	// Refuse while an alive host has it mounted; expired hosts' mounts only with --force.
+	std::string live, expired;
+	const int64_t now_ns = realtime_ns();
+	std::vector<std::string> forced;
+	for (const auto &mh : mount_holders(*this, target->entry.id)) {
+		if (alive(mh.host.liveness)) {
+			live += (live.empty() ? "" : ", ") + mh.describe();
+			continue;
+		}
+		std::string what = mh.describe() + ", whose last heartbeat was at " + format_time(mh.host.last_beat) + " (" +
+				   std::to_string((now_ns - mh.host.last_beat) / 1000000000) + " s ago; lease " +
+				   std::to_string(mh.host.lease_ms) + " ms + margin " + std::to_string(mh.host.margin_ms) + " ms)";
+		expired += (expired.empty() ? "" : "; ") + what;
+		forced.push_back("reclaimed '" + name + "' from " + what);
 	}
+	if (!live.empty())
+		throw Error("image '" + name + "' is mounted on " + live + "; unmount it there first");
+	if (!expired.empty() && !force)
+		throw Error("image '" + name + "' is listed as mounted by " + expired +
+			    ". If that host is down, reclaim the image with 'daxpool unload " + name + " --pool " + display() +
+			    " --force'");
+	if (reclaimed)
+		reclaimed->insert(reclaimed->end(), forced.begin(), forced.end());
 	uint64_t gen = max_generation(slots);
 	for (auto &s : slots) {
 		if (&s == target || !s.holds_space())
@@ -381,8 +403,8 @@ ImageInfo Pool::unload(const std::string &name, void (*on_wait)())
 			fault_point("reclaim.freed");
 		}
 	}
-	// RETIRED first: invisible to new mounts while the extent is still held. Issue 7 checks
-	// the host table again between the two writes (a host that mounted concurrently wins).
+	// RETIRED first: invisible to new mounts while the extent is still held. Then the host
+	// table again: a host that recorded a mount meanwhile wins (docs/multihost.md, Dekker).
 	CatalogEntry e = target->entry;
 	e.state = static_cast<uint32_t>(State::Retired);
 	e.generation = ++gen;

@@ -68,8 +68,11 @@ public:
 	// Validates the image, allocates, writes, flushes, reads back, seals (docs/pool-format.md,
 	// "Load"). Throws Error, leaving the pool unchanged, for every refusal.
 	ImageInfo load(const LoadOptions &o);
-	// Retires the sealed image NAME and frees its space.
-	ImageInfo unload(const std::string &name, void (*on_wait)() = nullptr);
+	// Retires the sealed image NAME and frees its space. Refused while an alive host lists it as
+	// mounted; when only expired hosts do, refused unless `force`, which then reclaims it and
+	// adds one line per such host to *reclaimed (which host, since when). docs/multihost.md.
+	ImageInfo unload(const std::string &name, void (*on_wait)() = nullptr, bool force = false,
+			 std::vector<std::string> *reclaimed = nullptr);
 
 	const PoolSuper &super() const { return sb_; }
 	const SuperCopies &super_copies() const { return copies_; }
@@ -81,6 +84,7 @@ public:
 	Catalog &catalog() { return *cat_; }
 	const Catalog &catalog() const { return *cat_; }
 	Backend &backend() { return *backend_; }
+	Access access() const { return access_; }
 	std::vector<Extent> used_extents(const std::vector<Slot> &slots) const;
 
 private:

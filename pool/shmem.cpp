@@ -199,6 +199,12 @@ void Shared::durable(uint64_t off, uint64_t len)
 	b_.sync(off, len);
 }
 
+void Shared::publish(uint64_t off, uint64_t len)
+{
+	flush(off, len);
+	shmem::fence();
+}
+
 void Shared::persist(uint64_t off, uint64_t len)
 {
 	flush(off, len);

@@ -83,6 +83,11 @@ public:
 	// call. persist(off, len) == flush(off, len) + durable(off, len).
 	void flush(uint64_t off, uint64_t len);
 	void durable(uint64_t off, uint64_t len);
+	// flush() + fence, without the backend's durability step: for words that other hosts must
+	// see but that need not survive a power loss (host-table claims, heartbeats, tickets, mount
+	// records: all stale after a crash of their host), so that a heartbeat never waits behind
+	// the msync of a large extent.
+	void publish(uint64_t off, uint64_t len);
 	// The publishing write: persist whatever came before must already have happened; writes v
 	// and persists it.
 	template <typename T> void commit_obj(uint64_t off, const T &v)

@@ -11,6 +11,7 @@
 #include <grp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -99,6 +100,17 @@ inline std::string make_image(const TempDir &dir, const std::string &name, uint6
 	return b.output;
 }
 
+// A pool file's bytes without its host table (v1 geometry: 0x10000..0x50000): what a refused
+// command must leave unchanged. The host table is this host's own slot (claim, heartbeat,
+// writer ticket), which every writer updates before it looks at the catalog (docs/multihost.md).
+inline std::string pool_bytes(const std::string &path)
+{
+	std::string s = read_file(path);
+	if (s.size() >= 0x50000)
+		std::fill(s.begin() + 0x10000, s.begin() + 0x50000, '\0');
+	return s;
+}
+
 struct Fd {
 	int fd;
 	explicit Fd(int f) : fd(f) {}
@@ -124,7 +136,8 @@ struct Child {
 	std::string out_path, err_path;
 };
 
-inline Child spawn_cli(const std::vector<std::string> &args, const std::map<std::string, std::string> &env = {})
+inline Child spawn_exe(const std::string &exe, const std::vector<std::string> &args,
+		       const std::map<std::string, std::string> &env = {})
 {
 	char outt[] = "/tmp/daxpool-out-XXXXXX", errt[] = "/tmp/daxpool-err-XXXXXX";
 	int of = ::mkstemp(outt), ef = ::mkstemp(errt);
@@ -144,18 +157,23 @@ inline Child spawn_cli(const std::vector<std::string> &args, const std::map<std:
 			::setenv(k.c_str(), v.c_str(), 1);
 		}
 		std::vector<char *> argv;
-		std::string exe = DAXPOOL_EXE;
-		argv.push_back(exe.data());
+		std::string exe_copy = exe;
+		argv.push_back(exe_copy.data());
 		std::vector<std::string> copy = args;
 		for (auto &a : copy)
 			argv.push_back(a.data());
 		argv.push_back(nullptr);
-		::execv(exe.c_str(), argv.data());
+		::execv(exe_copy.c_str(), argv.data());
 		::_exit(127);
 	}
 	::close(of);
 	::close(ef);
 	return {pid, outt, errt};
+}
+
+inline Child spawn_cli(const std::vector<std::string> &args, const std::map<std::string, std::string> &env = {})
+{
+	return spawn_exe(DAXPOOL_EXE, args, env);
 }
 
 inline Run wait_cli(const Child &c)

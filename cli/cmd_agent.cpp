@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// daxpool agent (--pool P | --region N) [--once] [--interval MS] [--lease MS] [--margin MS]
+// This host's heartbeat in one pool (docs/multihost.md, "Heartbeat and liveness"): a foreground
+// process, meant to run as a systemd service (Type=simple, Restart=always) while the host has
+// images of the pool mounted. SIGTERM/SIGINT end it; with no mounts recorded it then marks the
+// host as left.
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "cli/pool_opts.hpp"
+#include "pool/hosts.hpp"
+#include "pool/pool.hpp"
+
+namespace daxpool::cli {
+
+namespace {
+
+volatile sig_atomic_t g_stop = 0;
+void on_signal(int) { g_stop = 1; }
+
+} // namespace
+
+void add_agent(CLI::App &app)
+{
+	auto *cmd = app.add_subcommand("agent", "beat this host's heartbeat in a pool (foreground; run it as a service)");
+	struct Opts {
+		PoolOpts pool;
+		bool once = false, quiet = false;
+		uint32_t interval = 0, lease = 0, margin = 0;
+	};
+	auto o = std::make_shared<Opts>();
+	add_pool_opts(cmd, o->pool);
+	cmd->add_flag("--once", o->once, "claim the slot, beat once and exit (tests)");
+	cmd->add_option("--interval", o->interval, "milliseconds between beats (default: lease / 3; DAXPOOL_HEARTBEAT_MS)");
+	cmd->add_option("--lease", o->lease, "lease in milliseconds that this host announces (default 15000; DAXPOOL_LEASE_MS)");
+	cmd->add_option("--margin", o->margin, "margin in milliseconds for clock skew (default 5000; DAXPOOL_MARGIN_MS)");
+	cmd->add_flag("-q,--quiet", o->quiet, "print nothing but errors");
+	cmd->callback([o] {
+		pool::Timing t = pool::Timing::from_env();
+		if (o->lease) {
+			t.lease_ms = o->lease;
+			if (!o->interval && !std::getenv("DAXPOOL_HEARTBEAT_MS"))
+				t.heartbeat_ms = std::max<uint32_t>(1, o->lease / 3);
+		}
+		if (o->margin)
+			t.margin_ms = o->margin;
+		if (o->interval)
+			t.heartbeat_ms = o->interval;
+		if (t.heartbeat_ms >= t.lease_ms)
+			throw Error("--interval (" + std::to_string(t.heartbeat_ms) + " ms) must be shorter than the lease (" +
+				    std::to_string(t.lease_ms) + " ms)");
+		pool::PoolRef ref = o->pool.ref();
+		auto p = pool::Pool::open(ref, pool::Access::ReadWrite);
+		struct sigaction sa {};
+		sa.sa_handler = on_signal;
+		::sigaction(SIGTERM, &sa, nullptr);
+		::sigaction(SIGINT, &sa, nullptr);
+		auto s = pool::HostSession::claim(*p, t, static_cast<uint32_t>(::getpid()));
+		if (o->once) {
+			if (!o->quiet)
+				std::printf("host slot %u of %s: heartbeat published (lease %u ms)\n", s->slot(),
+					    ref.display().c_str(), t.lease_ms);
+			return;
+		}
+		if (!o->quiet) {
+			std::printf("daxpool agent: host slot %u of %s, a heartbeat every %u ms (lease %u ms, margin %u ms)\n",
+				    s->slot(), ref.display().c_str(), t.heartbeat_ms, t.lease_ms, t.margin_ms);
+			std::fflush(stdout);
+		}
+		while (!g_stop) {
+			for (uint32_t slept = 0; slept < t.heartbeat_ms && !g_stop; slept += 20)
+				::usleep(std::min<uint32_t>(20, t.heartbeat_ms - slept) * 1000);
+			if (!g_stop)
+				s->beat();
+		}
+		bool left = s->leave();
+		if (!o->quiet)
+			std::printf("daxpool agent: stopped; %s\n",
+				    left ? "no mounts recorded: this host has left the pool"
+					 : "mounts are still recorded: other hosts see this host expire after its lease");
+	});
+}
+
+} // namespace daxpool::cli

@@ -1,0 +1,456 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The multi-host protocol piece by piece (docs/multihost.md): liveness rules, slot claims
+// (found again, reboot, clone, Fischer collision), mount records against unload (refusal,
+// --force after the lease, the Dekker race both ways), the writer role taken over from a dead
+// holder, and a stalled holder that lost its lease writing nothing more. Other hosts are
+// processes with their own DAXPOOL_MACHINE_ID / DAXPOOL_BOOT_ID (model_host or daxpool).
+#include <catch2/catch.hpp>
+
+#include <json-c/json.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "lib/format/daxfs_format.h"
+#include "pool/create.hpp"
+#include "pool/fault.hpp"
+#include "pool/fsck.hpp"
+#include "pool/hosts.hpp"
+#include "pool/identity.hpp"
+#include "pool/pool.hpp"
+#include "tests/unit/pool_helpers.hpp"
+
+using namespace daxpool::pool;
+using Catch::Contains;
+using test::run_cli;
+
+namespace {
+
+using Env = std::map<std::string, std::string>;
+
+// Host `c` (a hex digit): machine-id cccc..., hostname host<c>, the given boot and lease.
+Env host(char c, char boot = '1', unsigned lease_ms = 0, unsigned margin_ms = 100)
+{
+	Env e{{"DAXPOOL_MACHINE_ID", std::string(32, c)},
+	      {"DAXPOOL_BOOT_ID", std::string(31, '0') + boot},
+	      {"DAXPOOL_HOSTNAME", std::string("host") + c}};
+	if (lease_ms) {
+		e["DAXPOOL_LEASE_MS"] = std::to_string(lease_ms);
+		e["DAXPOOL_MARGIN_MS"] = std::to_string(margin_ms);
+		e["DAXPOOL_HEARTBEAT_MS"] = std::to_string(std::max(1u, lease_ms / 4));
+	}
+	return e;
+}
+
+test::Run model(const std::vector<std::string> &args, const Env &env)
+{
+	return test::wait_cli(test::spawn_exe(MODEL_HOST_EXE, args, env));
+}
+
+struct Fixture {
+	test::TempDir d;
+	std::string pool = d / "p";
+	std::string img = test::make_image(d, "img", 100000);
+	PoolRef ref{pool, {}};
+	explicit Fixture(uint64_t size = 32 * MiB) { create_file_pool({pool, size, "hosts", false}); }
+};
+
+struct JsonDoc {
+	json_object *o;
+	explicit JsonDoc(const std::string &s) : o(json_tokener_parse(s.c_str())) { REQUIRE(o); }
+	~JsonDoc() { json_object_put(o); }
+	JsonDoc(const JsonDoc &) = delete;
+	JsonDoc &operator=(const JsonDoc &) = delete;
+};
+
+json_object *field(json_object *from, const char *key)
+{
+	json_object *v = nullptr;
+	REQUIRE(json_object_object_get_ex(from, key, &v));
+	return v;
+}
+
+// The host of `status --json` with this hostname (nullptr if none).
+json_object *status_host(const JsonDoc &doc, const std::string &name)
+{
+	json_object *hosts = field(doc.o, "hosts");
+	for (size_t i = 0; i < json_object_array_length(hosts); i++) {
+		json_object *h = json_object_array_get_idx(hosts, i);
+		if (json_object_get_string(field(h, "hostname")) == name)
+			return h;
+	}
+	return nullptr;
+}
+
+void sleep_ms(unsigned ms) { ::usleep(ms * 1000); }
+
+} // namespace
+
+TEST_CASE("hosts: liveness: live up to the lease, suspect up to lease + margin, then expired", "[pool][hosts]")
+{
+	const int64_t ms = 1000000, beat = 1000 * ms;
+	CHECK(judge(beat + 1000 * ms, beat, 1000, 500, false) == Liveness::Live);
+	CHECK(judge(beat + 1000 * ms + 1, beat, 1000, 500, false) == Liveness::Suspect);
+	CHECK(judge(beat + 1500 * ms, beat, 1000, 500, false) == Liveness::Suspect);
+	CHECK(judge(beat + 1500 * ms + 1, beat, 1000, 500, false) == Liveness::Expired);
+	CHECK(judge(beat - 60000 * ms, beat, 1000, 500, false) == Liveness::Live); // a beat from the future
+	CHECK(judge(beat, beat, 1000, 500, true) == Liveness::Left);
+	CHECK(alive(Liveness::Suspect));
+	CHECK_FALSE(alive(Liveness::Expired));
+	CHECK_FALSE(alive(Liveness::Left));
+}
+
+TEST_CASE("hosts: a host finds its slot again, other hosts get their own, status lists them", "[pool][hosts]")
+{
+	Fixture f;
+	test::Run a1 = run_cli({"agent", "--pool", f.pool, "--once"}, host('a'));
+	REQUIRE(a1.ok());
+	test::Run a2 = run_cli({"agent", "--pool", f.pool, "--once"}, host('a'));
+	REQUIRE(a2.ok());
+	CHECK(a1.out == a2.out); // "host slot N of ..."
+	test::Run b = run_cli({"agent", "--pool", f.pool, "--once"}, host('b'));
+	REQUIRE(b.ok());
+	CHECK(b.out != a1.out);
+	test::Run st = run_cli({"status", "--pool", f.pool, "--json"});
+	REQUIRE(st.ok());
+	JsonDoc doc(st.out);
+	CHECK(json_object_array_length(field(doc.o, "hosts")) == 2);
+	json_object *ha = status_host(doc, "hosta");
+	REQUIRE(ha);
+	CHECK(std::string(json_object_get_string(field(ha, "machine_id"))) == std::string(32, 'a'));
+	CHECK(std::string(json_object_get_string(field(ha, "state"))) == "live");
+	CHECK(json_object_get_type(field(doc.o, "writer")) == json_type_null);
+	test::Run text = run_cli({"status", "--pool", f.pool});
+	CHECK_THAT(text.out, Contains("writer role: free") && Contains("host 'hostb'") && Contains(": live"));
+	// Status is read-only: it works without write access and changes nothing.
+	std::string before = test::read_file(f.pool);
+	CHECK(run_cli({"status", "--pool", f.pool}).ok());
+	CHECK((test::read_file(f.pool) == before));
+}
+
+TEST_CASE("hosts: a rebooted host takes its slot over and drops the mounts of its earlier boot", "[pool][hosts]")
+{
+	Fixture f;
+	REQUIRE(run_cli({"load", f.img, "--pool", f.pool, "--name", "web"}).ok());
+	test::Run m = model({"mount", f.pool, "web", "/mnt/web"}, host('a', '1', 300));
+	REQUIRE(m.ok());
+	test::Run st = run_cli({"status", "--pool", f.pool});
+	CHECK_THAT(st.out, Contains("mounted 'web'") && Contains("/mnt/web"));
+	test::Run a1 = run_cli({"agent", "--pool", f.pool, "--once"}, host('a', '1', 300));
+	sleep_ms(500); // boot 1's heartbeat expires
+	test::Run a2 = run_cli({"agent", "--pool", f.pool, "--once"}, host('a', '2', 300));
+	REQUIRE(a2.ok());
+	CHECK(a1.out == a2.out); // the same slot
+	JsonDoc doc(run_cli({"status", "--pool", f.pool, "--json"}).out);
+	json_object *ha = status_host(doc, "hosta");
+	REQUIRE(ha);
+	CHECK(std::string(json_object_get_string(field(ha, "boot_id"))) == std::string(31, '0') + "2");
+	CHECK(json_object_array_length(field(ha, "mounts")) == 0);
+	CHECK(run_cli({"unload", "web", "--pool", f.pool}).ok()); // no --force needed
+}
+
+TEST_CASE("hosts: a clone (same machine-id, another boot, still beating) is refused", "[pool][hosts]")
+{
+	Fixture f;
+	test::Child agent = test::spawn_cli({"agent", "--pool", f.pool, "--interval", "50", "--lease", "1000"}, host('a', '1'));
+	bool up = false;
+	for (int i = 0; i < 100 && !up; i++) {
+		sleep_ms(50);
+		up = run_cli({"status", "--pool", f.pool}).out.find("host 'hosta'") != std::string::npos;
+	}
+	REQUIRE(up);
+	test::Run clone = run_cli({"agent", "--pool", f.pool, "--once"}, host('a', '2'));
+	CHECK(clone.status == 1);
+	CHECK_THAT(clone.err, Contains("looks like a clone with the same /etc/machine-id") &&
+				      Contains("systemd-machine-id-setup") && Contains("'hosta'"));
+	::kill(agent.pid, SIGTERM);
+	test::Run a = test::wait_cli(agent);
+	CHECK(a.ok());
+	CHECK_THAT(a.out, Contains("has left the pool"));
+	// Once the first one has left, the second boot takes the slot.
+	CHECK(run_cli({"agent", "--pool", f.pool, "--once"}, host('a', '2')).ok());
+}
+
+TEST_CASE("hosts: a claim that collides with another host's loses and takes another slot", "[pool][hosts]")
+{
+	Fixture f;
+	auto p = Pool::open(f.ref, Access::ReadWrite);
+	const Identity &me = self();
+	const uint64_t base = p->super().host_table_off, size = p->super().host_slot_size;
+	int64_t collided = -1;
+	// Right after our claim is written, "another host" (which read the slot as empty just before)
+	// writes its claim over it: our reread after the settle time must see it and give up.
+	set_fault_hook([&](const char *point) {
+		if (std::strcmp(point, "claim.written") != 0 || collided >= 0)
+			return;
+		for (uint32_t i = 0; i < p->super().host_slots; i++) {
+			HostClaim c = p->shared().read_obj<HostClaim>(base + i * size);
+			if (std::memcmp(c.machine_id, me.host.data(), 16) == 0) {
+				HostClaim other{};
+				other.magic = HOST_MAGIC;
+				other.state = uint32_t(ClaimState::Claimed);
+				std::memset(other.machine_id, 0xee, 16);
+				std::memset(other.boot_id, 0x11, 16);
+				other.nonce = 7;
+				other.claimed = realtime_ns();
+				other.crc = daxfs_crc32c(&other, LINE_CRC_LEN);
+				p->shared().commit_obj(base + i * size, other);
+				collided = i;
+				return;
+			}
+		}
+	});
+	auto s = HostSession::claim(*p);
+	set_fault_hook(nullptr);
+	REQUIRE(collided >= 0);
+	CHECK(s->slot() != uint32_t(collided));
+	auto hosts = read_hosts(*p);
+	REQUIRE(hosts.size() == 2);
+	for (const auto &h : hosts)
+		if (h.slot == uint32_t(collided))
+			CHECK(h.machine_id == std::string(32, 'e')); // the other host's slot is untouched
+		else
+			CHECK(h.slot == s->slot());
+	auto again = HostSession::claim(*p); // (this host: found again, no new claim)
+	CHECK(again->slot() == s->slot());
+}
+
+TEST_CASE("unload: refused while an alive host has the image mounted; --force only after its lease", "[pool][hosts]")
+{
+	Fixture f;
+	REQUIRE(run_cli({"load", f.img, "--pool", f.pool, "--name", "web"}).ok());
+	REQUIRE(model({"mount", f.pool, "web", "/srv/containers/web"}, host('b', '1', 400, 200)).ok());
+	test::Run r = run_cli({"unload", "web", "--pool", f.pool});
+	CHECK(r.status == 1);
+	CHECK_THAT(r.err, Contains("is mounted on host 'hostb'") && Contains("/srv/containers/web") &&
+				  Contains("unmount it there first"));
+	r = run_cli({"unload", "web", "--pool", f.pool, "--force"});
+	CHECK(r.status == 1); // --force does not override an alive host
+	CHECK_THAT(r.err, Contains("is mounted on host 'hostb'"));
+	sleep_ms(800); // past hostb's lease + margin (it has no agent)
+	r = run_cli({"unload", "web", "--pool", f.pool});
+	CHECK(r.status == 1);
+	CHECK_THAT(r.err, Contains("listed as mounted by host 'hostb'") && Contains("last heartbeat was at") &&
+				  Contains("lease 400 ms") && Contains("--force"));
+	r = run_cli({"unload", "web", "--pool", f.pool, "--force"});
+	CHECK(r.ok());
+	CHECK_THAT(r.err, Contains("reclaimed 'web' from host 'hostb'") && Contains("last heartbeat was at"));
+	CHECK_THAT(r.out, Contains("unloaded 'web'"));
+	CHECK(fsck_pool(f.ref, false).ok());
+
+	// An unmount clears the record: no refusal.
+	REQUIRE(run_cli({"load", f.img, "--pool", f.pool, "--name", "api"}).ok());
+	test::Run m = model({"mount", f.pool, "api", "/mnt/api"}, host('c'));
+	REQUIRE(m.ok());
+	std::string id = m.out.substr(m.out.find(' ') + 1);
+	id.erase(id.find_last_not_of('\n') + 1);
+	CHECK(run_cli({"unload", "api", "--pool", f.pool}).status == 1);
+	REQUIRE(model({"forget", f.pool, id, "/mnt/api"}, host('c')).ok());
+	CHECK(run_cli({"unload", "api", "--pool", f.pool}).ok());
+}
+
+TEST_CASE("mount vs unload: whichever comes second sees the other (Dekker)", "[pool][hosts]")
+{
+	Fixture f;
+	auto p = Pool::open(f.ref, Access::ReadWrite);
+	p->load({f.img, "one", {}, nullptr});
+	p->load({f.img, "two", {}, nullptr});
+	ImageInfo one;
+	for (const auto &i : p->info(false).images)
+		if (i.name == "one")
+			one = i;
+
+	SECTION("an unload that starts while the mount is pending refuses")
+	{
+		test::Run unload;
+		set_fault_hook([&](const char *point) {
+			if (std::strcmp(point, "mount.pending") == 0)
+				unload = run_cli({"unload", "one", "--pool", f.pool}, host('c'));
+		});
+		record_mount(*p, one, "/mnt/one");
+		set_fault_hook(nullptr);
+		CHECK(unload.status == 1);
+		CHECK_THAT(unload.err, Contains("is mounted on host"));
+		CHECK_THAT(run_cli({"status", "--pool", f.pool}).out, Contains("mounted 'one'"));
+		forget_mount(*p, one.id, "/mnt/one");
+		CHECK(run_cli({"unload", "one", "--pool", f.pool}, host('c')).ok());
+	}
+	SECTION("a mount that comes after the unload retired the image backs off")
+	{
+		test::Run mount;
+		set_fault_hook([&](const char *point) {
+			if (std::strcmp(point, "unload.retired") == 0) // the mounter saw it SEALED just before
+				mount = model({"mount-as-seen", f.pool, std::to_string(one.slot), std::to_string(one.id),
+					       std::to_string(one.generation), "one", "/mnt/one"},
+					      host('d'));
+		});
+		p->unload("one");
+		set_fault_hook(nullptr);
+		CHECK(mount.status == 1);
+		CHECK_THAT(mount.err, Contains("is being unloaded") && Contains("it was not mounted"));
+		CHECK(mount_holders(*p, one.id).empty()); // the record was withdrawn
+		for (const auto &i : p->info(true).images)
+			CHECK(i.name != "one"); // and the image freed
+	}
+	CHECK(fsck_pool(f.ref, false).ok());
+}
+
+TEST_CASE("writer role: a dead holder's ticket is ignored after its lease; its WRITING entry is freed", "[pool][hosts]")
+{
+	Fixture f(28 * MiB);
+	std::string big = test::make_image(f.d, "big", 9 * 1024 * 1024); // a 12 MiB extent: two fit
+	REQUIRE(run_cli({"load", big, "--pool", f.pool, "--name", "base"}).ok());
+	test::Run b = run_cli({"load", big, "--pool", f.pool, "--name", "dead"},
+			      [] { Env e = host('b', '1', 400, 200); e["DAXPOOL_FAULT"] = "load.copy:1"; return e; }());
+	REQUIRE(b.signal == SIGKILL);
+	auto killed = std::chrono::steady_clock::now();
+	JsonDoc doc(run_cli({"status", "--pool", f.pool, "--json"}).out);
+	json_object *hb = status_host(doc, "hostb");
+	REQUIRE(hb);
+	test::Run c = run_cli({"load", big, "--pool", f.pool, "--name", "next"}, host('c'));
+	auto done = std::chrono::steady_clock::now();
+	CHECK(c.ok());
+	INFO(c.err);
+	// It had to wait for hostb's ticket to expire (400 + 200 ms after its last beat).
+	CHECK(std::chrono::duration_cast<std::chrono::milliseconds>(done - killed).count() >= 400);
+	auto p = Pool::open(f.ref, Access::ReadOnly);
+	std::vector<std::string> names;
+	for (const auto &i : p->info(true).images)
+		names.push_back(i.name + ":" + state_name(i.state));
+	CHECK(names == std::vector<std::string>{"base:sealed", "next:sealed"}); // "dead" was reclaimed
+	CHECK(fsck_pool(f.ref, false).ok());
+}
+
+TEST_CASE("writer role: a holder stalled past its lease writes nothing more when it resumes", "[pool][hosts]")
+{
+	Fixture f(24 * MiB);
+	std::string big = test::make_image(f.d, "big", 20 * 1024 * 1024); // 2 chunks, a 22 MiB extent: one fits
+	test::Child b = test::spawn_exe(MODEL_HOST_EXE, {"load-stop", f.pool, big, "stalled"}, host('b', '1', 400, 200));
+	int st = 0;
+	REQUIRE(::waitpid(b.pid, &st, WUNTRACED) == b.pid);
+	REQUIRE(WIFSTOPPED(st)); // stopped (all its threads) right after writing its WRITING entry
+	// Another host takes the role after hostb's lease, frees the WRITING entry and uses its extent.
+	test::Run c = run_cli({"load", big, "--pool", f.pool, "--name", "winner"}, host('c'));
+	INFO(c.err);
+	REQUIRE(c.ok());
+	::kill(b.pid, SIGCONT);
+	test::Run rb = test::wait_cli(b);
+	CHECK(rb.status == 1);
+	CHECK_THAT(rb.err, Contains("lost the writer role"));
+	auto p = Pool::open(f.ref, Access::ReadOnly);
+	auto imgs = p->info(true).images;
+	REQUIRE(imgs.size() == 1);
+	CHECK(imgs[0].name == "winner");
+	PoolFsckReport r = fsck_pool(f.ref, false);
+	CHECK(r.ok());
+	CHECK(r.sealed_checked == 1); // the winner's bytes are intact: the stalled host copied nothing
+}
+
+TEST_CASE("hosts: the holder's lease check: a gap of a lease between its own beats is final", "[pool][hosts]")
+{
+	Fixture f;
+	auto p = Pool::open(f.ref, Access::ReadWrite);
+	Timing t;
+	t.lease_ms = 200;
+	t.margin_ms = 100;
+	t.heartbeat_ms = 50;
+	t.settle_ms = 20;
+	auto s = HostSession::claim(*p, t);
+	CHECK_NOTHROW(s->check_lease());
+	s->start_beating();
+	sleep_ms(400); // the thread keeps the lease
+	CHECK_NOTHROW(s->check_lease());
+	s->stop_beating();
+	sleep_ms(250);
+	CHECK_THROWS_WITH(s->check_lease(), Contains("lost the writer role") && Contains("has not beaten for"));
+	s->beat(); // beating again does not undo it: others may have taken over meanwhile
+	CHECK_THROWS_WITH(s->check_lease(), Contains("lost the writer role") && Contains("did not beat for"));
+}
+
+TEST_CASE("writer role: a writer process that died on a host that lives on stops blocking after its lease",
+	  "[pool][hosts]")
+{
+	Fixture f(28 * MiB);
+	std::string big = test::make_image(f.d, "big", 9 * 1024 * 1024); // a 12 MiB extent: two fit
+	REQUIRE(run_cli({"load", big, "--pool", f.pool, "--name", "base"}).ok());
+	Env b = host('b', '1', 400, 200);
+	test::Child agent = test::spawn_cli({"agent", "--pool", f.pool, "--interval", "50", "--lease", "400"}, b);
+	Env crash = b;
+	crash["DAXPOOL_FAULT"] = "load.copy:1";
+	REQUIRE(run_cli({"load", big, "--pool", f.pool, "--name", "dead"}, crash).signal == SIGKILL);
+	test::Run c = run_cli({"load", big, "--pool", f.pool, "--name", "next"}, host('c'));
+	INFO(c.err);
+	CHECK(c.ok());
+	JsonDoc doc(run_cli({"status", "--pool", f.pool, "--json"}).out);
+	json_object *hb = status_host(doc, "hostb");
+	REQUIRE(hb);
+	CHECK(std::string(json_object_get_string(field(hb, "state"))) == "live"); // the host itself lives on
+	::kill(agent.pid, SIGTERM);
+	CHECK(test::wait_cli(agent).ok());
+	auto p = Pool::open(f.ref, Access::ReadOnly);
+	std::vector<std::string> names;
+	for (const auto &i : p->info(true).images)
+		names.push_back(i.name + ":" + state_name(i.state));
+	CHECK(names == std::vector<std::string>{"base:sealed", "next:sealed"});
+}
+
+TEST_CASE("status: names the host in the writer role and what it is doing", "[pool][hosts]")
+{
+	Fixture f;
+	test::Child b = test::spawn_exe(MODEL_HOST_EXE, {"load-stop", f.pool, f.img, "slow"}, host('b', '1', 10000, 1000));
+	int st = 0;
+	REQUIRE(::waitpid(b.pid, &st, WUNTRACED) == b.pid);
+	REQUIRE(WIFSTOPPED(st));
+	test::Run r = run_cli({"status", "--pool", f.pool, "--json"});
+	JsonDoc doc(r.out);
+	json_object *w = field(doc.o, "writer");
+	REQUIRE(json_object_get_type(w) == json_type_object);
+	CHECK(std::string(json_object_get_string(field(w, "hostname"))) == "hostb");
+	CHECK(std::string(json_object_get_string(field(w, "op"))) == "load");
+	CHECK(json_object_get_int64(field(w, "pid")) == b.pid);
+	CHECK_THAT(run_cli({"status", "--pool", f.pool}).out, Contains("writer role: host 'hostb'") && Contains("load since"));
+	::kill(b.pid, SIGKILL);
+	test::wait_cli(b);
+}
+
+TEST_CASE("writer role: a ticket lives by its holder's lease, whatever the host's agent announces", "[pool][hosts]")
+{
+	Fixture f;
+	// hostb's agent announces a 300 ms lease; its writer runs with the default (3 s here) and
+	// beats its ticket every second while it sits 1.5 s in the writer role. hostc must wait.
+	Env b = host('b');
+	test::Child agent = test::spawn_cli({"agent", "--pool", f.pool, "--interval", "50", "--lease", "300", "--margin", "100"}, b);
+	sleep_ms(200);
+	test::Child wb = test::spawn_exe(MODEL_HOST_EXE, {"load-pause", f.pool, f.img, "slow", "1500"}, b);
+	sleep_ms(500); // hostb is in the role now
+	test::Run c = run_cli({"load", f.img, "--pool", f.pool, "--name", "after"}, host('c'));
+	CHECK(c.ok());
+	int st = 0;
+	// hostb's writer finished before hostc's load could: it is no longer running.
+	CHECK(::waitpid(wb.pid, &st, WNOHANG) == wb.pid);
+	CHECK((WIFEXITED(st) && WEXITSTATUS(st) == 0));
+	::unlink(wb.out_path.c_str());
+	::unlink(wb.err_path.c_str());
+	::kill(agent.pid, SIGTERM);
+	test::wait_cli(agent);
+	CHECK(fsck_pool(f.ref, false).ok());
+	CHECK(Pool::open(f.ref, Access::ReadOnly)->info(false).images.size() == 2);
+}
+
+TEST_CASE("hosts: a claim line left torn (garbage, bad CRC) is claimable once it stays torn", "[pool][hosts]")
+{
+	Fixture f;
+	auto p = Pool::open(f.ref, Access::ReadWrite);
+	const Identity &me = self();
+	const uint32_t first = daxfs_crc32c(me.host.data(), 16) % p->super().host_slots;
+	const uint64_t off = p->super().host_table_off + uint64_t(first) * p->super().host_slot_size;
+	HostClaim garbage;
+	std::memset(&garbage, 0x5a, sizeof garbage); // what two claimants' mixed stores could leave
+	p->shared().commit_obj(off, garbage);
+	CHECK(read_hosts(*p).empty()); // not a host
+	auto s = HostSession::claim(*p);
+	CHECK(s->slot() == first);
+	auto hosts = read_hosts(*p);
+	REQUIRE(hosts.size() == 1);
+	CHECK(hosts[0].slot == first);
+}
