@@ -43,6 +43,11 @@ void add_mount(CLI::App &app)
 				    r.device.pool_name.c_str(), r.device.device.c_str(),
 				    static_cast<unsigned long long>(r.image.offset), r.mountpoint.c_str());
 		}
+		if (!r.agent)
+			std::fprintf(stderr,
+				     "daxpool: note: no `daxpool agent` beats for this host in pool %s: other hosts will "
+				     "see this mount's host as expired once its lease passes (start the agent: docs/multihost.md)\n",
+				     r.device.pool_name.c_str());
 	});
 }
 
@@ -52,8 +57,11 @@ void add_umount(CLI::App &app)
 	auto dir = std::make_shared<std::string>();
 	cmd->add_option("dir", *dir, "the mount point")->required();
 	cmd->callback([dir] {
-		pool::DaxfsMount m = pool::umount_image(*dir);
+		std::string warn;
+		pool::DaxfsMount m = pool::umount_image(*dir, warn);
 		std::printf("unmounted %s (%s)\n", m.mountpoint.c_str(), m.source.c_str());
+		if (!warn.empty())
+			std::fprintf(stderr, "daxpool: warning: %s: %s\n", m.mountpoint.c_str(), warn.c_str());
 	});
 }
 

@@ -99,10 +99,10 @@ std::vector<DaxfsMount> daxfs_mounts()
 	return out;
 }
 
-std::vector<DaxfsMount> daxfs_mounts_of(const DevicePool &d)
+std::vector<DaxfsMount> daxfs_mounts_of(const DevicePool &d, const std::vector<DaxfsMount> &mounts)
 {
 	std::vector<DaxfsMount> out;
-	for (auto &m : daxfs_mounts()) {
+	for (auto &m : mounts) {
 		bool hit = m.source == d.device ||
 			   (d.mode == "devdax" && m.phys && m.phys >= d.phys && m.phys < d.phys + d.dev_size);
 		if (hit)
@@ -110,6 +110,8 @@ std::vector<DaxfsMount> daxfs_mounts_of(const DevicePool &d)
 	}
 	return out;
 }
+
+std::vector<DaxfsMount> daxfs_mounts_of(const DevicePool &d) { return daxfs_mounts_of(d, daxfs_mounts()); }
 
 namespace {
 
@@ -165,7 +167,8 @@ MountResult mount_image(const PoolRef &ref, const std::string &name, const std::
 	MountResult r;
 	r.device = resolve_device_pool(ref);
 	const DevicePool &d = r.device;
-	Pool pool(open_device_backend(d.device, Access::ReadOnly, d.pool_name), Access::ReadOnly);
+	// Read-write: the mount is recorded in this host's slot of the host table.
+	Pool pool(open_device_backend(d.device, Access::ReadWrite, d.pool_name), Access::ReadWrite);
 	PoolInfo info = pool.info(false);
 	auto it = std::find_if(info.images.begin(), info.images.end(), [&](auto &i) { return i.name == name; });
 	if (it == info.images.end())
@@ -188,8 +191,11 @@ MountResult mount_image(const PoolRef &ref, const std::string &name, const std::
 	r.source = d.device;
 	r.data = "offset=" + std::to_string(r.image.offset);
 	unsigned long flags = MS_RDONLY | (o.suid ? 0 : MS_NOSUID) | (o.dev ? 0 : MS_NODEV);
+	// Recorded first (docs/multihost.md, "Mounts"): from here on no host's unload frees it.
+	record_mount(pool, r.image, r.mountpoint);
 	if (::mount(r.source.c_str(), r.mountpoint.c_str(), "daxfs", flags, r.data.c_str()) < 0) {
 		int e = errno;
+		forget_mount(pool, r.image.id, r.mountpoint);
 		throw Error("cannot mount image " + name + " of pool " + d.pool_name + " (" + r.source + " " + r.data +
 			    ") at " + r.mountpoint + ": " + std::strerror(e) + " (the kernel log says why: dmesg | tail)");
 	}
@@ -205,12 +211,39 @@ MountResult mount_image(const PoolRef &ref, const std::string &name, const std::
 			throw Error("image " + name + " of pool " + d.pool_name + " was unloaded while it was being mounted, and " +
 				    r.mountpoint + " could not be unmounted (" + std::strerror(errno) +
 				    "): unmount it now, it serves memory the pool has freed");
+		forget_mount(pool, r.image.id, r.mountpoint);
 		throw Error("image " + name + " of pool " + d.pool_name + " was unloaded while it was being mounted; not mounted");
 	}
+	r.agent = agent_beating(pool);
 	return r;
 }
 
-DaxfsMount umount_image(const std::string &dir)
+namespace {
+
+// Removes the record of mount M from this host's slot of the pool it came from.
+void forget_here(const DaxfsMount &m, std::string &warn)
+{
+	try {
+		for (auto &d : scan_devices()) {
+			if (d.pool_name.empty() || daxfs_mounts_of(d, {m}).empty())
+				continue;
+			Pool pool(open_device_backend(d.device, Access::ReadWrite, d.pool_name), Access::ReadWrite);
+			uint64_t off = m.phys ? m.phys + m.offset - d.phys : m.offset;
+			for (auto &img : pool.info(true).images)
+				if (img.offset == off && img.state != State::Free) {
+					forget_mount(pool, img.id, m.mountpoint);
+					return;
+				}
+		}
+		warn = "no pool image found for it: nothing to remove from the host table";
+	} catch (const std::exception &e) {
+		warn = std::string("its record in the pool's host table was not removed: ") + e.what();
+	}
+}
+
+} // namespace
+
+DaxfsMount umount_image(const std::string &dir, std::string &warn)
 {
 	require_root("umount");
 	std::string mp = real(dir);
@@ -219,6 +252,7 @@ DaxfsMount umount_image(const std::string &dir)
 			continue;
 		if (::umount2(mp.c_str(), 0) < 0)
 			throw_errno("cannot unmount " + mp, errno);
+		forget_here(m, warn);
 		return m;
 	}
 	throw Error(mp + " is not a daxfs mount");

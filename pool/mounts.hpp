@@ -23,6 +23,7 @@ struct DaxfsMount {
 std::vector<DaxfsMount> daxfs_mounts();
 // The mounts that read device D: its block device or device node, or a physical range inside it.
 std::vector<DaxfsMount> daxfs_mounts_of(const DevicePool &d);
+std::vector<DaxfsMount> daxfs_mounts_of(const DevicePool &d, const std::vector<DaxfsMount> &mounts);
 
 struct MountOptions {
 	bool suid = false;   // default nosuid
@@ -32,6 +33,7 @@ struct MountResult {
 	DevicePool device;
 	ImageInfo image;
 	std::string mountpoint, source, data; // what mount(2) was given
+	bool agent = false; // a `daxpool agent` beats for this host in the pool
 };
 
 // The device pool REF names (--region N, a pool name/UUID, or a device path); Error for a
@@ -43,7 +45,8 @@ DevicePool resolve_device_pool(const PoolRef &ref);
 // the sealed one it found (an unload racing the mount is undone and reported).
 MountResult mount_image(const PoolRef &ref, const std::string &name, const std::string &dir, const MountOptions &o);
 
-// Unmounts the daxfs mount at DIR; returns what it was.
-DaxfsMount umount_image(const std::string &dir);
+// Unmounts the daxfs mount at DIR and removes its record from this host's slot; returns what it
+// was. WARN: why the record could not be removed (the unmount itself succeeded).
+DaxfsMount umount_image(const std::string &dir, std::string &warn);
 
 } // namespace daxpool::pool
