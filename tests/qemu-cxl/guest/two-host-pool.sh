@@ -1,35 +1,108 @@
 # Two hosts booted at the same time on one CXL memory, through daxpool alone (ROLE=A or B).
-# A: create the pool, load the image. B: attach until the pool appears (its labels are written
-# by A while B runs), wait for the image to be sealed, mount it from the shared memory, compare
-# every file with the source, run a program from it, unmount.
-# Env: ROLE, SIZE (the pool), TIMEOUT (seconds B waits).
+# 1. A creates the pool and loads an image; B attaches until the pool appears (its labels are
+#    written by A while B runs), mounts the image from the shared memory, compares every file
+#    with the source, runs a program from it.
+# 2. A's unload is refused while B has it mounted (the message names B); B unmounts; the unload
+#    succeeds.
+# 3. B mounts a second image and loses power while mounted; A's unload is refused while B's
+#    lease runs, refused without --force once it expired, and --force reclaims it naming B.
+# The two hosts signal each other through the pool only: A loads an image named "go" when B
+# may unmount. Env: ROLE, SIZE (the pool), TIMEOUT (seconds either waits), DAXPOOL_LEASE_MS,
+# DAXPOOL_MARGIN_MS (short leases for the test).
+elapsed() { echo $(($(cut -d. -f1 /proc/uptime) - t0)); }
+# wait_for WHAT CMD...: until CMD succeeds, at most TIMEOUT seconds.
+wait_for() {
+	what=$1
+	shift
+	until "$@"; do
+		[ "$(elapsed)" -lt "$TIMEOUT" ] || fail "$ROLE: $what not within $TIMEOUT s"
+		usleep 200000
+	done
+}
+# host_mounts HOSTNAME: how many images that host has recorded as mounted (daxpool status).
+host_mounts() {
+	daxpool status --pool shared --json > /tmp/st.json
+	i=0
+	while h=$(jsonget "hosts.$i.hostname" /tmp/st.json); do
+		[ "$h" = "$1" ] && { jsonget "hosts.$i.mounts.#" /tmp/st.json; return; }
+		i=$((i + 1))
+	done
+	echo 0
+}
+host_state() {
+	daxpool status --pool shared --json > /tmp/st.json
+	i=0
+	while h=$(jsonget "hosts.$i.hostname" /tmp/st.json); do
+		[ "$h" = "$1" ] && { jsonget "hosts.$i.state" /tmp/st.json; return; }
+		i=$((i + 1))
+	done
+}
+image_sealed() {
+	daxpool list --pool shared --json > /tmp/l.json 2>/dev/null || return 1
+	i=0
+	while n=$(jsonget "images.$i.name" /tmp/l.json); do
+		[ "$n" = "$1" ] && return 0
+		i=$((i + 1))
+	done
+	return 1
+}
+t0=$(cut -d. -f1 /proc/uptime)
+mounts_are() { [ "$(host_mounts "$PEER")" = "$1" ]; }
+expired() { [ "$(host_state "$PEER")" = expired ]; }
+# refused_unload IMAGE TEXT: A's unload of IMAGE must fail with TEXT and name the peer.
+refused_unload() {
+	if daxpool unload "$1" --pool shared > /tmp/u.out 2>&1; then cat /tmp/u.out; fail "A: unload $1 succeeded"; fi
+	grep -q -- "$2" /tmp/u.out || { cat /tmp/u.out; fail "A: unload $1: message lacks '$2'"; }
+	grep -q -- "$PEER" /tmp/u.out || { cat /tmp/u.out; fail "A: unload $1: message does not name $PEER"; }
+	echo "A: refused as expected: $(head -1 /tmp/u.out)"
+}
+
 case $ROLE in
 A)
-	say "A: create --size $SIZE, load"
+	say "A: (1) create --size $SIZE, load"
 	daxpool create --size "$SIZE" --name shared
 	daxpool load /in/image --pool shared --name rootfs
 	daxpool list --pool shared
+	say "A: (2) wait until $PEER has rootfs mounted"
+	wait_for "a mount record of $PEER" mounts_are 1
+	refused_unload rootfs "mounted"
+	daxpool load /in/image --pool shared --name go
+	wait_for "$PEER's umount" mounts_are 0
+	daxpool unload rootfs --pool shared
+	say "A: (3) $PEER mounts go and loses power"
+	wait_for "a mount record of $PEER" mounts_are 1
+	refused_unload go "mounted"
+	wait_for "$PEER's lease to expire" expired
+	refused_unload go "--force"
+	daxpool unload go --pool shared --force > /tmp/force.out 2>&1 || { cat /tmp/force.out; fail "A: unload --force failed"; }
+	cat /tmp/force.out
+	grep -q "$PEER" /tmp/force.out || fail "A: the forced unload does not name $PEER"
+	daxpool fsck --pool shared
 	;;
 B)
-	say "B: attach until A's pool appears"
-	t0=$(cut -d. -f1 /proc/uptime)
+	say "B: (1) attach until A's pool appears"
 	until daxpool attach --json > /tmp/attach.json 2>/tmp/attach.err &&
 		[ "$(jsonget 0.pool /tmp/attach.json 2>/dev/null)" = shared ]; do
-		[ $(($(cut -d. -f1 /proc/uptime) - t0)) -lt "$TIMEOUT" ] ||
-			{ cat /tmp/attach.err; fail "B: no pool after $TIMEOUT s"; }
+		[ "$(elapsed)" -lt "$TIMEOUT" ] || { cat /tmp/attach.err; fail "B: no pool after $TIMEOUT s"; }
 		sleep 1
 	done
-	say "B: attached $(jsonget 0.device /tmp/attach.json) after $(($(cut -d. -f1 /proc/uptime) - t0)) s"
-	until daxpool list --pool shared --json > /tmp/l.json && [ "$(jsonget images.0.state /tmp/l.json 2>/dev/null)" = sealed ]; do
-		[ $(($(cut -d. -f1 /proc/uptime) - t0)) -lt "$TIMEOUT" ] || fail "B: no sealed image after $TIMEOUT s"
-		sleep 1
-	done
-	mkdir -p /mnt/shared
+	say "B: attached $(jsonget 0.device /tmp/attach.json) after $(elapsed) s"
+	daxpool agent --pool shared -q &
+	wait_for "a sealed rootfs" image_sealed rootfs
+	mkdir -p /mnt/shared /mnt/go
 	daxpool mount rootfs /mnt/shared --pool shared
 	grep /mnt/shared /proc/mounts
 	expect_tree /mnt/shared
 	expect_eq "B: chroot" "$(chroot /mnt/shared /bin/sh -c 'echo ran from the shared image')" "ran from the shared image"
+	say "B: (2) unmount once A says go"
+	wait_for "A's go" image_sealed go
 	daxpool umount /mnt/shared
+	say "B: (3) mount go, then lose power while it is mounted"
+	daxpool mount go /mnt/go --pool shared
+	expect_tree /mnt/go
+	# A must see the record and try its unload while this host is alive.
+	sleep 3
+	power_cut
 	;;
 *) fail "ROLE must be A or B" ;;
 esac
