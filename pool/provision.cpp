@@ -130,6 +130,16 @@ std::string read_link_name(const std::string &path)
 	return s ? s + 1 : buf;
 }
 
+// A block device that is mounted here or opened exclusively (O_EXCL: a filesystem, md, ...).
+bool raw_in_use(const std::string &dev)
+{
+	int fd = ::open(dev.c_str(), O_RDONLY | O_EXCL | O_CLOEXEC);
+	if (fd < 0)
+		return errno == EBUSY;
+	::close(fd);
+	return false;
+}
+
 // ---- CXL -------------------------------------------------------------------------------------
 
 struct CxlMemdev {
@@ -816,12 +826,21 @@ std::vector<DevicePool> attach(const AttachOptions &o)
 							  [&](auto &c) { return c.resource == ndctl_region_get_resource(r); });
 				if (is_cxl)
 					continue;
+				// Re-reading tears the region's devices down: only when none is in use. A
+				// label-less region's raw namespace (what a host that booted before another
+				// host initialised the labels sees) counts as unused unless it is mounted or
+				// held open exclusively.
 				bool busy = false;
 				ndctl_namespace *ns;
-				ndctl_namespace_foreach(r, ns)
-					busy = busy || ndctl_namespace_is_active(ns);
+				ndctl_namespace_foreach(r, ns) {
+					if (!ndctl_namespace_is_active(ns))
+						continue;
+					const char *blk = ndctl_namespace_get_block_device(ns);
+					bool raw = ndctl_namespace_get_mode(ns) == NDCTL_NS_MODE_RAW && blk && *blk;
+					busy = busy || !raw || raw_in_use(std::string("/dev/") + blk);
+				}
 				if (busy)
-					continue; // re-reading would tear down devices in use
+					continue;
 				ndctl_region_disable_invalidate(r);
 				ndctl_dimm *dimm;
 				ndctl_dimm_foreach_in_region(r, dimm) {

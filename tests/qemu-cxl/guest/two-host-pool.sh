@@ -47,6 +47,7 @@ image_sealed() {
 	return 1
 }
 t0=$(cut -d. -f1 /proc/uptime)
+unload_ok() { daxpool unload "$1" --pool shared > /tmp/u.out 2>&1; }
 mounts_are() { [ "$(host_mounts "$PEER")" = "$1" ]; }
 expired() { [ "$(host_state "$PEER")" = expired ]; }
 # refused_unload IMAGE TEXT: A's unload of IMAGE must fail with TEXT and name the peer.
@@ -67,8 +68,9 @@ A)
 	wait_for "a mount record of $PEER" mounts_are 1
 	refused_unload rootfs "mounted"
 	daxpool load /in/image --pool shared --name go
-	wait_for "$PEER's umount" mounts_are 0
-	daxpool unload rootfs --pool shared
+	# Refused until B has unmounted (B mounts nothing else before this unload is done).
+	wait_for "$PEER's umount, then the unload" unload_ok rootfs
+	cat /tmp/u.out
 	say "A: (3) $PEER mounts go and loses power"
 	wait_for "a mount record of $PEER" mounts_are 1
 	refused_unload go "mounted"
@@ -97,6 +99,8 @@ B)
 	say "B: (2) unmount once A says go"
 	wait_for "A's go" image_sealed go
 	daxpool umount /mnt/shared
+	not_sealed() { ! image_sealed "$1"; }
+	wait_for "A's unload of rootfs" not_sealed rootfs
 	say "B: (3) mount go, then lose power while it is mounted"
 	daxpool mount go /mnt/go --pool shared
 	expect_tree /mnt/go
