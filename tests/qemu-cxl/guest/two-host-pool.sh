@@ -4,8 +4,11 @@
 #    with the source, runs a program from it.
 # 2. A's unload is refused while B has it mounted (the message names B); B unmounts; the unload
 #    succeeds.
+# 4. Both load an image at the same time: both end sealed in distinct extents; fsck clean.
 # 3. B mounts a second image and loses power while mounted; A's unload is refused while B's
 #    lease runs, refused without --force once it expired, and --force reclaims it naming B.
+# 5. (second boot, ROLE=A2/B2) A loses power while loading, holding the writer role; B's load
+#    waits for A's lease to expire, takes the role over and seals; fsck clean.
 # The two hosts signal each other through the pool only: A loads an image named "go" when B
 # may unmount. Env: ROLE, SIZE (the pool), TIMEOUT (seconds either waits), DAXPOOL_LEASE_MS,
 # DAXPOOL_MARGIN_MS (short leases for the test).
@@ -37,6 +40,14 @@ host_state() {
 		i=$((i + 1))
 	done
 }
+# offset_of NAME: the offset of image NAME in /tmp/l.json
+offset_of() {
+	i=0
+	while n=$(jsonget "images.$i.name" /tmp/l.json); do
+		[ "$n" = "$1" ] && { jsonget "images.$i.offset" /tmp/l.json; return; }
+		i=$((i + 1))
+	done
+}
 image_sealed() {
 	daxpool list --pool shared --json > /tmp/l.json 2>/dev/null || return 1
 	i=0
@@ -58,7 +69,29 @@ refused_unload() {
 	echo "A: refused as expected: $(head -1 /tmp/u.out)"
 }
 
+writer_host() { daxpool status --pool shared --json > /tmp/w.json && jsonget writer.hostname /tmp/w.json; }
+writer_is() { [ "$(writer_host 2>/dev/null)" = "$1" ]; }
+
 case $ROLE in
+A2)
+	say "A: (5) load a big image, and lose power while holding the writer role"
+	daxpool attach
+	daxpool load /in/big --pool shared --name big -q &
+	wait_for "the writer role" writer_is "$(hostname)"
+	daxpool status --pool shared | head -5
+	power_cut
+	;;
+B2)
+	say "B: (5) A holds the writer role and loses power; this host takes the role over"
+	wait_for "attach" sh -c 'daxpool attach >/dev/null 2>&1 && daxpool list --pool shared >/dev/null 2>&1'
+	daxpool agent --pool shared -q &
+	wait_for "A's writer role" writer_is "$PEER"
+	daxpool load /in/image --pool shared --name after-takeover
+	daxpool list --pool shared --all
+	daxpool list --pool shared --json > /tmp/l.json
+	[ -n "$(offset_of after-takeover)" ] || fail "B: the load after the takeover is not sealed"
+	daxpool fsck --pool shared
+	;;
 A)
 	say "A: (1) create --size $SIZE, load"
 	daxpool create --size "$SIZE" --name shared
@@ -71,6 +104,14 @@ A)
 	# Refused until B has unmounted (B mounts nothing else before this unload is done).
 	wait_for "$PEER's umount, then the unload" unload_ok rootfs
 	cat /tmp/u.out
+	say "A: (4) A and $PEER load at the same time"
+	daxpool load /in/image --pool shared --name from-a
+	wait_for "$PEER's load" image_sealed from-b
+	daxpool list --pool shared --json > /tmp/l.json
+	oa=$(offset_of from-a) ob=$(offset_of from-b)
+	[ -n "$oa" ] && [ -n "$ob" ] && [ "$oa" != "$ob" ] || fail "A: from-a at '$oa', from-b at '$ob'"
+	echo "A: both sealed, at $oa and $ob"
+	daxpool fsck --pool shared
 	say "A: (3) $PEER mounts go and loses power"
 	wait_for "a mount record of $PEER" mounts_are 1
 	refused_unload go "mounted"
@@ -101,6 +142,8 @@ B)
 	daxpool umount /mnt/shared
 	not_sealed() { ! image_sealed "$1"; }
 	wait_for "A's unload of rootfs" not_sealed rootfs
+	say "B: (4) load at the same time as A"
+	daxpool load /in/image --pool shared --name from-b
 	say "B: (3) mount go, then lose power while it is mounted"
 	daxpool mount go /mnt/go --pool shared
 	expect_tree /mnt/go
