@@ -339,14 +339,7 @@ std::unique_ptr<HostSession> HostSession::claim(Pool &pool, Timing t, uint32_t a
 		return c;
 	};
 	auto write_claim = [&](uint32_t slot, uint64_t nonce) {
-		HostClaim c{};
-		c.magic = HOST_MAGIC;
-		c.state = uint32_t(ClaimState::Claimed);
-		std::copy(me.host.begin(), me.host.end(), c.machine_id);
-		std::copy(me.boot.begin(), me.boot.end(), c.boot_id);
-		c.nonce = nonce;
-		c.claimed = realtime_ns();
-		seal(c);
+		HostClaim c = make_claim(nonce);
 		write_raw(pool, g.line(slot, HOST_LINE_CLAIM), &c);
 		return c;
 	};

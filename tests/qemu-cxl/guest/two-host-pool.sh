@@ -22,23 +22,15 @@ wait_for() {
 		usleep 200000
 	done
 }
-# host_mounts HOSTNAME: how many images that host has recorded as mounted (daxpool status).
-host_mounts() {
+# host_field HOSTNAME FIELD: a field of that host in `daxpool status --json` ("mounts.#", "state").
+host_field() {
 	daxpool status --pool shared --json > /tmp/st.json
 	i=0
 	while h=$(jsonget "hosts.$i.hostname" /tmp/st.json); do
-		[ "$h" = "$1" ] && { jsonget "hosts.$i.mounts.#" /tmp/st.json; return; }
+		[ "$h" = "$1" ] && { jsonget "hosts.$i.$2" /tmp/st.json; return; }
 		i=$((i + 1))
 	done
-	echo 0
-}
-host_state() {
-	daxpool status --pool shared --json > /tmp/st.json
-	i=0
-	while h=$(jsonget "hosts.$i.hostname" /tmp/st.json); do
-		[ "$h" = "$1" ] && { jsonget "hosts.$i.state" /tmp/st.json; return; }
-		i=$((i + 1))
-	done
+	[ "$2" != mounts.# ] || echo 0
 }
 # offset_of NAME: the offset of image NAME in /tmp/l.json
 offset_of() {
@@ -59,8 +51,8 @@ image_sealed() {
 }
 t0=$(cut -d. -f1 /proc/uptime)
 unload_ok() { daxpool unload "$1" --pool shared > /tmp/u.out 2>&1; }
-mounts_are() { [ "$(host_mounts "$PEER")" = "$1" ]; }
-expired() { [ "$(host_state "$PEER")" = expired ]; }
+mounts_are() { [ "$(host_field "$PEER" mounts.#)" = "$1" ]; }
+expired() { [ "$(host_field "$PEER" state)" = expired ]; }
 # refused_unload IMAGE TEXT: A's unload of IMAGE must fail with TEXT and name the peer.
 refused_unload() {
 	if daxpool unload "$1" --pool shared > /tmp/u.out 2>&1; then cat /tmp/u.out; fail "A: unload $1 succeeded"; fi
