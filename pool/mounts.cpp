@@ -191,28 +191,15 @@ MountResult mount_image(const PoolRef &ref, const std::string &name, const std::
 	r.source = d.device;
 	r.data = "offset=" + std::to_string(r.image.offset);
 	unsigned long flags = MS_RDONLY | (o.suid ? 0 : MS_NOSUID) | (o.dev ? 0 : MS_NODEV);
-	// Recorded first (docs/multihost.md, "Mounts"): from here on no host's unload frees it.
+	// Recorded first (docs/multihost.md, "Mounts"): record_mount re-reads the catalog after
+	// its PENDING record (the image must still be the sealed one found above), and from then
+	// on no host's unload frees it; so no re-check is needed after mount(2).
 	record_mount(pool, r.image, r.mountpoint);
 	if (::mount(r.source.c_str(), r.mountpoint.c_str(), "daxfs", flags, r.data.c_str()) < 0) {
 		int e = errno;
 		forget_mount(pool, r.image.id, r.mountpoint);
 		throw Error("cannot mount image " + name + " of pool " + d.pool_name + " (" + r.source + " " + r.data +
 			    ") at " + r.mountpoint + ": " + std::strerror(e) + " (the kernel log says why: dmesg | tail)");
-	}
-	// The image must still be the sealed one found above: an unload between the catalog read
-	// and the mount could have freed (and a load reused) the extent.
-	PoolInfo again = pool.info(false);
-	bool same = std::any_of(again.images.begin(), again.images.end(), [&](auto &i) {
-		return i.name == name && i.id == r.image.id && i.generation == r.image.generation &&
-		       i.offset == r.image.offset;
-	});
-	if (!same) {
-		if (::umount2(r.mountpoint.c_str(), 0) < 0 && ::umount2(r.mountpoint.c_str(), MNT_DETACH) < 0)
-			throw Error("image " + name + " of pool " + d.pool_name + " was unloaded while it was being mounted, and " +
-				    r.mountpoint + " could not be unmounted (" + std::strerror(errno) +
-				    "): unmount it now, it serves memory the pool has freed");
-		forget_mount(pool, r.image.id, r.mountpoint);
-		throw Error("image " + name + " of pool " + d.pool_name + " was unloaded while it was being mounted; not mounted");
 	}
 	r.agent = agent_beating(pool);
 	return r;

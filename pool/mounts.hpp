@@ -41,8 +41,9 @@ struct MountResult {
 DevicePool resolve_device_pool(const PoolRef &ref);
 
 // Mounts the sealed image NAME of the pool read-only at DIR with the daxfs module (loaded with
-// modprobe if needed), from the device node at the image's offset. Checks after mounting that the image is still
-// the sealed one it found (an unload racing the mount is undone and reported).
+// modprobe if needed), from the device node at the image's offset. The mount is recorded in this
+// host's slot first (docs/multihost.md): an unload racing the mount either sees the record or
+// makes record_mount refuse.
 MountResult mount_image(const PoolRef &ref, const std::string &name, const std::string &dir, const MountOptions &o);
 
 // Unmounts the daxfs mount at DIR and removes its record from this host's slot; returns what it

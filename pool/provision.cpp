@@ -107,10 +107,9 @@ std::vector<DevicePool> scan_devices()
 
 namespace {
 
-DevicePool finish_pool(const std::string &path, ndctl_region *region, const ProvisionOptions &o, const RegionRecord &rec,
+DevicePool finish_pool(const std::string &path, const ProvisionOptions &o, const RegionRecord &rec,
 		       Undo &undo)
 {
-	(void)region;
 	std::string sig = probe_signature(path);
 	if (!sig.empty() && !o.force)
 		throw Error("the new device " + path + " holds " + sig +
@@ -240,7 +239,7 @@ DevicePool create_cxl(const ProvisionOptions &o, cxl_ctx *ctx, std::vector<CxlMe
 	std::string path = create_namespace(nr, 0, o.mode, o.name.empty() ? "pool" : o.name, undo);
 	tell(o.say, "created " + std::string(o.mode == DevMode::Devdax ? "devdax" : "fsdax") + " namespace " + path + " in " +
 			    ndctl_region_get_devname(nr));
-	return finish_pool(path, nr, o,
+	return finish_pool(path, o,
 			   make_record(REGION_BUS_CXL, o.mode, o.size, static_cast<uint32_t>(pick.size()),
 				       cxl_region_get_interleave_granularity(region)),
 			   undo);
@@ -289,7 +288,7 @@ DevicePool create_nvdimm(const ProvisionOptions &o, const std::vector<CxlRegion>
 		std::string path = create_namespace(r, o.size, o.mode, o.name.empty() ? "pool" : o.name, undo);
 		tell(o.say, "created " + std::string(o.mode == DevMode::Devdax ? "devdax" : "fsdax") + " namespace " + path +
 				    " in " + ndctl_region_get_devname(r));
-		return finish_pool(path, r, o, make_record(REGION_BUS_NVDIMM, o.mode, o.size, 0, 0), undo);
+		return finish_pool(path, o, make_record(REGION_BUS_NVDIMM, o.mode, o.size, 0, 0), undo);
 	}
 	throw Error("not enough free NVDIMM capacity for " + sz(o.size) + " (free: " + sizes + ")");
 }
@@ -493,14 +492,12 @@ std::vector<DevicePool> attach(const AttachOptions &o)
 						    " region: " + why);
 				Undo undo;
 				cxl_region *region = cxl_create_region(root2, g2, rec->region_size, undo);
-				uint64_t res = cxl_region_get_resource(region);
 				bool ok = wait_until([&] {
 					for (auto &d : scan_devices())
 						if (d.cxl_region == cxl_region_get_devname(region) && !d.pool_name.empty())
 							return true;
 					return false;
 				}, 15);
-				(void)res;
 				if (!ok)
 					throw Error("re-created the " + sz(rec->region_size) + " region over " + names +
 						    " but its pool did not come back");
