@@ -40,6 +40,12 @@ public:
 	// device backends only: a file-backed pool cannot be mounted.
 	virtual std::vector<std::string> mounted_here(uint64_t) const { return {}; }
 	virtual void prepare_write(uint64_t, uint64_t) {}
+	// After the caller flushed the lines of [off, off + len) and fenced (Shared::publish): for a
+	// shadow, send the stores to the media now so that other processes read them (fsdax writes
+	// its blocks back); a direct mapping is already there.
+	virtual void publish(uint64_t, uint64_t) {}
+	// Whether one host only may use the pool (fsdax: docs/provisioning.md).
+	virtual bool single_host() const { return false; }
 };
 
 // How a command names a pool: --pool PATH or --region N.

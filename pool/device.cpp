@@ -151,10 +151,13 @@ public:
 		// Done before this write's blocks are touched: their stores have not happened yet.
 		if (dirty_data_ * BLOCK >= 64 * MiB)
 			sync(DATA_OFF, len_ - DATA_OFF);
+		// A clean block is read again too: another process of this host may have written the
+		// block's other bytes since (e.g. the agent's heartbeat next to a mount record), and
+		// writing back a stale copy would undo that.
 		uint64_t first = off / BLOCK, last = (off + len - 1) / BLOCK;
-		if (off % BLOCK && state_[first] == Unknown)
+		if (off % BLOCK && state_[first] != Dirty)
 			fetch(first * BLOCK, BLOCK);
-		if ((off + len) % BLOCK && state_[last] == Unknown)
+		if ((off + len) % BLOCK && state_[last] != Dirty)
 			fetch(last * BLOCK, BLOCK);
 		for (uint64_t b = first; b <= last; b++)
 			if (state_[b] != Dirty) {
@@ -184,6 +187,11 @@ public:
 		if (::fdatasync(fd_.get()) < 0 && errno != EINVAL)
 			throw_errno("fdatasync of " + path_, errno);
 	}
+
+	// Host-table lines (claims, heartbeats, tickets, mount records) reach the device at once, so
+	// that the other processes of this host (status, unload, the agent) see them.
+	void publish(uint64_t off, uint64_t len) override { sync(off, len); }
+	bool single_host() const override { return true; }
 
 	std::string describe() const override { return "fsdax " + path_ + (name_.empty() ? "" : " (" + name_ + ")"); }
 	std::string name() const override { return name_.empty() ? path_ : name_; }

@@ -311,6 +311,42 @@ std::vector<HostInfo> read_hosts(Pool &pool, int64_t now)
 
 std::vector<HostInfo> read_hosts(Pool &pool) { return read_hosts(pool, realtime_ns()); }
 
+namespace {
+
+// Another slot claimed with this machine-id under another boot that is alive: two machines
+// share the machine-id (clones). A host has one slot per pool (claim step 2 takes an earlier
+// boot's slot over only once it stopped beating), so this catches clones that claimed new slots
+// at the same moment, which the claim alone cannot see.
+void refuse_live_clone(Pool &pool, uint32_t own_slot)
+{
+	const Identity &me = self();
+	const int64_t now = realtime_ns();
+	for (const auto &h : read_hosts(pool, now))
+		if (h.slot != own_slot && h.claim.state == uint32_t(ClaimState::Claimed) &&
+		    same16(h.claim.machine_id, me.host.data()) && !same16(h.claim.boot_id, me.boot.data()) &&
+		    alive(h.liveness))
+			throw Error(clone_message(pool, h, now));
+}
+
+// fsdax pools are single-host (docs/provisioning.md): their backend writes whole 4 KiB blocks,
+// which would overwrite a neighbouring host's slot, and reads through the kernel's cached
+// direct map. Refused while another machine holds a slot that is alive.
+void refuse_second_host(Pool &pool, const std::vector<HostInfo> &hosts)
+{
+	if (!pool.backend().single_host())
+		return;
+	const Identity &me = self();
+	for (const auto &h : hosts)
+		if (h.claim.state == uint32_t(ClaimState::Claimed) && !same16(h.claim.machine_id, me.host.data()) &&
+		    alive(h.liveness))
+			throw Error("pool " + pool.display() + " is on " + pool.backend().describe() +
+				    ", which serves one host only, and " + h.describe() +
+				    " is using it; pools shared by several hosts are made with --mode devdax "
+				    "(docs/provisioning.md)");
+}
+
+} // namespace
+
 // ---- HostSession -------------------------------------------------------------------------
 
 HostSession::HostSession(Pool &pool, Timing t, uint32_t slot, uint64_t nonce, uint32_t agent_pid)
@@ -356,6 +392,7 @@ std::unique_ptr<HostSession> HostSession::claim(Pool &pool, Timing t, uint32_t a
 	};
 
 	auto hosts = read_hosts(pool);
+	refuse_second_host(pool, hosts);
 	// 1. Claimed earlier in this boot (by this or another process of this host).
 	for (const auto &h : hosts)
 		if (same16(h.claim.machine_id, me.host.data()) && same16(h.claim.boot_id, me.boot.data())) {
@@ -479,6 +516,12 @@ void HostSession::verify_claim()
 void HostSession::beat_locked()
 {
 	verify_claim();
+	try {
+		refuse_live_clone(pool_, slot_);
+	} catch (const Error &) {
+		broken_ = true;
+		throw;
+	}
 	Geo g(pool_);
 	HostBeat cur;
 	uint32_t agent = agent_pid_;

@@ -52,6 +52,34 @@ void require_sound(const Pool &pool, const std::vector<Slot> &slots)
 	}
 }
 
+
+// The mount check of unload and destroy (docs/multihost.md, "Mounts, unload, --force"): refuses
+// while an alive host lists image `id` as mounted; when only expired hosts do, refuses unless
+// `force`, and then appends to `forced` which host's mount is reclaimed and since when.
+void check_holders(Pool &pool, uint64_t id, const std::string &what, bool force, const std::string &force_cmd,
+		   std::vector<std::string> &forced)
+{
+	std::string live, expired;
+	const int64_t now_ns = realtime_ns();
+	std::vector<std::string> mine;
+	for (const auto &mh : mount_holders(pool, id)) {
+		if (alive(mh.host.liveness)) {
+			live += (live.empty() ? "" : ", ") + mh.describe();
+			continue;
+		}
+		std::string d = mh.describe() + ", whose last heartbeat was at " + format_time(mh.host.last_beat) + " (" +
+				std::to_string((now_ns - mh.host.last_beat) / 1000000000) + " s ago; lease " +
+				std::to_string(mh.host.lease_ms) + " ms + margin " + std::to_string(mh.host.margin_ms) + " ms)";
+		expired += (expired.empty() ? "" : "; ") + d;
+		mine.push_back("reclaimed " + what.substr(what.find(' ') + 1) + " from " + d);
+	}
+	if (!live.empty())
+		throw Error(what + " is mounted on " + live + "; unmount it there first");
+	if (!expired.empty() && !force)
+		throw Error(what + " is listed as mounted by " + expired + ". If that host is down, reclaim it with '" +
+			    force_cmd + "'");
+	forced.insert(forced.end(), mine.begin(), mine.end());
+}
 } // namespace
 
 ImageInfo image_info(const Slot &s)
@@ -180,7 +208,9 @@ std::optional<std::string> reclaim_reason(Pool &pool, const Slot &s)
 		// they seal or free it; the caller holds that lock now, so that writer has died.
 		return "interrupted load by pid " + std::to_string(e.writer_pid) + " (gone: the writer lock was free)";
 	case State::Retired:
-		if (!mounted_by(pool, e).empty() || !pool.backend().mounted_here(e.offset).empty())
+		// Any host's record keeps it, an expired host's too: that one is reclaimed only with
+		// an explicit `unload --force` (docs/multihost.md).
+		if (!mount_holders(pool, e.id).empty() || !pool.backend().mounted_here(e.offset).empty())
 			return std::nullopt;
 		return "retired, mounted nowhere";
 	default:
@@ -346,15 +376,28 @@ ImageInfo Pool::unload(const std::string &name, void (*on_wait)(), bool force, s
 	WriterRole role(*this, "unload", on_wait);
 	recheck_identity();
 	auto slots = cat_->snapshot();
-	Slot *target = nullptr;
+	Slot *target = nullptr, *retired = nullptr;
 	std::string other_state;
 	for (auto &s : slots) {
 		if (s.damaged() || s.state() == State::Free || s.name() != name)
 			continue;
 		if (s.state() == State::Sealed)
 			target = &s;
+		else if (s.state() == State::Retired)
+			retired = &s;
 		else
 			other_state = state_name(s.state());
+	}
+	const std::string force_cmd = "daxpool unload " + name + " --pool " + display() + " --force";
+	if (!target && retired) {
+		// Unloaded while a host had it mounted: it stays RETIRED while any host lists it. An
+		// expired host's record is reclaimed like a sealed image's, with --force.
+		std::vector<std::string> ignored;
+		check_holders(*this, retired->entry.id, "retired image '" + name + "'", false, force_cmd, ignored);
+		if (force)
+			target = retired;
+		else
+			other_state = state_name(State::Retired);
 	}
 	if (!target) {
 		if (!other_state.empty())
@@ -367,29 +410,11 @@ ImageInfo Pool::unload(const std::string &name, void (*on_wait)(), bool force, s
 	if (auto here = backend_->mounted_here(target->entry.offset); !here.empty())
 		throw Error("image '" + name + "' is mounted on this host at " + here.front() +
 			    "; unmount it first (daxpool umount " + here.front() + ")");
-	// Refuse while an alive host has it mounted; expired hosts' mounts only with --force.
-	std::string live, expired;
-	const int64_t now_ns = realtime_ns();
 	std::vector<std::string> forced;
-	for (const auto &mh : mount_holders(*this, target->entry.id)) {
-		if (alive(mh.host.liveness)) {
-			live += (live.empty() ? "" : ", ") + mh.describe();
-			continue;
-		}
-		std::string what = mh.describe() + ", whose last heartbeat was at " + format_time(mh.host.last_beat) + " (" +
-				   std::to_string((now_ns - mh.host.last_beat) / 1000000000) + " s ago; lease " +
-				   std::to_string(mh.host.lease_ms) + " ms + margin " + std::to_string(mh.host.margin_ms) + " ms)";
-		expired += (expired.empty() ? "" : "; ") + what;
-		forced.push_back("reclaimed '" + name + "' from " + what);
-	}
-	if (!live.empty())
-		throw Error("image '" + name + "' is mounted on " + live + "; unmount it there first");
-	if (!expired.empty() && !force)
-		throw Error("image '" + name + "' is listed as mounted by " + expired +
-			    ". If that host is down, reclaim the image with 'daxpool unload " + name + " --pool " + display() +
-			    " --force'");
+	check_holders(*this, target->entry.id, "image '" + name + "'", force, force_cmd, forced);
 	if (reclaimed)
 		reclaimed->insert(reclaimed->end(), forced.begin(), forced.end());
+	fault_point("unload.checked");
 	uint64_t gen = max_generation(slots);
 	for (auto &s : slots) {
 		if (&s == target || !s.holds_space())
@@ -405,12 +430,15 @@ ImageInfo Pool::unload(const std::string &name, void (*on_wait)(), bool force, s
 	}
 	// RETIRED first: invisible to new mounts while the extent is still held. Then the host
 	// table again: a host that recorded a mount meanwhile wins (docs/multihost.md, Dekker).
+	// (An entry RETIRED already cannot gain a mount: record_mount requires SEALED.)
 	CatalogEntry e = target->entry;
-	e.state = static_cast<uint32_t>(State::Retired);
-	e.generation = ++gen;
-	e.changed = now();
-	cat_->write(*target, e);
-	fault_point("unload.retired");
+	if (target->state() == State::Sealed) {
+		e.state = static_cast<uint32_t>(State::Retired);
+		e.generation = ++gen;
+		e.changed = now();
+		cat_->write(*target, e);
+		fault_point("unload.retired");
+	}
 	ImageInfo info = image_info(*target);
 	if (!mounted_by(*this, e).empty())
 		return info; // stays RETIRED; freed by a later writer once nobody has it mounted
@@ -420,6 +448,64 @@ ImageInfo Pool::unload(const std::string &name, void (*on_wait)(), bool force, s
 	cat_->write(*target, e);
 	fault_point("unload.freed");
 	return info;
+}
+
+void Pool::destroy(bool force, const std::string &who, const std::string &force_cmd, void (*on_wait)(),
+		   std::vector<std::string> *reclaimed)
+{
+	if (access_ != Access::ReadWrite)
+		throw Error("internal error: destroy on a read-only pool");
+	WriterRole role(*this, "destroy", on_wait);
+	recheck_identity();
+	auto slots = cat_->snapshot();
+	std::vector<std::string> forced;
+	size_t sealed = 0;
+	for (const auto &s : slots) {
+		if (!s.holds_space())
+			continue;
+		const std::string what = "image '" + s.name() + "' (" + state_name(s.state()) + ")";
+		if (auto here = backend_->mounted_here(s.entry.offset); !here.empty())
+			throw Error("refusing to destroy " + who + ": " + what + " is mounted on this host at " + here.front() +
+				    "; unmount it first (--force never unmounts)");
+		try {
+			check_holders(*this, s.entry.id, what, force, force_cmd, forced);
+		} catch (const Error &e) {
+			throw Error("refusing to destroy " + who + ": " + e.what() + " (--force never unmounts others)");
+		}
+		sealed += s.state() == State::Sealed;
+	}
+	if (sealed && !force)
+		throw Error("refusing to destroy " + who + ": it holds " + std::to_string(sealed) +
+			    " image(s); unload them or use --force");
+	if (reclaimed)
+		reclaimed->insert(reclaimed->end(), forced.begin(), forced.end());
+	fault_point("destroy.checked");
+	// Dekker with record_mount, as in unload: RETIRED first, then the host table again.
+	uint64_t gen = max_generation(slots);
+	for (auto &s : slots) {
+		if (s.holds_space() && s.state() == State::Sealed) {
+			CatalogEntry e = s.entry;
+			e.state = static_cast<uint32_t>(State::Retired);
+			e.generation = ++gen;
+			e.changed = now();
+			cat_->write(s, e);
+		}
+	}
+	fault_point("destroy.retired");
+	for (const auto &s : slots)
+		if (s.holds_space())
+			if (auto hosts = mounted_by(*this, s.entry); !hosts.empty())
+				throw Error("refusing to destroy " + who + ": " + hosts.front() + " mounted image '" + s.name() +
+					    "' meanwhile; the pool is kept, its images are retired (unloaded)");
+	// The pool stops existing once both superblocks are gone (primary first: readers that find
+	// only the backup still see a consistent pool until it goes too).
+	cat_->check_writer();
+	sh_->zero(PRIMARY_SB_OFF, 4 * KiB);
+	sh_->persist(PRIMARY_SB_OFF, 4 * KiB);
+	sh_->zero(BACKUP_SB_OFF, 4 * KiB);
+	sh_->persist(BACKUP_SB_OFF, 4 * KiB);
+	sh_->zero(REGION_RECORD_OFF, sizeof(RegionRecord));
+	sh_->persist(REGION_RECORD_OFF, sizeof(RegionRecord));
 }
 
 } // namespace daxpool::pool

@@ -74,6 +74,15 @@ public:
 	ImageInfo unload(const std::string &name, void (*on_wait)() = nullptr, bool force = false,
 			 std::vector<std::string> *reclaimed = nullptr);
 
+	// The pool's part of `daxpool destroy`, under the writer role: refused like unload for every
+	// image that holds space (mounted on this host or by an alive host; by an expired host
+	// unless `force`, reclaimed then, see unload) and, without `force`, while sealed images
+	// remain; then every sealed image is retired and the host table read again (a mount
+	// recorded meanwhile wins: refused, the images stay retired), and both superblocks and the
+	// region record are wiped. `who` names the pool in messages, `force_cmd` the forcing command.
+	void destroy(bool force, const std::string &who, const std::string &force_cmd, void (*on_wait)() = nullptr,
+		     std::vector<std::string> *reclaimed = nullptr);
+
 	const PoolSuper &super() const { return sb_; }
 	const SuperCopies &super_copies() const { return copies_; }
 	std::string uuid() const;

@@ -17,6 +17,7 @@
 #include "pool/device.hpp"
 #include "pool/error.hpp"
 #include "pool/layout.hpp"
+#include "pool/shmem.hpp"
 
 namespace daxpool::pool {
 
@@ -59,8 +60,9 @@ std::string blkid_signature(int fd)
 util::Fd devdax_head(const std::string &path)
 {
 	auto b = open_device_backend(path, Access::ReadOnly);
-	std::span<uint8_t> m = b->map();
-	size_t n = std::min<size_t>(m.size(), 4 * MiB);
+	Shared sh(*b); // pool/shmem is the only code reading the mapping (invalidated first)
+	std::span<const uint8_t> m = sh.view(0, std::min<uint64_t>(sh.size(), 4 * MiB));
+	size_t n = m.size();
 	util::Fd fd(::memfd_create("daxpool-probe", MFD_CLOEXEC));
 	if (!fd)
 		throw_errno("memfd_create", errno);

@@ -563,6 +563,23 @@ DevicePool find_device_pool(const PoolRef &ref)
 	return hit.front();
 }
 
+namespace {
+
+// The namespace that holds device pool d, or nullptr.
+ndctl_namespace *find_namespace(ndctl_ctx *ctx, const DevicePool &d)
+{
+	ndctl_region *nr = nd_region_by_id(ctx, d.region);
+	if (!nr)
+		return nullptr;
+	ndctl_namespace *ns;
+	ndctl_namespace_foreach(nr, ns)
+		if (d.ns == ndctl_namespace_get_devname(ns))
+			return ns;
+	return nullptr;
+}
+
+} // namespace
+
 void destroy_device_pool(const DevicePool &d, bool force, void (*say)(const std::string &))
 {
 	require_root("destroy");
@@ -571,62 +588,39 @@ void destroy_device_pool(const DevicePool &d, bool force, void (*say)(const std:
 	{
 		Pool pool(open_device_backend(d.device, Access::ReadWrite, "region " + std::to_string(d.region)),
 			  Access::ReadWrite);
-		WriterLock lock(pool.backend().lock_path(), nullptr);
-		pool.recheck_identity();
 		if (pool.uuid() != d.pool_uuid)
 			throw Error(d.device + " now holds pool " + pool.uuid() + ", not " + d.pool_uuid + "; run destroy again");
+		// Everything destroy will remove must be there before anything is wiped.
+		NdctlCtx nctx = open_ndctl();
+		if (!find_namespace(nctx.get(), d))
+			throw Error("refusing to destroy " + who + ": its namespace " + d.ns + " is not in nd region " +
+				    std::to_string(d.region) + " (daxpool list shows what is there)");
 		auto here = daxfs_mounts_of(d);
 		if (!here.empty())
 			throw Error("refusing to destroy " + who + ": " + std::to_string(here.size()) +
 				    " image(s) are mounted on this host (at " + here.front().mountpoint +
 				    "); unmount them first (--force never unmounts)");
-		PoolInfo info = pool.info(true);
-		for (auto &img : info.images) {
-			if (img.state != State::Sealed)
-				continue;
-			CatalogEntry e{};
-			e.id = img.id;
-			e.generation = img.generation;
-			auto hosts = mounted_by(pool, e);
-			if (!hosts.empty())
-				throw Error("refusing to destroy " + who + ": image " + img.name + " is mounted by " + hosts.front() +
-					    " (--force never unmounts others)");
-		}
-		size_t sealed = static_cast<size_t>(std::count_if(info.images.begin(), info.images.end(),
-								  [](auto &i) { return i.state == State::Sealed; }));
-		if (sealed && !force)
-			throw Error("refusing to destroy " + who + ": it holds " + std::to_string(sealed) +
-				    " image(s); unload them or use --force");
-		// The pool stops existing once both superblocks are gone (primary first: readers that
-		// find only the backup still see a consistent pool until it goes too).
-		Shared &sh = pool.shared();
-		sh.zero(0, 4 * KiB);
-		sh.persist(0, 4 * KiB);
-		sh.zero(BACKUP_SB_OFF, 4 * KiB);
-		sh.persist(BACKUP_SB_OFF, 4 * KiB);
-		sh.zero(REGION_RECORD_OFF, sizeof(RegionRecord));
-		sh.persist(REGION_RECORD_OFF, sizeof(RegionRecord));
+		std::vector<std::string> reclaimed;
+		pool.destroy(force, who, "daxpool destroy --pool " + d.pool_name + " --force",
+			     [] { std::fprintf(stderr, "daxpool: waiting for another writer of this pool...\n"); }, &reclaimed);
+		for (const auto &r : reclaimed)
+			tell(say, r);
 	}
 	tell(say, "wiped the superblocks of " + who);
 	NdctlCtx nctx = open_ndctl();
+	ndctl_namespace *ns = find_namespace(nctx.get(), d);
+	if (!ns)
+		throw Error("namespace " + d.ns + " went away while destroying " + who + "; the pool is already wiped");
+	int rc = ndctl_namespace_disable_safe(ns);
+	if (rc)
+		throw Error("cannot disable " + d.ns + " (is " + d.device + " open?): " + err_text(rc) +
+			    "; the pool is already wiped");
+	ndctl_namespace_set_enforce_mode(ns, NDCTL_NS_MODE_RAW);
+	rc = ndctl_namespace_delete(ns);
+	if (rc)
+		throw Error("cannot delete " + d.ns + ": " + err_text(rc) + "; the pool is already wiped");
+	tell(say, "deleted namespace " + d.ns);
 	ndctl_region *nr = nd_region_by_id(nctx.get(), d.region);
-	if (nr) {
-		ndctl_namespace *ns;
-		ndctl_namespace_foreach(nr, ns) {
-			if (d.ns != ndctl_namespace_get_devname(ns))
-				continue;
-			int rc = ndctl_namespace_disable_safe(ns);
-			if (rc)
-				throw Error("cannot disable " + d.ns + " (is " + d.device + " open?): " + err_text(rc) +
-					    "; the pool is already wiped");
-			ndctl_namespace_set_enforce_mode(ns, NDCTL_NS_MODE_RAW);
-			rc = ndctl_namespace_delete(ns);
-			if (rc)
-				throw Error("cannot delete " + d.ns + ": " + err_text(rc) + "; the pool is already wiped");
-			tell(say, "deleted namespace " + d.ns);
-			break;
-		}
-	}
 	if (d.cxl_region.empty())
 		return;
 	// Another namespace in the region (not daxpool's) keeps it.

@@ -203,6 +203,7 @@ void Shared::publish(uint64_t off, uint64_t len)
 {
 	flush(off, len);
 	shmem::fence();
+	b_.publish(off, len);
 }
 
 void Shared::persist(uint64_t off, uint64_t len)

@@ -28,9 +28,10 @@ void read_cxl(Topology &t)
 		MemdevInfo m{cxl_memdev_get_devname(memdev), cxl_memdev_get_serial(memdev),
 			     cxl_memdev_get_pmem_size(memdev), 0, ""};
 		uint64_t used = 0;
-		if (struct cxl_endpoint *ep = cxl_memdev_get_endpoint(memdev)) {
+		struct cxl_endpoint *ep = cxl_memdev_get_endpoint(memdev);
+		if (struct cxl_port *port = ep ? cxl_endpoint_get_port(ep) : nullptr) {
 			struct cxl_decoder *dec;
-			cxl_decoder_foreach(cxl_endpoint_get_port(ep), dec) {
+			cxl_decoder_foreach(port, dec) {
 				used += cxl_decoder_get_dpa_size(dec);
 				if (struct cxl_region *r = cxl_decoder_get_region(dec))
 					m.region = cxl_region_get_devname(r);
@@ -72,14 +73,15 @@ void read_nd(Topology &t)
 					n.device = ndctl_pfn_get_block_device(pfn);
 				else if (struct ndctl_dax *dax = ndctl_namespace_get_dax(ns)) {
 					struct daxctl_region *dr = ndctl_dax_get_daxctl_region(dax);
-					struct daxctl_dev *dev;
-					daxctl_dev_foreach(dr, dev) {
-						if (daxctl_dev_get_size(dev)) {
-							n.device = daxctl_dev_get_devname(dev);
-							n.size = daxctl_dev_get_size(dev);
-							break;
+					struct daxctl_dev *dev = nullptr;
+					if (dr)
+						daxctl_dev_foreach(dr, dev) {
+							if (daxctl_dev_get_size(dev)) {
+								n.device = daxctl_dev_get_devname(dev);
+								n.size = daxctl_dev_get_size(dev);
+								break;
+							}
 						}
-					}
 				} else if (const char *blk = ndctl_namespace_get_block_device(ns); blk && *blk)
 					n.device = blk;
 				t.namespaces.push_back(std::move(n));

@@ -13,6 +13,7 @@
 
 #include "lib/format/daxfs_format.h"
 #include "pool/create.hpp"
+#include "pool/error.hpp"
 #include "pool/fault.hpp"
 #include "pool/fsck.hpp"
 #include "pool/hosts.hpp"
@@ -45,6 +46,13 @@ Env host(char c, char boot = '1', unsigned lease_ms = 0, unsigned margin_ms = 10
 test::Run model(const std::vector<std::string> &args, const Env &env)
 {
 	return test::wait_cli(test::spawn_exe(MODEL_HOST_EXE, args, env));
+}
+
+bool util_all_zero_line(Pool &p, uint64_t off)
+{
+	HostClaim c = p.shared().read_obj<HostClaim>(off);
+	const auto *b = reinterpret_cast<const uint8_t *>(&c);
+	return std::all_of(b, b + sizeof c, [](uint8_t x) { return x == 0; });
 }
 
 struct Fixture {
@@ -171,6 +179,35 @@ TEST_CASE("hosts: a clone (same machine-id, another boot, still beating) is refu
 	CHECK(run_cli({"agent", "--pool", f.pool, "--once"}, host('a', '2')).ok());
 }
 
+TEST_CASE("hosts: clones that claimed two slots at once are refused at their next beat", "[pool][hosts]")
+{
+	Fixture f;
+	REQUIRE(run_cli({"agent", "--pool", f.pool, "--once"}, host('a', '1')).ok());
+	// The clone (same machine-id, boot 2) claimed another slot at the same moment: neither saw
+	// the other's claim while claiming.
+	auto p = Pool::open(f.ref, Access::ReadWrite);
+	const uint64_t base = p->super().host_table_off, size = p->super().host_slot_size;
+	uint32_t free_slot = 0;
+	while (!util_all_zero_line(*p, base + free_slot * size))
+		free_slot++;
+	HostClaim c{};
+	c.magic = HOST_MAGIC;
+	c.state = uint32_t(ClaimState::Claimed);
+	std::memset(c.machine_id, 0xaa, 16);
+	std::memset(c.boot_id, 0, 16);
+	c.boot_id[15] = 0x22;
+	c.nonce = 9;
+	c.claimed = realtime_ns();
+	c.crc = daxfs_crc32c(&c, LINE_CRC_LEN);
+	p->shared().commit_obj(base + free_slot * size, c);
+	test::Run r = run_cli({"agent", "--pool", f.pool, "--once"}, host('a', '1'));
+	CHECK(r.status == 1);
+	CHECK_THAT(r.err, Contains("looks like a clone with the same /etc/machine-id") &&
+				  Contains("slot " + std::to_string(free_slot)));
+	// Another machine is not a clone.
+	CHECK(run_cli({"agent", "--pool", f.pool, "--once"}, host('b', '1')).ok());
+}
+
 TEST_CASE("hosts: a claim that collides with another host's loses and takes another slot", "[pool][hosts]")
 {
 	Fixture f;
@@ -292,7 +329,83 @@ TEST_CASE("mount vs unload: whichever comes second sees the other (Dekker)", "[p
 		for (const auto &i : p->info(true).images)
 			CHECK(i.name != "one"); // and the image freed
 	}
+	SECTION("a mount that completes after unload's first check keeps the image: it stays RETIRED")
+	{
+		test::Run mount;
+		set_fault_hook([&](const char *point) {
+			if (std::strcmp(point, "unload.checked") == 0) // no host listed it at the first check
+				mount = model({"mount", f.pool, "one", "/mnt/one"}, host('d'));
+		});
+		p->unload("one");
+		set_fault_hook(nullptr);
+		REQUIRE(mount.ok());
+		auto holders = mount_holders(*p, one.id);
+		REQUIRE(holders.size() == 1);
+		CHECK(holders.front().host.hostname == "hostd");
+		bool retired = false;
+		for (const auto &i : p->info(true).images)
+			if (i.name == "one")
+				retired = i.state == State::Retired && i.offset == one.offset;
+		CHECK(retired); // not freed: the next load cannot take the mounted extent
+		p->load({f.img, "three", {}, nullptr});
+		for (const auto &i : p->info(false).images)
+			CHECK(i.offset != one.offset);
+		// Once hostd unmounts, the next writer frees it.
+		std::string id = mount.out.substr(mount.out.find(' ') + 1);
+		id.erase(id.find_last_not_of('\n') + 1);
+		REQUIRE(model({"forget", f.pool, id, "/mnt/one"}, host('d')).ok());
+		p->load({f.img, "four", {}, nullptr});
+		for (const auto &i : p->info(true).images)
+			CHECK(i.name != "one");
+	}
 	CHECK(fsck_pool(f.ref, false).ok());
+}
+
+TEST_CASE("destroy: refused like unload for every image; a mount recorded meanwhile keeps the pool", "[pool][hosts]")
+{
+	Fixture f;
+	auto p = Pool::open(f.ref, Access::ReadWrite);
+	p->load({f.img, "web", {}, nullptr});
+	auto destroy = [&](bool force) {
+		std::vector<std::string> reclaimed;
+		p->destroy(force, "pool hosts", "daxpool destroy --pool hosts --force", nullptr, &reclaimed);
+		return reclaimed;
+	};
+	CHECK_THROWS_WITH(destroy(false), Contains("holds 1 image(s)") && Contains("--force"));
+	REQUIRE(model({"mount", f.pool, "web", "/mnt/web"}, host('b', '1', 400, 200)).ok());
+	for (bool force : {false, true}) // an alive host's mount: never, --force included
+		CHECK_THROWS_WITH(destroy(force), Contains("image 'web' (sealed) is mounted on host 'hostb'") &&
+							  Contains("/mnt/web") && Contains("never unmounts"));
+	sleep_ms(800); // past hostb's lease + margin
+	CHECK_THROWS_WITH(destroy(false), Contains("listed as mounted by host 'hostb'") &&
+						  Contains("last heartbeat was at") &&
+						  Contains("daxpool destroy --pool hosts --force"));
+	CHECK(Pool::open(f.ref, Access::ReadOnly)->info(false).images.size() == 1); // nothing changed
+
+	SECTION("a mount that completes after destroy's check wins: the pool stays")
+	{
+		p->load({f.img, "api", {}, nullptr});
+		test::Run mount;
+		set_fault_hook([&](const char *point) {
+			if (std::strcmp(point, "destroy.checked") == 0)
+				mount = model({"mount", f.pool, "api", "/mnt/api"}, host('c'));
+		});
+		CHECK_THROWS_WITH(destroy(true), Contains("host 'hostc'") && Contains("mounted image 'api' meanwhile"));
+		set_fault_hook(nullptr);
+		REQUIRE(mount.ok());
+		auto again = Pool::open(f.ref, Access::ReadOnly); // still a pool; api held for hostc
+		bool kept = false;
+		for (const auto &i : again->info(true).images)
+			kept = kept || (i.name == "api" && i.state == State::Retired);
+		CHECK(kept);
+	}
+	SECTION("--force reclaims the expired host's mount and wipes the pool")
+	{
+		auto reclaimed = destroy(true);
+		REQUIRE(reclaimed.size() == 1);
+		CHECK_THAT(reclaimed.front(), Contains("reclaimed 'web' (sealed) from host 'hostb'"));
+		CHECK_THROWS_AS(Pool::open(f.ref, Access::ReadOnly), NotAPool);
+	}
 }
 
 TEST_CASE("writer role: a dead holder's ticket is ignored after its lease; its WRITING entry is freed", "[pool][hosts]")

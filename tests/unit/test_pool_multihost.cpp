@@ -237,13 +237,15 @@ void model_run(unsigned seed, unsigned seconds, unsigned nhosts, unsigned procs_
 			FAIL_CHECK("fsck: " << f.what);
 	CHECK(r.ok());
 
-	// Every host is gone now; after their leases every mount is reclaimable with --force and
-	// every leftover (WRITING of a killed writer, RETIRED) is freed by the next writer: then
-	// the whole data area is free again.
+	// Every host is gone now; after their leases every mount is reclaimable with --force (sealed
+	// images, and retired ones that a dead host still lists), and every other leftover (WRITING
+	// of a killed writer, RETIRED listed by nobody) is freed by the next writer: then the whole
+	// data area is free again.
 	::usleep(1300 * 1000);
 	auto w = Pool::open({pool, {}}, Access::ReadWrite);
-	for (const auto &i : w->info(false).images)
-		w->unload(i.name, nullptr, true);
+	for (const auto &i : w->info(true).images)
+		if (i.state == State::Sealed || i.state == State::Retired)
+			w->unload(i.name, nullptr, true);
 	std::string probe = test::make_image(d, "probe", 1000, seed);
 	w->load({probe, "probe", {}, nullptr}); // reclaims WRITING / RETIRED leftovers
 	w->unload("probe");

@@ -117,7 +117,18 @@ attach)
 	mkdir -p /mnt/b
 	daxpool mount img /mnt/b --pool demo
 	expect_tree /mnt/b
+	# The reboot took this machine's slot over; the mount is in it, seen by another process.
+	daxpool status --pool demo --json > /tmp/st.json
+	expect_eq "hosts in the pool" "$(jsonget hosts.# /tmp/st.json)" 1
+	expect_eq "mounts recorded" "$(jsonget hosts.0.mounts.# /tmp/st.json)" 1
+	if [ "$MODE" = fsdax ]; then
+		mkdir -p /mnt/c
+		refused "a second host on an fsdax pool" "serves one host only" \
+			env DAXPOOL_MACHINE_ID=0123456789abcdef0123456789abcdef daxpool mount img /mnt/c --pool demo
+	fi
 	daxpool umount /mnt/b
+	daxpool status --pool demo --json > /tmp/st.json
+	expect_eq "mounts recorded after umount" "$(jsonget hosts.0.mounts.# /tmp/st.json)" 0
 	say "unload, destroy"
 	daxpool unload img --region "$region"
 	daxpool destroy --region "$region"

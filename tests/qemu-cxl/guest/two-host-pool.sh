@@ -91,7 +91,7 @@ A)
 	daxpool list --pool shared
 	say "A: (2) wait until $PEER has rootfs mounted"
 	wait_for "a mount record of $PEER" mounts_are 1
-	refused_unload rootfs "mounted"
+	refused_unload rootfs "is mounted on"
 	daxpool load /in/image --pool shared --name go
 	# Refused until B has unmounted (B mounts nothing else before this unload is done).
 	wait_for "$PEER's umount, then the unload" unload_ok rootfs
@@ -106,12 +106,13 @@ A)
 	daxpool fsck --pool shared
 	say "A: (3) $PEER mounts go and loses power"
 	wait_for "a mount record of $PEER" mounts_are 1
-	refused_unload go "mounted"
+	refused_unload go "is mounted on"
 	wait_for "$PEER's lease to expire" expired
-	refused_unload go "--force"
+	refused_unload go "listed as mounted by .*--force"
 	daxpool unload go --pool shared --force > /tmp/force.out 2>&1 || { cat /tmp/force.out; fail "A: unload --force failed"; }
 	cat /tmp/force.out
-	grep -q "$PEER" /tmp/force.out || fail "A: the forced unload does not name $PEER"
+	grep -q "reclaimed 'go' from host '$PEER'.*last heartbeat was at" /tmp/force.out ||
+		fail "A: the forced unload does not name $PEER and its last heartbeat"
 	daxpool fsck --pool shared
 	;;
 B)

@@ -13,10 +13,10 @@ cxl) args=(-t cxl -d 2 -s 2G -m 2G -e "POOL_SIZE=4G" -e "MODE=devdax") ;;
 nvdimm) args=(-t nvdimm -s 1G -m 2G -e "POOL_SIZE=512M" -e "MODE=fsdax") ;;
 esac
 say "boot 1: create, load, mount"
-"$RUN" "${args[@]}" -f "$WORK/mem.raw" -n "pool-$TOPO-1" -i "$WORK/image" -i "$WORK/manifest" \
+"$RUN" "${args[@]}" -f "$WORK/mem.raw" -n "pool-$TOPO-1" -M "pool-$TOPO" -i "$WORK/image" -i "$WORK/manifest" \
 	-e PHASE=create "$G/pool.sh"
 say "boot 2: attach, mount again, unload, destroy"
-"$RUN" "${args[@]}" -f "$WORK/mem.raw" -n "pool-$TOPO-2" -i "$WORK/manifest" -e PHASE=attach "$G/pool.sh"
+"$RUN" "${args[@]}" -f "$WORK/mem.raw" -n "pool-$TOPO-2" -M "pool-$TOPO" -i "$WORK/manifest" -e PHASE=attach "$G/pool.sh"
 if [ "$TOPO" = cxl ]; then
 	say "a host without CXL or NVDIMM"
 	"$RUN" -t none -n "pool-none" -e PHASE=none "$G/pool.sh"
