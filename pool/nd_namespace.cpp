@@ -125,8 +125,19 @@ std::string create_namespace(ndctl_region *region, uint64_t size, DevMode mode, 
 		ns = ndctl_region_get_namespace_seed(region);
 	if (!ns || !ndctl_namespace_is_configuration_idle(ns))
 		throw Error(rdev + " has no free namespace slot");
-	if (size == 0)
+	if (size == 0) {
+		// A region just made for the pool is empty, unless the label areas of its memdevs
+		// brought back a namespace of an earlier one (created before a reboot and not destroyed).
+		ndctl_namespace_foreach(region, n)
+			if (ndctl_namespace_get_size(n)) {
+				const char *alt = ndctl_namespace_get_alt_name(n);
+				throw Error(rdev + " came up with " + ndctl_namespace_get_devname(n) +
+					    (alt && *alt ? std::string(" ('") + alt + "')" : std::string()) +
+					    " from the labels of its memdevs: they hold an earlier pool's namespace. "
+					    "Run `daxpool attach` to bring that pool back (then `daxpool destroy` to remove it)");
+			}
 		size = ndctl_region_get_max_available_extent(region);
+	}
 	std::string nsdev = ndctl_namespace_get_devname(ns);
 	auto check = [&](int rc, const std::string &what) {
 		if (rc)

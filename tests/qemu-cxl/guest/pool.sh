@@ -146,6 +146,8 @@ attach)
 	r=$(cxl list -R | grep -o '"region":"region[0-9]*"' | cut -d'"' -f4)
 	cxl destroy-region -f "$r" >/dev/null 2>&1 # as at power-off: the labels stay in the memdevs
 	expect_eq "regions after the teardown" "$(cxl list -R | grep -c region || true)" 0
+	refused "create over memdevs whose labels hold a pool" "daxpool attach" daxpool create --size 1G
+	expect_eq "regions after the refusal" "$(cxl list -R | grep -c region || true)" 0
 	daxpool attach
 	list
 	expect_eq "pool after attach" "$(j devices.0.pool)" small
