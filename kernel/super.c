@@ -103,9 +103,15 @@ static const struct super_operations daxfs_sops = {
 	.drop_inode = generic_delete_inode,
 };
 
+/*
+ * Allocations sized by the image (the metadata snapshot, the validator's link counters) may be
+ * large: fail rather than invoke the OOM killer, and report the failure ourselves.
+ */
+#define DAXFS_GFP_IMAGE	(GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
 static void *daxfs_zalloc(size_t size, void *ctx)
 {
-	return kvzalloc(size, GFP_KERNEL);
+	return kvzalloc(size, DAXFS_GFP_IMAGE);
 }
 
 static void daxfs_free(void *ptr, void *ctx)
@@ -135,13 +141,17 @@ static int daxfs_copy_in(struct daxfs_sb_info *sbi, void *dst, size_t len)
 /*
  * Copy the metadata out of the shared memory (machine-check safe) and validate the copy. Only
  * the copy is trusted afterwards: nobody else can change it.
+ *
+ * The superblock is checked on its own first: the size of the snapshot comes from it, and only
+ * a superblock with a good checksum and consistent geometry (metadata end <= data_off <=
+ * total_size <= the source) may size an allocation.
  */
 static int daxfs_snapshot(struct fs_context *fc, struct daxfs_sb_info *sbi)
 {
 	const char *src = fc->source ?: "(no source)";
-	u64 meta_end = DAXFS_META_OFF, end;
 	struct daxfs_super head;
 	struct daxfs_verr verr;
+	u64 meta_end;
 	int err;
 
 	if (sbi->src.len < DAXFS_META_OFF) {
@@ -152,26 +162,27 @@ static int daxfs_snapshot(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	err = daxfs_copy_in(sbi, &head, sizeof(head));
 	if (err)
 		goto copy_err;
-	/*
-	 * How much to copy: up to the end of the metadata if the superblock says something
-	 * sane, else only its page, for the validator to say what is wrong. If the superblock
-	 * changes between the two copies, the validator sees metadata past what was copied.
-	 */
-	if (!check_add_overflow(le64_to_cpu(head.str_off), le64_to_cpu(head.str_size), &end) &&
-	    end > DAXFS_META_OFF && end <= sbi->src.len)
-		meta_end = end;
-	sbi->meta = kvmalloc(meta_end, GFP_KERNEL | __GFP_NOWARN);
-	if (!sbi->meta)
+	if (daxfs_validate_super(&head, sbi->src.len, &verr) != DAXFS_OK)
+		goto invalid;
+	/* Cannot overflow and is at most the source's length: the superblock check says so. */
+	meta_end = le64_to_cpu(head.str_off) + le64_to_cpu(head.str_size);
+	sbi->meta = kvmalloc(meta_end, DAXFS_GFP_IMAGE);
+	if (!sbi->meta) {
+		pr_err("%s: image at offset %llu: cannot allocate %llu bytes for its metadata\n",
+		       src, sbi->offset, meta_end);
 		return -ENOMEM;
+	}
+	/* If the superblock changed since, the validator sees metadata past what was copied. */
 	err = daxfs_copy_in(sbi, sbi->meta, meta_end);
 	if (err)
 		goto copy_err;
 	if (daxfs_validate_meta(sbi->meta, meta_end, sbi->src.len, &daxfs_kalloc, &verr) !=
-	    DAXFS_OK) {
-		pr_err("%s: invalid image at offset %llu: %s\n", src, sbi->offset, verr.msg);
-		return verr.code == DAXFS_E_NOMEM ? -ENOMEM : -EUCLEAN;
-	}
+	    DAXFS_OK)
+		goto invalid;
 	return 0;
+invalid:
+	pr_err("%s: invalid image at offset %llu: %s\n", src, sbi->offset, verr.msg);
+	return verr.code == DAXFS_E_NOMEM ? -ENOMEM : -EUCLEAN;
 copy_err:
 	if (err == -ENXIO)
 		pr_err("%s: the device went away while mounting\n", src);
