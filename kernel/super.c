@@ -144,11 +144,14 @@ static int daxfs_copy_in(struct daxfs_sb_info *sbi, void *dst, size_t len)
  *
  * The superblock is checked on its own first: the size of the snapshot comes from it, and only
  * a superblock with a good checksum and consistent geometry (metadata end <= data_off <=
- * total_size <= the source) may size an allocation.
+ * total_size <= the source) may size an allocation. Before each part is read, this host's
+ * cached copies of it are dropped (daxfs_source_invalidate(): another host may have written
+ * the image since this one last read that memory).
  */
 static int daxfs_snapshot(struct fs_context *fc, struct daxfs_sb_info *sbi)
 {
 	const char *src = fc->source ?: "(no source)";
+	const struct daxfs_super *ds;
 	struct daxfs_super head;
 	struct daxfs_verr verr;
 	u64 meta_end;
@@ -159,13 +162,18 @@ static int daxfs_snapshot(struct fs_context *fc, struct daxfs_sb_info *sbi)
 		       sbi->offset, sbi->src.len);
 		return -EUCLEAN;
 	}
-	err = daxfs_copy_in(sbi, &head, sizeof(head));
+	err = daxfs_source_invalidate(sbi, 0, DAXFS_META_OFF);
+	if (!err)
+		err = daxfs_copy_in(sbi, &head, sizeof(head));
 	if (err)
 		goto copy_err;
 	if (daxfs_validate_super(&head, sbi->src.len, &verr) != DAXFS_OK)
 		goto invalid;
 	/* Cannot overflow and is at most the source's length: the superblock check says so. */
 	meta_end = le64_to_cpu(head.str_off) + le64_to_cpu(head.str_size);
+	err = daxfs_source_invalidate(sbi, DAXFS_META_OFF, meta_end);
+	if (err)
+		goto copy_err;
 	sbi->meta = kvmalloc(meta_end, DAXFS_GFP_IMAGE);
 	if (!sbi->meta) {
 		pr_err("%s: image at offset %llu: cannot allocate %llu bytes for its metadata\n",
@@ -179,6 +187,12 @@ static int daxfs_snapshot(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	if (daxfs_validate_meta(sbi->meta, meta_end, sbi->src.len, &daxfs_kalloc, &verr) !=
 	    DAXFS_OK)
 		goto invalid;
+	/* File data: the rest of the image, up to the validated total size. */
+	ds = sbi->meta;
+	err = daxfs_source_invalidate(sbi, le64_to_cpu(ds->str_off) + le64_to_cpu(ds->str_size),
+				      le64_to_cpu(ds->total_size));
+	if (err)
+		goto copy_err;
 	return 0;
 invalid:
 	pr_err("%s: invalid image at offset %llu: %s\n", src, sbi->offset, verr.msg);
