@@ -65,6 +65,7 @@ struct daxfs_sb_info {
 	bool offset_set;
 	bool phys_set;
 	bool size_set;
+	bool dmabuf_flag;	/* remount: the bare "dmabuf" of show_options */
 	struct dma_buf *dmabuf;	/* from the "dmabuf" fd option, until the source takes it */
 };
 

@@ -17,13 +17,15 @@
 #include <linux/statfs.h>
 #include "daxfs.h"
 
-enum { Opt_offset, Opt_phys, Opt_size, Opt_dmabuf };
+enum { Opt_offset, Opt_phys, Opt_size, Opt_dmabuf, Opt_dmabuf_flag };
 
 static const struct fs_parameter_spec daxfs_param_spec[] = {
 	fsparam_u64("offset", Opt_offset),
 	fsparam_u64("phys", Opt_phys),
 	fsparam_u64("size", Opt_size),
 	fsparam_fd("dmabuf", Opt_dmabuf),
+	/* The bare "dmabuf" show_options prints, replayed by mount(8) on a remount. */
+	fsparam_flag("dmabuf", Opt_dmabuf_flag),
 	{}
 };
 
@@ -62,6 +64,11 @@ static int daxfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 		sbi->dmabuf = dmabuf;
 		break;
 	}
+	case Opt_dmabuf_flag:
+		if (fc->purpose != FS_CONTEXT_FOR_RECONFIGURE)
+			return invalfc(fc, "dmabuf needs a dma-buf fd (fsconfig FSCONFIG_SET_FD)");
+		sbi->dmabuf_flag = true;
+		break;
 	}
 	return 0;
 }
@@ -270,6 +277,8 @@ static int daxfs_reconfigure(struct fs_context *fc)
 	    (new->phys_set && (!cur->phys_set || new->phys != cur->phys)) ||
 	    (new->size_set && new->phys_size != cur->phys_size))
 		return invalfc(fc, "offset=, phys= and size= cannot change on remount");
+	if (new->dmabuf_flag && cur->src.kind != DAXFS_SRC_DMABUF)
+		return invalfc(fc, "dmabuf: not a dma-buf mount");
 	return 0;
 }
 
