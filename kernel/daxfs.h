@@ -65,6 +65,7 @@ struct daxfs_sb_info {
 	bool offset_set;
 	bool phys_set;
 	bool size_set;
+	bool dmabuf_flag;	/* remount: the bare "dmabuf" of show_options */
 	struct dma_buf *dmabuf;	/* from the "dmabuf" fd option, until the source takes it */
 };
 
@@ -88,6 +89,7 @@ static inline const u8 *daxfs_str(struct daxfs_sb_info *sbi, u64 pool_off)
 int daxfs_source_open(struct fs_context *fc, struct daxfs_sb_info *sbi);
 void daxfs_source_close(struct daxfs_source *src);
 pfn_t daxfs_source_pfn(const struct daxfs_source *src, u64 off);
+int daxfs_source_invalidate(struct daxfs_sb_info *sbi, u64 start, u64 end);
 
 /* holder.c */
 struct daxfs_access {

@@ -17,13 +17,15 @@
 #include <linux/statfs.h>
 #include "daxfs.h"
 
-enum { Opt_offset, Opt_phys, Opt_size, Opt_dmabuf };
+enum { Opt_offset, Opt_phys, Opt_size, Opt_dmabuf, Opt_dmabuf_flag };
 
 static const struct fs_parameter_spec daxfs_param_spec[] = {
 	fsparam_u64("offset", Opt_offset),
 	fsparam_u64("phys", Opt_phys),
 	fsparam_u64("size", Opt_size),
 	fsparam_fd("dmabuf", Opt_dmabuf),
+	/* The bare "dmabuf" show_options prints, replayed by mount(8) on a remount. */
+	fsparam_flag("dmabuf", Opt_dmabuf_flag),
 	{}
 };
 
@@ -62,6 +64,11 @@ static int daxfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 		sbi->dmabuf = dmabuf;
 		break;
 	}
+	case Opt_dmabuf_flag:
+		if (fc->purpose != FS_CONTEXT_FOR_RECONFIGURE)
+			return invalfc(fc, "dmabuf needs a dma-buf fd (fsconfig FSCONFIG_SET_FD)");
+		sbi->dmabuf_flag = true;
+		break;
 	}
 	return 0;
 }
@@ -103,9 +110,15 @@ static const struct super_operations daxfs_sops = {
 	.drop_inode = generic_delete_inode,
 };
 
+/*
+ * Allocations sized by the image (the metadata snapshot, the validator's link counters) may be
+ * large: fail rather than invoke the OOM killer, and report the failure ourselves.
+ */
+#define DAXFS_GFP_IMAGE	(GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
 static void *daxfs_zalloc(size_t size, void *ctx)
 {
-	return kvzalloc(size, GFP_KERNEL);
+	return kvzalloc(size, DAXFS_GFP_IMAGE);
 }
 
 static void daxfs_free(void *ptr, void *ctx)
@@ -135,13 +148,20 @@ static int daxfs_copy_in(struct daxfs_sb_info *sbi, void *dst, size_t len)
 /*
  * Copy the metadata out of the shared memory (machine-check safe) and validate the copy. Only
  * the copy is trusted afterwards: nobody else can change it.
+ *
+ * The superblock is checked on its own first: the size of the snapshot comes from it, and only
+ * a superblock with a good checksum and consistent geometry (metadata end <= data_off <=
+ * total_size <= the source) may size an allocation. Before each part is read, this host's
+ * cached copies of it are dropped (daxfs_source_invalidate(): another host may have written
+ * the image since this one last read that memory).
  */
 static int daxfs_snapshot(struct fs_context *fc, struct daxfs_sb_info *sbi)
 {
 	const char *src = fc->source ?: "(no source)";
-	u64 meta_end = DAXFS_META_OFF, end;
+	const struct daxfs_super *ds;
 	struct daxfs_super head;
 	struct daxfs_verr verr;
+	u64 meta_end;
 	int err;
 
 	if (sbi->src.len < DAXFS_META_OFF) {
@@ -149,29 +169,41 @@ static int daxfs_snapshot(struct fs_context *fc, struct daxfs_sb_info *sbi)
 		       sbi->offset, sbi->src.len);
 		return -EUCLEAN;
 	}
-	err = daxfs_copy_in(sbi, &head, sizeof(head));
+	err = daxfs_source_invalidate(sbi, 0, DAXFS_META_OFF);
+	if (!err)
+		err = daxfs_copy_in(sbi, &head, sizeof(head));
 	if (err)
 		goto copy_err;
-	/*
-	 * How much to copy: up to the end of the metadata if the superblock says something
-	 * sane, else only its page, for the validator to say what is wrong. If the superblock
-	 * changes between the two copies, the validator sees metadata past what was copied.
-	 */
-	if (!check_add_overflow(le64_to_cpu(head.str_off), le64_to_cpu(head.str_size), &end) &&
-	    end > DAXFS_META_OFF && end <= sbi->src.len)
-		meta_end = end;
-	sbi->meta = kvmalloc(meta_end, GFP_KERNEL | __GFP_NOWARN);
-	if (!sbi->meta)
+	if (daxfs_validate_super(&head, sbi->src.len, &verr) != DAXFS_OK)
+		goto invalid;
+	/* Cannot overflow and is at most the source's length: the superblock check says so. */
+	meta_end = le64_to_cpu(head.str_off) + le64_to_cpu(head.str_size);
+	err = daxfs_source_invalidate(sbi, DAXFS_META_OFF, meta_end);
+	if (err)
+		goto copy_err;
+	sbi->meta = kvmalloc(meta_end, DAXFS_GFP_IMAGE);
+	if (!sbi->meta) {
+		pr_err("%s: image at offset %llu: cannot allocate %llu bytes for its metadata\n",
+		       src, sbi->offset, meta_end);
 		return -ENOMEM;
+	}
+	/* If the superblock changed since, the validator sees metadata past what was copied. */
 	err = daxfs_copy_in(sbi, sbi->meta, meta_end);
 	if (err)
 		goto copy_err;
 	if (daxfs_validate_meta(sbi->meta, meta_end, sbi->src.len, &daxfs_kalloc, &verr) !=
-	    DAXFS_OK) {
-		pr_err("%s: invalid image at offset %llu: %s\n", src, sbi->offset, verr.msg);
-		return verr.code == DAXFS_E_NOMEM ? -ENOMEM : -EUCLEAN;
-	}
+	    DAXFS_OK)
+		goto invalid;
+	/* File data: the rest of the image, up to the validated total size. */
+	ds = sbi->meta;
+	err = daxfs_source_invalidate(sbi, le64_to_cpu(ds->str_off) + le64_to_cpu(ds->str_size),
+				      le64_to_cpu(ds->total_size));
+	if (err)
+		goto copy_err;
 	return 0;
+invalid:
+	pr_err("%s: invalid image at offset %llu: %s\n", src, sbi->offset, verr.msg);
+	return verr.code == DAXFS_E_NOMEM ? -ENOMEM : -EUCLEAN;
 copy_err:
 	if (err == -ENXIO)
 		pr_err("%s: the device went away while mounting\n", src);
@@ -245,6 +277,8 @@ static int daxfs_reconfigure(struct fs_context *fc)
 	    (new->phys_set && (!cur->phys_set || new->phys != cur->phys)) ||
 	    (new->size_set && new->phys_size != cur->phys_size))
 		return invalfc(fc, "offset=, phys= and size= cannot change on remount");
+	if (new->dmabuf_flag && cur->src.kind != DAXFS_SRC_DMABUF)
+		return invalfc(fc, "dmabuf: not a dma-buf mount");
 	return 0;
 }
 

@@ -218,6 +218,16 @@ enum daxfs_verr_code daxfs_validate(const void *image, u64 len, const struct dax
 enum daxfs_verr_code daxfs_validate_meta(const void *image, u64 copy_len, u64 len,
 					 const struct daxfs_alloc *alloc, struct daxfs_verr *err);
 
+/*
+ * Only the superblock's own checks (magic, version, checksum, fields, geometry) for an image
+ * whose mapping is len bytes. On DAXFS_OK the metadata ends at str_off + str_size (no overflow),
+ * which is at most data_off <= total_size <= len: the bound on what a reader must copy before
+ * daxfs_validate_meta() can run. The kernel checks the superblock this way before it allocates
+ * the metadata snapshot.
+ */
+enum daxfs_verr_code daxfs_validate_super(const struct daxfs_super *sb, u64 len,
+					  struct daxfs_verr *err);
+
 /* A short name for a code, e.g. "bad superblock checksum". */
 const char *daxfs_verr_str(enum daxfs_verr_code code);
 

@@ -196,7 +196,6 @@ static enum daxfs_verr_code check_super(struct vctx *c, const struct daxfs_super
 		return fail(c, DAXFS_E_GEOMETRY, 0, 104,
 			    "data offset %llu misaligned or outside [metadata end %llu, total size]",
 			    (unsigned long long)c->data_off, (unsigned long long)end);
-	c->str = c->base + c->str_off;
 	return DAXFS_OK;
 }
 
@@ -525,6 +524,7 @@ enum daxfs_verr_code daxfs_validate_meta(const void *image, u64 copy_len, u64 le
 		return fail(&c, DAXFS_E_GEOMETRY, 0, 96,
 			    "metadata ends at %llu, past the %llu bytes given",
 			    (unsigned long long)(c.str_off + c.str_size), (unsigned long long)copy_len);
+	c.str = c.base + c.str_off;
 	if (le32_to_cpu(((const struct daxfs_super *)image)->meta_crc) !=
 	    daxfs_crc32c(c.base + DAXFS_META_OFF, c.str_off + c.str_size - DAXFS_META_OFF))
 		return fail(&c, DAXFS_E_META_CRC, 0, DAXFS_META_OFF, "metadata checksum mismatch");
@@ -533,6 +533,23 @@ enum daxfs_verr_code daxfs_validate_meta(const void *image, u64 copy_len, u64 le
 		return fail(&c, DAXFS_E_NOMEM, 0, 0, "cannot allocate %u link counters", c.icount);
 	r = check_tree(&c);
 	alloc->free(c.refs, alloc->ctx);
+	if (!r && err)
+		snprintf(err->msg, sizeof(err->msg), "ok");
+	return r;
+}
+
+enum daxfs_verr_code daxfs_validate_super(const struct daxfs_super *sb, u64 len,
+					  struct daxfs_verr *err)
+{
+	struct vctx c;
+	enum daxfs_verr_code r;
+
+	memset(&c, 0, sizeof(c));
+	c.base = (const u8 *)sb;
+	c.err = err;
+	if (err)
+		memset(err, 0, sizeof(*err));
+	r = check_super(&c, sb, len);
 	if (!r && err)
 		snprintf(err->msg, sizeof(err->msg), "ok");
 	return r;

@@ -64,6 +64,14 @@ variant("dir-cycle", lambda b: struct.pack_into("<I", b, inode(subdir) + 36, sub
 variant("bad-nlink", lambda b: struct.pack_into("<I", b, inode(reg) + 4, 7))
 variant("total-size-huge", lambda b: struct.pack_into("<Q", b, 16, 1 << 60))
 
+def str_size_huge(b):
+    # A string pool of 126 MiB in a 128 MiB image (both inside the device), superblock checksum
+    # valid: the kernel must refuse it from the superblock alone, before sizing its metadata
+    # snapshot by it (meta_size no longer matches the tables).
+    struct.pack_into("<Q", b, 16, 128 << 20)
+    struct.pack_into("<Q", b, 96, 126 << 20)
+variant("str-size-huge", str_size_huge)
+
 def unsort(b):
     first = dirent_off + u("<Q", b, inode(bigdir) + 40) * 16
     e0, e1 = bytes(b[first:first + 16]), bytes(b[first + 16:first + 32])

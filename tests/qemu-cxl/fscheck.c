@@ -8,10 +8,13 @@
  *                          size (files, symlinks), mtime (s.ns), rdev, symlink target, content
  *                          hash (read()), xattrs (name=hex value, sorted)
  *   fscheck mmap FILE      maps FILE MAP_SHARED and MAP_PRIVATE: both must equal read();
- *                          a write to the private mapping must stay private. Prints
+ *                          a write to the private mapping must stay private and copy only
+ *                          the page written (smaps: Anonymous 4 kB per page written). Prints
  *                          "faults=N": page faults taken touching the first 2 MiB of the
  *                          shared mapping (1 with a PMD mapping, 512 with 4 KiB pages).
  *   fscheck read FILE      read FILE in 128 KiB reads, print its hash
+ *   fscheck openexcl DEV   open DEV with O_EXCL (a block device: an exclusive claim, as a
+ *                          filesystem's); prints "opened" or the error, exit 0 / 1
  *   fscheck dirpos DIR     readdir, getdents64 with a 64-byte buffer, and telldir/seekdir
  *                          from the middle must all give the same entries; prints the count
  *   fscheck statnames DIR LIST   (bench) lstat DIR/NAME for every line of LIST; prints
@@ -172,6 +175,43 @@ static long faults_touching(const unsigned char *p, off_t size)
 	return b.ru_minflt - a.ru_minflt + b.ru_majflt - a.ru_majflt;
 }
 
+/* The "Anonymous:" of the mapping starting at addr in /proc/self/smaps, in kB (-1: not found). */
+static long smaps_anon_kb(const void *addr)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	unsigned long start, end;
+	char line[512];
+	long kb = -1;
+	int in = 0;
+
+	if (!f)
+		die("open", "/proc/self/smaps");
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			in = start == (unsigned long)addr;
+			continue;
+		}
+		if (in && sscanf(line, "Anonymous: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+/* A MAP_PRIVATE write copies only the page written: the mapping's anonymous memory is exact. */
+static int expect_anon(const void *p, long want_kb, const char *path)
+{
+	long kb = smaps_anon_kb(p);
+
+	if (kb != want_kb) {
+		fprintf(stderr, "fscheck: %s: MAP_PRIVATE mapping has Anonymous %ld kB, want %ld kB\n",
+			path, kb, want_kb);
+		return 1;
+	}
+	printf("private write: Anonymous %ld kB\n", kb);
+	return 0;
+}
+
 static int check_mmap(const char *path)
 {
 	struct stat st;
@@ -201,7 +241,11 @@ static int check_mmap(const char *path)
 		return 1;
 	}
 	p[0] ^= 0xff;
+	if (expect_anon(p, 4, path))
+		return 1;
 	p[st.st_size - 1] ^= 0x55;
+	if (expect_anon(p, st.st_size > 4096 ? 8 : 4, path))
+		return 1;
 	if (fnv(FNV0, p, st.st_size) == want || s[0] == p[0]) {
 		fprintf(stderr, "fscheck: %s: a private write was not private\n", path);
 		return 1;
@@ -369,10 +413,18 @@ int main(int argc, char **argv)
 		return manifest(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "mmap"))
 		return check_mmap(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "openexcl")) {
+		if (open(argv[2], O_RDONLY | O_EXCL) < 0) {
+			printf("%s: %s\n", argv[2], strerror(errno));
+			return 1;
+		}
+		printf("opened\n");
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "read")) {
 		printf("%016" PRIx64 "\n", hash_read(argv[2]));
 		return 0;
 	}
-	fprintf(stderr, "usage: fscheck manifest DIR | mmap FILE | read FILE\n");
+	fprintf(stderr, "usage: fscheck manifest DIR | mmap FILE | read FILE | openexcl DEV\n");
 	return 2;
 }

@@ -293,7 +293,46 @@ TEST_CASE("validator: each corruption is rejected with its specific reason", "[v
 		// The reader refuses it with the same reason.
 		if (got != DAXFS_OK)
 			CHECK_THROWS_AS(Image::borrow(m.b), InvalidImage);
+		// The superblock check alone (the kernel's first step) agrees on superblock faults
+		// and passes everything else on to the full validation.
+		daxfs_verr se;
+		daxfs_verr_code sgot = daxfs_validate_super(reinterpret_cast<const daxfs_super *>(m.b.data()), m.b.size(), &se);
+		if (got >= DAXFS_E_MAGIC && got <= DAXFS_E_GEOMETRY)
+			CHECK(sgot == got);
+		else
+			CHECK(sgot == DAXFS_OK);
 	}
+}
+
+TEST_CASE("validator: the superblock check bounds the metadata by the mapping", "[validator]")
+{
+	Fixture f;
+	using S = daxfs_super;
+	Mut m{f.pristine};
+	daxfs_verr e;
+	auto sb = [&] { return reinterpret_cast<const daxfs_super *>(m.b.data()); };
+	REQUIRE(daxfs_validate_super(sb(), m.b.size(), &e) == DAXFS_OK);
+	CHECK(std::string(e.msg) == "ok");
+	uint64_t end = m.sb64(offsetof(S, str_off)) + m.sb64(offsetof(S, str_size));
+	CHECK(end <= m.sb64(offsetof(S, data_off)));
+	// Only the superblock is read: the rest of the mapping need not be there.
+	std::vector<uint8_t> head(m.b.begin(), m.b.begin() + sizeof(S));
+	CHECK(daxfs_validate_super(reinterpret_cast<const daxfs_super *>(head.data()), m.b.size(), &e) == DAXFS_OK);
+	// A huge string pool with a valid superblock checksum: refused before anything is copied,
+	// whether or not the metadata size was adjusted to match.
+	set<uint64_t>(m.sb() + offsetof(S, str_size), 1ull << 40);
+	m.fix();
+	CHECK(daxfs_validate_super(sb(), 1ull << 42, &e) == DAXFS_E_GEOMETRY);
+	set<uint64_t>(m.sb() + offsetof(S, meta_size), m.sb64(offsetof(S, str_off)) + (1ull << 40) - DAXFS_META_OFF);
+	m.fix();
+	CHECK(daxfs_validate_super(sb(), 1ull << 42, &e) == DAXFS_E_GEOMETRY); // data_off before its end
+	// Consistent geometry, but the image (and so its metadata) is larger than the mapping.
+	uint64_t data = (m.sb64(offsetof(S, str_off)) + (1ull << 40) + 4095) & ~4095ull;
+	set<uint64_t>(m.sb() + offsetof(S, data_off), data);
+	set<uint64_t>(m.sb() + offsetof(S, total_size), data + 4096);
+	m.fix();
+	CHECK(daxfs_validate_super(sb(), m.b.size(), &e) == DAXFS_E_GEOMETRY);
+	CHECK(daxfs_validate_super(sb(), data + 4096, &e) == DAXFS_OK);
 }
 
 TEST_CASE("validator: messages name the inode", "[validator]")

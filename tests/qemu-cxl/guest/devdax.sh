@@ -23,6 +23,13 @@ mount -t daxfs -o ro,offset=$((0x4000000)) "$dax" /mnt/e ||
 mount -t daxfs -o ro,offset=$((0x200000)) "$dax" /mnt/f ||
 	fail "second image of the same device by path: $(dmesg | tail -2)"
 grep daxfs /proc/mounts
+mopts=,$(grep " /mnt/d daxfs " /proc/mounts | cut -d' ' -f4),
+mphys=$(echo "$mopts" | sed -n 's/.*,phys=\([^,]*\),.*/\1/p')
+msize=$(echo "$mopts" | sed -n 's/.*,size=\([^,]*\),.*/\1/p')
+[ -n "$mphys" ] && [ -n "$msize" ] && [ $((mphys)) -eq $((res)) ] && [ $((msize)) -eq $((size)) ] ||
+	fail "/proc/mounts options $mopts do not show phys=$res,size=$size"
+case $mopts in *,ro,*offset=2097152,*) ;; *) fail "/proc/mounts options $mopts lack ro or offset=" ;; esac
+mount -o remount,ro /mnt/d || fail "remount,ro of a phys= mount"
 expect_tree /mnt/d
 expect_tree /mnt/e
 expect_tree /mnt/f

@@ -8,6 +8,16 @@ mkdir -p /mnt/d
 cat /tmp/err
 dmabufmount /in/image /mnt/d 8192 || fail "dmabuf mount failed: $(dmesg | tail -2)"
 grep " /mnt/d daxfs " /proc/mounts
+mopts=,$(grep " /mnt/d daxfs " /proc/mounts | cut -d' ' -f4),
+case $mopts in *,ro,*dmabuf*offset=8192,*) ;; *) fail "/proc/mounts options: $mopts" ;; esac
+expect_tree /mnt/d
+say "remount,ro: the shown options (a bare dmabuf) are accepted back"
+mount -o remount,ro /mnt/d || fail "mount -o remount,ro of a dma-buf mount: $(dmesg | tail -2)"
+mount -o remount,ro,dmabuf,offset=8192 /mnt/d || fail "remount with the shown options: $(dmesg | tail -2)"
+! mount -o remount,ro,offset=4096 /mnt/d 2>/dev/null || fail "remount with another offset accepted"
+mkdir -p /mnt/x
+! mount -t daxfs -o ro,dmabuf none /mnt/x 2>/dev/null || fail "a bare dmabuf accepted for a new mount"
+dmesg | grep daxfs | tail -1
 expect_tree /mnt/d
 fscheck mmap /mnt/d/data/three-mib
 expect_eq "chroot busybox" "$(chroot /mnt/d /bin/sh -c 'echo ran from a dma-buf')" "ran from a dma-buf"

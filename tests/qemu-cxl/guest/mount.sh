@@ -14,6 +14,27 @@ mount -t daxfs -o "$opts" "$dev" /mnt/d || fail "mount -t daxfs -o $opts $dev fa
 grep " /mnt/d daxfs " /proc/mounts
 grep -q " /mnt/d daxfs ro" /proc/mounts || fail "not mounted read-only"
 
+say "show_options: ro, and offset= exactly when not 0"
+mopts=,$(grep " /mnt/d daxfs " /proc/mounts | cut -d' ' -f4),
+case $mopts in *,ro,*) ;; *) fail "/proc/mounts options $mopts lack ro" ;; esac
+if [ "$OFFSET" = 0 ]; then
+	case $mopts in *,offset=*) fail "offset= shown for offset 0: $mopts" ;; esac
+else
+	case $mopts in *,offset="$OFFSET",*) ;; *) fail "/proc/mounts options $mopts lack offset=$OFFSET" ;; esac
+fi
+
+say "statfs: magic, block size, blocks, files, name length, nothing free"
+daxpool inspect /in/image --json > /tmp/inspect
+total=$(jsonget superblock.total_size /tmp/inspect)
+inodes=$(jsonget superblock.inodes /tmp/inspect)
+# %t type (hex), %s f_bsize, %S f_frsize, %b blocks, %c files, %l name length, %a %f %d free
+expect_eq "stat -f" "$(stat -f -c '%t %s %S %b %c %l %a %f %d' /mnt/d)" \
+	"53465844 4096 4096 $((total / 4096)) $inodes 255 0 0 0"
+
+say "the fsdax device is claimed exclusively while mounted"
+out=$(fscheck openexcl "$dev") && fail "an O_EXCL open of $dev succeeded while mounted"
+expect_eq "O_EXCL open while mounted" "$out" "$dev: Device or resource busy"
+
 say "content and metadata against the host's manifest"
 expect_tree /mnt/d
 
@@ -25,7 +46,6 @@ expect_eq "lookup" "$(cat /mnt/d/many/entry-0123)" 123
 expect_eq "symlink" "$(cat /mnt/d/link-rel)" "hello, daxfs"
 expect_eq "hard links" "$(stat -c %i /mnt/d/hard/one)" "$(stat -c %i /mnt/d/hard-three)"
 expect_eq "blocks of 3 MiB file" "$(stat -c %b /mnt/d/data/three-mib)" 6144
-stat -f /mnt/d
 
 say "mmap: MAP_SHARED and MAP_PRIVATE"
 fscheck mmap /mnt/d/data/three-mib > /tmp/mmap
@@ -65,7 +85,10 @@ say "read-only"
 ! mount -o remount,rw /mnt/d 2>/dev/null || fail "remounted read-write"
 grep -q " /mnt/d daxfs ro" /proc/mounts || fail "no longer read-only after a refused remount"
 mount -o remount,ro /mnt/d || fail "a read-only remount with the same options was refused"
+grep " /mnt/d daxfs " /proc/mounts
+! mount -o remount,ro,dmabuf /mnt/d 2>/dev/null || fail "remount with dmabuf accepted on an fsdax mount"
 
 say "unmount and unload"
 umount /mnt/d
+expect_eq "O_EXCL open after umount" "$(fscheck openexcl "$dev")" "opened"
 rmmod daxfs
