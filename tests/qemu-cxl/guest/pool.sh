@@ -64,10 +64,23 @@ create)
 		cxl list -R | grep -q '"interleave_ways":2' || fail "the region is not 2-way interleaved"
 	fi
 	ndctl list -N | grep -q '"map":"mem"' || fail "the namespace does not keep its page metadata in host RAM"
+	uuid=$(jsonget uuid /tmp/create.json)
+	echo "$uuid" | grep -Eq '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' || fail "create --json: uuid '$uuid'"
+	psize=$(jsonget pool_size /tmp/create.json)
+	case $POOL_SIZE in *G) want=$((${POOL_SIZE%G} << 30)) ;; *M) want=$((${POOL_SIZE%M} << 20)) ;; esac
+	# The pool is the device: the namespace less what its info block and alignment take.
+	[ "$psize" -le "$want" ] && [ "$psize" -ge $((want - (16 << 20))) ] ||
+		fail "create --json: pool_size $psize for --size $POOL_SIZE"
 	list
 	expect_eq "devices" "$(j devices.#)" 1
 	expect_eq "pool in list" "$(j devices.0.pool)" demo
 	expect_eq "device in list" "$(j devices.0.device)" "$dev"
+	expect_eq "uuid in list" "$(j devices.0.uuid)" "$uuid"
+	expect_eq "pool_size in list" "$(j devices.0.pool_size)" "$psize"
+	expect_eq "region in list" "$(j devices.0.region)" "$region"
+	daxpool list --region "$region" --json > /tmp/list2.json
+	expect_eq "uuid of --region $region" "$(jsonget uuid /tmp/list2.json)" "$uuid"
+	expect_eq "size of --region $region" "$(jsonget size /tmp/list2.json)" "$psize"
 	[ -z "$cxl" ] || expect_eq "mem0 free after create" "$(j memdevs.0.pmem_free)" 0
 
 	say "a second pool on memory that holds one is refused"
@@ -131,6 +144,8 @@ attach)
 	expect_eq "mounts recorded after umount" "$(jsonget hosts.0.mounts.# /tmp/st.json)" 0
 	say "unload, destroy"
 	daxpool unload img --region "$region"
+	daxpool list --region "$region" --json > /tmp/list.json
+	expect_eq "images after unload" "$(j images.#)" 0
 	daxpool destroy --region "$region"
 	list
 	expect_eq "devices after destroy" "$(j devices.#)" 0
