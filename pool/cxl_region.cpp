@@ -5,6 +5,7 @@
 #include <climits>
 
 #include <algorithm>
+#include <fstream>
 
 #include "pool/error.hpp"
 #include "pool/provision_steps.hpp"
@@ -154,8 +155,12 @@ cxl_region *cxl_create_region(cxl_decoder *root, const std::vector<CxlMemdev *> 
 	check(cxl_region_decode_commit(region), "committing the decoders");
 	check(cxl_region_enable(region), "enabling");
 	// With the hypervisor CPUID bit set the kernel refuses to commit while the sysfs writes
-	// above still succeed: check the result, not the return codes.
-	if (cxl_region_decode_is_committed(region) != 1 || cxl_region_is_enabled(region) != 1)
+	// above still succeed: check the result, not the return codes. libcxl's
+	// cxl_region_decode_is_committed() answers from its cache of the write, so the kernel's
+	// own view is read from sysfs.
+	std::ifstream commit("/sys/bus/cxl/devices/" + dev + "/commit");
+	int committed = 0;
+	if (!(commit >> committed) || committed != 1 || cxl_region_is_enabled(region) != 1)
 		throw Error("CXL " + dev + " did not commit (the kernel log says why: dmesg | grep cxl)");
 	return region;
 }
