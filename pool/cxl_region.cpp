@@ -148,7 +148,9 @@ cxl_region *cxl_create_region(cxl_decoder *root, const std::vector<CxlMemdev *> 
 			      "setting " + std::string(cxl_decoder_get_devname(ep)) + " to pmem");
 		}
 		check(cxl_decoder_set_dpa_size(ep, size / ways), "allocating " + sz(size / ways) + " of " + mds[i]->name);
-		// Freed by the region's teardown once it is a target; this covers the step between.
+		// Freed by the region's teardown once it is a target (this step runs first and gets
+		// EBUSY then, so it stays quiet; the teardown reports its own failures); this covers
+		// the step between.
 		undo.push([ep] { cxl_decoder_set_dpa_size(ep, 0); });
 		check(cxl_region_set_target(region, static_cast<int>(i), ep), "adding " + mds[i]->name + " as target " + std::to_string(i));
 	}

@@ -145,10 +145,13 @@ std::string create_namespace(ndctl_region *region, uint64_t size, DevMode mode, 
 	};
 	uuid_t uu;
 	uuid_generate(uu);
-	undo.push([ns] {
-		ndctl_namespace_disable_safe(ns);
+	undo.push([ns, nsdev, rdev] {
+		int rc = ndctl_namespace_disable_safe(ns);
 		ndctl_namespace_set_enforce_mode(ns, NDCTL_NS_MODE_RAW);
-		ndctl_namespace_delete(ns);
+		if (!rc)
+			rc = ndctl_namespace_delete(ns);
+		if (rc)
+			throw Error("cannot remove " + nsdev + " in " + rdev + ": " + err_text(rc));
 	});
 	check(ndctl_namespace_set_uuid(ns, uu), "setting the uuid");
 	check(ndctl_namespace_set_alt_name(ns, ("daxpool:" + name).c_str()), "setting the name");

@@ -6,6 +6,7 @@
 #include <uuid/uuid.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <optional>
@@ -43,7 +44,9 @@ inline std::string sz(uint64_t v)
 
 inline std::string err_text(int rc) { return std::strerror(rc < 0 ? -rc : rc); }
 
-// Steps to undo, run in reverse order unless the whole sequence succeeded.
+// Steps to undo, run in reverse order unless the whole sequence succeeded. A step that fails
+// throws; the rollback goes on with the others and says on stderr what was left behind (the
+// error that started the rollback is the command's own message).
 class Undo {
 public:
 	Undo() = default;
@@ -54,7 +57,11 @@ public:
 		for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) {
 			try {
 				(*it)();
+			} catch (const std::exception &e) {
+				std::fprintf(stderr, "daxpool: rolling back: %s (left behind: `daxpool list` shows it)\n",
+					     e.what());
 			} catch (...) {
+				std::fprintf(stderr, "daxpool: rolling back: a step failed\n");
 			}
 		}
 	}
