@@ -238,10 +238,20 @@ int daxfs_holder_attach_bdev(struct daxfs_sb_info *sbi, struct block_device *bde
 		     fs_dax_get_by_bdev(bdev, &off, h, &daxfs_holder_ops);
 	h->holding = !!h->dax_dev;
 	if (!h->dax_dev) {
-		/* Someone else is the holder: keep the key, take no reference. */
+		/*
+		 * Someone else is the holder. The entry still takes a plain reference: its key
+		 * must stay this dax_device (not a freed one whose address is reused) for as long
+		 * as the entry lives, which may be longer than the mount that made it.
+		 */
 		pr_info("%pg: the dax device has another holder: removal is not notified to daxfs\n",
 			bdev);
-		h->dax_dev = sbi->src.dax_dev;
+		h->dax_dev = fs_dax_get_by_bdev(bdev, &off, NULL, NULL);
+		if (!h->dax_dev) {
+			list_del(&h->node);
+			kfree(h);
+			err = -ENXIO;
+			goto out;
+		}
 	}
 found:
 	/* A removal notified before this entry held the device: see it now. */
@@ -341,8 +351,8 @@ void daxfs_holder_put(struct daxfs_sb_info *sbi)
 		list_del_init(&sbi->holder_node);
 		if (!--h->refs) {
 			list_del(&h->node);
-			if (h->holding)
-				fs_put_dax(h->dax_dev, h);
+			if (h->dax_dev)		/* fsdax entries only */
+				fs_put_dax(h->dax_dev, h->holding ? h : NULL);
 			if (h->claim)
 				release_mem_region(h->start, h->size);
 			dev = h->dev;
