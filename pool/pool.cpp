@@ -27,6 +27,16 @@ constexpr uint64_t COPY_CHUNK = 16 * MiB;
 
 int64_t now() { return static_cast<int64_t>(::time(nullptr)); }
 
+// Writes the entry in force in `s` again in state `st`, with the next generation after `gen`.
+void set_state(Catalog &cat, Slot &s, State st, uint64_t &gen)
+{
+	CatalogEntry e = s.entry;
+	e.state = static_cast<uint32_t>(st);
+	e.generation = ++gen;
+	e.changed = now();
+	cat.write(s, e);
+}
+
 bool same(const uint8_t *a, const std::array<uint8_t, 16> &b) { return std::memcmp(a, b.data(), 16) == 0; }
 
 std::string problems_text(const std::vector<std::string> &ps)
@@ -281,11 +291,7 @@ ImageInfo Pool::load(const LoadOptions &o)
 	// 3. Reclaim what dead writers left (each a single-entry change).
 	uint64_t gen = max_generation(slots);
 	for (const auto &[ix, why] : reclaim) {
-		CatalogEntry e = slots[ix].entry;
-		e.state = static_cast<uint32_t>(State::Free);
-		e.generation = ++gen;
-		e.changed = now();
-		cat_->write(slots[ix], e);
+		set_state(*cat_, slots[ix], State::Free, gen);
 		fault_point("reclaim.freed");
 	}
 
@@ -351,20 +357,12 @@ ImageInfo Pool::load(const LoadOptions &o)
 		fault_point("load.verified");
 	} catch (...) {
 		// Alive and holding the lock: give the extent back at once.
-		CatalogEntry f = slot.entry;
-		f.state = static_cast<uint32_t>(State::Free);
-		f.generation = ++gen;
-		f.changed = now();
-		cat_->write(slot, f);
+		set_state(*cat_, slot, State::Free, gen);
 		throw;
 	}
 
 	// 7. Seal: from here on the image is visible.
-	e = slot.entry;
-	e.state = static_cast<uint32_t>(State::Sealed);
-	e.generation = ++gen;
-	e.changed = now();
-	cat_->write(slot, e);
+	set_state(*cat_, slot, State::Sealed, gen);
 	fault_point("load.sealed");
 	return image_info(slot);
 }
@@ -420,32 +418,21 @@ ImageInfo Pool::unload(const std::string &name, void (*on_wait)(), bool force, s
 		if (&s == target || !s.holds_space())
 			continue;
 		if (reclaim_reason(*this, s)) {
-			CatalogEntry f = s.entry;
-			f.state = static_cast<uint32_t>(State::Free);
-			f.generation = ++gen;
-			f.changed = now();
-			cat_->write(s, f);
+			set_state(*cat_, s, State::Free, gen);
 			fault_point("reclaim.freed");
 		}
 	}
 	// RETIRED first: invisible to new mounts while the extent is still held. Then the host
 	// table again: a host that recorded a mount meanwhile wins (docs/multihost.md, Dekker).
 	// (An entry RETIRED already cannot gain a mount: record_mount requires SEALED.)
-	CatalogEntry e = target->entry;
 	if (target->state() == State::Sealed) {
-		e.state = static_cast<uint32_t>(State::Retired);
-		e.generation = ++gen;
-		e.changed = now();
-		cat_->write(*target, e);
+		set_state(*cat_, *target, State::Retired, gen);
 		fault_point("unload.retired");
 	}
 	ImageInfo info = image_info(*target);
-	if (!mounted_by(*this, e).empty())
+	if (!mounted_by(*this, target->entry).empty())
 		return info; // stays RETIRED; freed by a later writer once nobody has it mounted
-	e.state = static_cast<uint32_t>(State::Free);
-	e.generation = ++gen;
-	e.changed = now();
-	cat_->write(*target, e);
+	set_state(*cat_, *target, State::Free, gen);
 	fault_point("unload.freed");
 	return info;
 }
@@ -482,15 +469,9 @@ void Pool::destroy(bool force, const std::string &who, const std::string &force_
 	fault_point("destroy.checked");
 	// Dekker with record_mount, as in unload: RETIRED first, then the host table again.
 	uint64_t gen = max_generation(slots);
-	for (auto &s : slots) {
-		if (s.holds_space() && s.state() == State::Sealed) {
-			CatalogEntry e = s.entry;
-			e.state = static_cast<uint32_t>(State::Retired);
-			e.generation = ++gen;
-			e.changed = now();
-			cat_->write(s, e);
-		}
-	}
+	for (auto &s : slots)
+		if (s.holds_space() && s.state() == State::Sealed)
+			set_state(*cat_, s, State::Retired, gen);
 	fault_point("destroy.retired");
 	for (const auto &s : slots)
 		if (s.holds_space())
