@@ -32,6 +32,7 @@ static ssize_t daxfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	struct daxfs_access a;
 	size_t len, done = 0, n;
 	bool faulted_in = false;
+	ssize_t err = 0;
 
 	if (pos < 0)
 		return -EINVAL;
@@ -39,25 +40,40 @@ static ssize_t daxfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		return 0;
 	len = min_t(u64, iov_iter_count(to), size - pos);
 	while (done < len) {
-		if (!daxfs_access_begin(sbi, &a))
-			return done ?: -EIO;
+		/* At most 2 MiB per section: a removal waits for one chunk, not a whole read(). */
+		size_t want = min_t(size_t, len - done, SZ_2M);
+
+		if (!daxfs_access_begin(sbi, &a)) {
+			err = -EIO;
+			break;
+		}
 		pagefault_disable();
-		n = _copy_mc_to_iter(sbi->src.kaddr + daxfs_extent(inode) + pos + done, len - done, to);
+		n = _copy_mc_to_iter(sbi->src.kaddr + daxfs_extent(inode) + pos + done, want, to);
 		pagefault_enable();
 		daxfs_access_end(sbi, &a);
 		done += n;
 		if (done == len)
 			break;
-		if (n == 0 && faulted_in)
-			return done ?: -EIO;	/* the destination is there: the source failed */
+		if (n == want) {
+			faulted_in = false;
+			cond_resched();
+			continue;
+		}
+		if (n == 0 && faulted_in) {
+			err = -EIO;	/* the destination is there: the source failed */
+			break;
+		}
 		if (fault_in_iov_iter_writeable(to, min_t(size_t, len - done, PAGE_SIZE)) ==
-		    min_t(size_t, len - done, PAGE_SIZE))
-			return done ?: -EFAULT;
+		    min_t(size_t, len - done, PAGE_SIZE)) {
+			err = -EFAULT;
+			break;
+		}
 		faulted_in = n == 0;
 		cond_resched();
 	}
+	/* A short read still moves the file position past what it returned. */
 	iocb->ki_pos = pos + done;
-	return done;
+	return done ?: err;
 }
 
 /* Pages of the extent a mapping may see: whole pages, the tail of the last one is zero. */
