@@ -44,6 +44,14 @@ public:
 	// shadow, send the stores to the media now so that other processes read them (fsdax writes
 	// its blocks back); a direct mapping is already there.
 	virtual void publish(uint64_t, uint64_t) {}
+	// Shared tells the backend what its stores did, for backends that model the memory rather
+	// than map it (the non-coherent simulator of the tests): [off, off + len) of map() was just
+	// written with non-temporal stores (they bypass this host's cache and reach memory at the
+	// next fence); the lines of [off, off + len) were written back by a cache flush; a fence
+	// ordered everything before it.
+	virtual void stored_nt(uint64_t, uint64_t) {}
+	virtual void flushed(uint64_t, uint64_t) {}
+	virtual void fenced() {}
 	// Whether one host only may use the pool (fsdax: docs/provisioning.md).
 	virtual bool single_host() const { return false; }
 };

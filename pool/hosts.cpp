@@ -221,30 +221,6 @@ std::vector<uint8_t> read_slot(Pool &p, const Geo &g, uint32_t slot)
 
 } // namespace
 
-int64_t realtime_ns()
-{
-	struct timespec ts;
-	::clock_gettime(CLOCK_REALTIME, &ts);
-	return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
-int64_t monotonic_ns()
-{
-	struct timespec ts;
-	::clock_gettime(CLOCK_MONOTONIC, &ts);
-	return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
-std::string format_time(int64_t ns)
-{
-	char buf[64] = "?";
-	time_t t = static_cast<time_t>(ns / 1000000000);
-	struct tm tmv;
-	if (::gmtime_r(&t, &tmv))
-		::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tmv);
-	return buf;
-}
-
 Timing Timing::from_env()
 {
 	Timing t;
@@ -451,7 +427,7 @@ std::unique_ptr<HostSession> HostSession::claim(Pool &pool, Timing t, uint32_t a
 		// Fischer needs the claim visible within the settle time of the read that found the
 		// line claimable: the time from before that read to just before the store is measured,
 		// and a slow attempt (preempted meanwhile) reads again instead of writing.
-		const int64_t t0 = monotonic_ns();
+		const int64_t t0 = boottime_ns();
 		LineRead r = read_line(pool, g.line(i, HOST_LINE_CLAIM), c);
 		if (r == LineRead::Valid) {
 			k++;
@@ -467,7 +443,7 @@ std::unique_ptr<HostSession> HostSession::claim(Pool &pool, Timing t, uint32_t a
 			continue;
 		}
 		HostClaim ours = make_claim(nonce);
-		if (monotonic_ns() - t0 > quick) {
+		if (boottime_ns() - t0 > quick) {
 			if (++tries > 1000)
 				throw Error("cannot claim a host slot in pool " + pool.display() + ": this process is too slow "
 					    "between a read and a write (settle time " + std::to_string(t.settle_ms) + " ms)");
@@ -533,7 +509,7 @@ void HostSession::beat_locked()
 	}
 	HostBeat b{};
 	b.counter = ++counter_;
-	int64_t mono = monotonic_ns();
+	int64_t mono = boottime_ns();
 	b.time = realtime_ns();
 	b.lease_ms = t_.lease_ms;
 	b.margin_ms = t_.margin_ms;
@@ -614,7 +590,7 @@ void HostSession::check_lease() const
 	if (broken_) {
 		std::lock_guard l(const_cast<std::mutex &>(m_));
 		why = broken_why_.empty() ? "this host's slot was lost" : broken_why_;
-	} else if (int64_t gap = monotonic_ns() - last_beat_mono_.load(); gap >= int64_t(t_.lease_ms) * MS)
+	} else if (int64_t gap = boottime_ns() - last_beat_mono_.load(); gap >= int64_t(t_.lease_ms) * MS)
 		why = "this process has not beaten for " + std::to_string(gap / MS) + " ms (lease " +
 		      std::to_string(t_.lease_ms) + " ms)";
 	if (!why.empty())

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "pool/clock.hpp"
 #include "pool/layout.hpp"
 
 namespace daxpool::pool {
@@ -29,10 +30,6 @@ struct Timing {
 	static Timing from_env();
 };
 
-int64_t realtime_ns();
-int64_t monotonic_ns();
-// "2026-11-24T04:30:01Z" (UTC) of a realtime ns value.
-std::string format_time(int64_t realtime_ns);
 
 enum class Liveness { Live, Suspect, Expired, Left };
 const char *liveness_name(Liveness l);

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "pool/shmem.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <string_view>
 
 #if defined(__x86_64__)
 #include <cpuid.h>
+#include <immintrin.h>
 #endif
 
 #include "pool/error.hpp"
@@ -147,6 +149,64 @@ void invalidate_range(const void *p, size_t len)
 #endif
 }
 
+#if defined(__x86_64__)
+namespace {
+
+// The 8-byte word at w with bytes [at, at + n) replaced by src, stored non-temporally. Only at
+// the unaligned edges of a store: the line is evicted first so the bytes kept come from memory.
+void nt_merge_word(uint8_t *w, size_t at, const uint8_t *src, size_t n)
+{
+	invalidate_range(w, 8);
+	uint64_t v;
+	std::memcpy(&v, w, 8);
+	if (src)
+		std::memcpy(reinterpret_cast<uint8_t *>(&v) + at, src, n);
+	else
+		std::memset(reinterpret_cast<uint8_t *>(&v) + at, 0, n);
+	_mm_stream_si64(reinterpret_cast<long long *>(w), static_cast<long long>(v));
+}
+
+} // namespace
+#endif
+
+void nt_store(void *dst_, const void *src_, size_t len)
+{
+	auto *dst = static_cast<uint8_t *>(dst_);
+	const auto *src = static_cast<const uint8_t *>(src_); // nullptr: store zeros
+#if defined(__x86_64__)
+	if (len && (reinterpret_cast<uintptr_t>(dst) & 7)) {
+		auto *w = reinterpret_cast<uint8_t *>(reinterpret_cast<uintptr_t>(dst) & ~uintptr_t(7));
+		size_t at = size_t(dst - w), n = std::min(8 - at, len);
+		nt_merge_word(w, at, src, n);
+		dst += n;
+		src = src ? src + n : nullptr;
+		len -= n;
+	}
+	auto word = [&](size_t i) {
+		long long v = 0;
+		if (src)
+			std::memcpy(&v, src + i, 8);
+		_mm_stream_si64(reinterpret_cast<long long *>(dst + i), v);
+	};
+	size_t i = 0;
+	for (; len - i >= 8 && (reinterpret_cast<uintptr_t>(dst + i) & 15); i += 8)
+		word(i);
+	const __m128i z = _mm_setzero_si128();
+	for (; len - i >= 16; i += 16)
+		_mm_stream_si128(reinterpret_cast<__m128i *>(dst + i),
+				 src ? _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + i)) : z);
+	for (; len - i >= 8; i += 8)
+		word(i);
+	if (i < len)
+		nt_merge_word(dst + i, 0, src ? src + i : nullptr, len - i);
+#else
+	if (src)
+		std::memcpy(dst, src, len);
+	else
+		std::memset(dst, 0, len);
+#endif
+}
+
 } // namespace shmem
 
 void Shared::check(uint64_t off, uint64_t len) const
@@ -176,26 +236,30 @@ void Shared::write(uint64_t off, std::span<const uint8_t> in)
 {
 	check(off, in.size());
 	b_.prepare_write(off, in.size());
-	std::memcpy(base_ + off, in.data(), in.size());
+	shmem::nt_store(base_ + off, in.data(), in.size());
+	b_.stored_nt(off, in.size());
 }
 
 void Shared::zero(uint64_t off, uint64_t len)
 {
 	check(off, len);
 	b_.prepare_write(off, len);
-	std::memset(base_ + off, 0, len);
+	shmem::nt_store(base_ + off, nullptr, len);
+	b_.stored_nt(off, len);
 }
 
 void Shared::flush(uint64_t off, uint64_t len)
 {
 	check(off, len);
 	shmem::flush_range(base_ + off, len);
+	b_.flushed(off, len);
 }
 
 void Shared::durable(uint64_t off, uint64_t len)
 {
 	check(off, len);
 	shmem::fence();
+	b_.fenced();
 	b_.sync(off, len);
 }
 
@@ -203,6 +267,7 @@ void Shared::publish(uint64_t off, uint64_t len)
 {
 	flush(off, len);
 	shmem::fence();
+	b_.fenced();
 	b_.publish(off, len);
 }
 

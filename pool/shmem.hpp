@@ -37,6 +37,11 @@ struct CpuFlush {
 FlushKind choose_flush(CpuFlush cpu, const char *want);
 FlushKind choose_evict(CpuFlush cpu, const char *want);
 
+// Stores len bytes of src (nullptr: zeros) at dst with non-temporal stores (movnti/movntdq):
+// they go to memory through the write-combining buffers, never into this host's cache, so no
+// dirty line of the pool outlives a killed writer. The unaligned edges are merged into whole
+// 8-byte words. Visible to other hosts after the next fence().
+void nt_store(void *dst, const void *src, size_t len);
 // Writes back the cache lines of [p, p + len) (they may stay cached with clwb).
 void flush_range(const void *p, size_t len);
 // Writes back and evicts the lines of [p, p + len), then fences, so later loads read memory.
@@ -67,7 +72,8 @@ public:
 	// A zero-copy read-only view (for validating an image in place), invalidated first.
 	std::span<const uint8_t> view(uint64_t off, uint64_t len) const;
 
-	// Stores bytes; they are neither visible to other hosts nor durable until persist().
+	// Stores bytes with non-temporal stores (shmem::nt_store): nothing is left in this host's
+	// cache; they are neither visible to other hosts nor durable until persist() or publish().
 	void write(uint64_t off, std::span<const uint8_t> in);
 	template <typename T> void write_obj(uint64_t off, const T &v)
 	{
