@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// daxpool status (--pool P | --region N) [--json]: the hosts of a pool (docs/multihost.md):
-// liveness, heartbeat age, who holds (or waits for) the catalog writer role, what each has
+// daxpool status (--pool P | --region N) [--json] [--watch MS]: the hosts of a pool
+// (docs/multihost.md): liveness as this host sees it change (it watches the heartbeats for about
+// one heartbeat interval), who holds (or waits for) the catalog writer role, what each has
 // mounted. Read-only.
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <memory>
 
@@ -30,10 +32,15 @@ void add_status(CLI::App &app)
 	struct Opts {
 		PoolOpts pool;
 		bool json = false;
+		int64_t watch_ms = -1;
 	};
 	auto o = std::make_shared<Opts>();
 	add_pool_opts(cmd, o->pool);
 	cmd->add_flag("--json,-j", o->json, "print JSON");
+	cmd->add_option("--watch", o->watch_ms,
+			"how long to watch the heartbeats, in ms (default: the longest heartbeat interval the hosts "
+			"announce + 1 s, less once every host has beaten; 0: do not watch, every host shows as silent)")
+		->check(CLI::Range(int64_t(0), int64_t(3600000)));
 	cmd->callback([o] {
 		pool::PoolRef ref = o->pool.ref();
 		auto p = pool::Pool::open(ref, pool::Access::ReadOnly);
@@ -42,7 +49,22 @@ void add_status(CLI::App &app)
 		for (const auto &i : info.images)
 			names[i.id] = i.name + (i.state == pool::State::Sealed ? "" : std::string(" (") + pool::state_name(i.state) + ")");
 		const int64_t now = pool::realtime_ns();
-		auto hosts = pool::read_hosts(*p, now);
+		// Liveness by observed change: no clock of another host is compared with ours.
+		pool::Watch watch;
+		auto hosts = watch.look(*p);
+		int64_t limit = o->watch_ms;
+		if (limit < 0) {
+			limit = 0;
+			for (const auto &h : hosts)
+				if (!h.left())
+					limit = std::max<int64_t>(limit, int64_t(h.heartbeat_ms) + 1000);
+		}
+		while (watch.watched_ns() < limit * 1000000 &&
+		       std::any_of(hosts.begin(), hosts.end(), [](const auto &h) { return h.liveness == pool::Liveness::Silent; })) {
+			struct timespec ts = {0, 100 * 1000000};
+			::nanosleep(&ts, nullptr);
+			hosts = watch.look(*p);
+		}
 		// The writer role: the alive ticket lowest in (ticket, slot) order holds it (or is about
 		// to enter); the other alive tickets wait.
 		const pool::HostInfo *holder = nullptr;
@@ -87,8 +109,11 @@ void add_status(CLI::App &app)
 				add(x.get(), "boot_id", h.boot_id);
 				add(x.get(), "state", pool::liveness_name(h.liveness));
 				add(x.get(), "alive", pool::alive(h.liveness));
-				add(x.get(), "last_heartbeat", pool::format_time(h.last_beat));
-				json_object_object_add(x.get(), "heartbeat_age_ms", json_object_new_int64((now - h.last_beat) / 1000000));
+				// Stamped by that host's own clock: shown, never compared with ours.
+				add(x.get(), "last_heartbeat", pool::format_time(h.stamped));
+				json_object_object_add(x.get(), "heartbeat_counter", json_object_new_int64(int64_t(h.beat.counter)));
+				json_object_object_add(x.get(), "heartbeat_still_ms", json_object_new_int64(h.still_ns / 1000000));
+				json_object_object_add(x.get(), "watched_ms", json_object_new_int64(watch.watched_ns() / 1000000));
 				add(x.get(), "lease_ms", h.lease_ms);
 				add(x.get(), "margin_ms", h.margin_ms);
 				add(x.get(), "agent_pid", h.beat.agent_pid);
@@ -125,15 +150,14 @@ void add_status(CLI::App &app)
 		if (hosts.empty())
 			std::printf("no hosts have joined this pool\n");
 		for (const auto &h : hosts) {
-			std::printf("%s: %s, boot %.12s, heartbeat %.1f s ago at %s (lease %u ms, margin %u ms)%s%s%s\n",
-				    h.describe().c_str(), pool::liveness_name(h.liveness), h.boot_id.c_str(),
-				    double(now - h.last_beat) / 1e9, pool::format_time(h.last_beat).c_str(), h.lease_ms,
-				    h.margin_ms, h.beat.agent_pid ? (", agent pid " + std::to_string(h.beat.agent_pid)).c_str() : "",
+			std::string seen = h.liveness == pool::Liveness::Beating ? "its heartbeat advanced while watched"
+					   : h.liveness == pool::Liveness::Left ? "left the pool"
+					   : "its heartbeat stood still for " + std::to_string(h.still_ns / 1000000) + " ms while watched";
+			std::printf("%s: %s (%s), boot %.12s, %s (lease %u ms, margin %u ms)%s%s%s\n", h.describe().c_str(),
+				    pool::liveness_name(h.liveness), seen.c_str(), h.boot_id.c_str(), h.stamp_text().c_str(),
+				    h.lease_ms, h.margin_ms,
+				    h.beat.agent_pid ? (", agent pid " + std::to_string(h.beat.agent_pid)).c_str() : "",
 				    role(h).empty() ? "" : ", writer role: ", role(h).c_str());
-			if (now - h.last_beat < -int64_t(h.margin_ms) * 1000000)
-				std::printf("    its heartbeat is %.1f s in this host's future: the clocks disagree by more "
-					    "than the margin (check NTP); liveness decisions are unsafe\n",
-					    double(h.last_beat - now) / 1e9);
 			for (const auto &m : h.mounts)
 				std::printf("    %s '%s' (id %llu, generation %llu) at %s since %s\n", mount_state(m.state),
 					    image_name(m.image_id).c_str(), static_cast<unsigned long long>(m.image_id),

@@ -200,8 +200,11 @@ private:
 		}
 		const Identity &me = self();
 		if (std::memcmp(s.entry.writer_host, me.host.data(), 16) != 0)
-			note(label(s) + ": " + state_name(s.state()) + ", being loaded now by pid " +
-			     std::to_string(s.entry.writer_pid) + " of host " + util::hex(s.entry.writer_host));
+			note(label(s) + ": " + state_name(s.state()) + ", being loaded by pid " + std::to_string(s.entry.writer_pid) +
+			     " of host " + util::hex(s.entry.writer_host) +
+			     ", or that load stopped while its host was paused: its space is held (quarantined) until that "
+			     "host shows the load ended; if that host is down for good, 'daxpool unload " + s.name() +
+			     " --force' reclaims it");
 		else
 			note(label(s) + ": " + state_name(s.state()) + ", being loaded now by pid " +
 			     std::to_string(s.entry.writer_pid));

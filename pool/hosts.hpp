@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
+#include <map>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -31,13 +33,17 @@ struct Timing {
 };
 
 
-enum class Liveness { Live, Suspect, Expired, Left };
+// What this host has seen of another host's heartbeat (docs/multihost.md, "Liveness"): no
+// clock of another host is ever compared with ours. A host is judged by whether its heartbeat
+// counter changed while this process watched, timed on this host's CLOCK_BOOTTIME:
+//   beating: seen to change, last less than lease + margin ago;
+//   silent:  not seen to change yet, watched for less than lease + margin (counts as alive);
+//   expired: stood still for lease + margin or more of watching: its ticket is ignored, its
+//            mounts can be reclaimed with --force;
+//   left:    claim state LEFT: gone at once.
+enum class Liveness { Beating, Silent, Expired, Left };
 const char *liveness_name(Liveness l);
-// Live and suspect hosts count as alive: their tickets are honoured and their mounts block.
-inline bool alive(Liveness l) { return l == Liveness::Live || l == Liveness::Suspect; }
-// The rule (docs/multihost.md, "Heartbeat and liveness"): age = now - beat, live while age <=
-// lease, suspect up to lease + margin, expired after; a beat in the future is live.
-Liveness judge(int64_t now_ns, int64_t beat_ns, uint32_t lease_ms, uint32_t margin_ms, bool left);
+inline bool alive(Liveness l) { return l == Liveness::Beating || l == Liveness::Silent; }
 
 struct MountInfo {
 	uint32_t record = 0; // 0..HOST_MOUNTS-1
@@ -51,24 +57,58 @@ struct MountInfo {
 struct HostInfo {
 	uint32_t slot = 0;
 	HostClaim claim{};
-	HostBeat beat{};     // zero when it has not beaten yet
-	HostTicket ticket{}; // zero when none
-	bool ticket_torn = false; // a ticket line that kept failing its CRC: treated as choosing
-	// The ticket counts: the host is alive and the ticket (choosing or a number) is beaten by its
-	// process within the lease + margin (a writer process that died on a live host loses it).
+	HostBeat beat{};     // zero when it has not beaten yet (or the line is unknown)
+	HostTicket ticket{}; // zero when none (or the line is unknown)
+	// Lines that kept failing their CRC: unknown, never read as absent (docs/multihost.md).
+	bool beat_unknown = false;   // judged as a change of the heartbeat (the host is writing)
+	bool ticket_unknown = false; // counts as choosing while the host is alive
+	std::vector<uint32_t> unknown_mounts; // record indexes: each may list any image
+	// The ticket counts: choosing or a number (or unknown), its host alive, and its holder
+	// process's beats (HostBeat::ticket_beats) seen to change within the ticket's lease + margin.
 	bool ticket_alive = false;
 	std::string machine_id, boot_id, hostname;
-	Liveness liveness = Liveness::Expired;
-	int64_t last_beat = 0; // realtime ns: the beat's time, or the claim's before the first beat
-	uint32_t lease_ms = 0, margin_ms = 0;
+	Liveness liveness = Liveness::Silent;
+	int64_t still_ns = 0;  // how long this process has seen the heartbeat stand still
+	int64_t stamped = 0;   // realtime ns the host put on its last beat, by its own clock (messages only)
+	uint32_t lease_ms = 0, margin_ms = 0, heartbeat_ms = 0;
 	std::vector<MountInfo> mounts;
+	bool left() const { return liveness == Liveness::Left; }
+	bool holds_ticket() const { return ticket_unknown || ticket.choosing || ticket.ticket; }
+	// Lease + margin of this host in ns: how long its heartbeat must stand still to expire.
+	int64_t expiry_ns() const { return (int64_t(lease_ms) + margin_ms) * 1000000; }
 	// "host 'name' (machine-id 0123456789ab, slot 3)"
 	std::string describe() const;
+	// "last heartbeat stamped 2026-…Z by its clock": for messages; never compared with ours.
+	std::string stamp_text() const;
 };
 
-// Every slot with a valid claim line (claimed or left), read with invalidation; liveness at `now`.
-std::vector<HostInfo> read_hosts(Pool &pool, int64_t now_ns);
+// Every slot with a valid claim line (claimed or left), read with invalidation; liveness is
+// Silent or Left (nothing watched yet): use a Watch to judge.
 std::vector<HostInfo> read_hosts(Pool &pool);
+
+// Watching the host table over time (a delta lease, as sanlock's): every look() reads the table
+// and judges each host by what this Watch saw of it before, on this host's CLOCK_BOOTTIME.
+class Watch {
+public:
+	std::vector<HostInfo> look(Pool &pool);
+	void judge(std::vector<HostInfo> &hosts);
+	int64_t watched_ns() const;
+
+private:
+	struct Seen {
+		uint64_t nonce = 0, counter = 0, ticket_beats = 0;
+		int64_t since = 0, ticket_since = 0;
+		bool changed = false;
+	};
+	std::map<uint32_t, Seen> seen_;
+	int64_t start_ = 0;
+};
+
+// Watches the hosts in `slots` until each has either beaten (Beating) or stood still for its
+// lease + margin (Expired), or left; returns their last judgement. on_wait is called once if
+// the watch has to wait.
+std::vector<HostInfo> watch_until_judged(Pool &pool, const std::vector<uint32_t> &slots,
+					 const std::function<void(int64_t wait_ns)> &on_wait = {});
 
 // This host's slot in one pool: claimed (or found again) by claim(), beaten by beat() or a thread.
 // Every write to the slot is made under the host-local slot lock (an OFD lock on the pool's
@@ -92,14 +132,16 @@ public:
 	void start_beating();
 	void stop_beating();
 	// Throws Error ("lost the writer role") when, since the claim, a gap between two of this
-	// process's beats (or since the last one) reached the lease, or a beat failed.
+	// process's beats (or since the last one) reached the lease on this host's CLOCK_BOOTTIME,
+	// or a beat failed.
 	void check_lease() const;
 	// check_lease(), and that this host's claim and this process's ticket are still in the slot
-	// as written (they are gone if another claimant wrote the slot: docs/multihost.md, A2).
+	// as written (they are gone if another claimant wrote the slot: docs/multihost.md).
 	// Called before every catalog write and image chunk of the writer role.
 	void check_role();
 
-	// Writes the ticket line; a non-zero ticket is then re-beaten with every heartbeat.
+	// Writes the ticket line (only at the bakery's steps: choosing, the number, zero). While it
+	// is not zero, every beat of this process also advances HostBeat::ticket_beats.
 	void write_ticket(const HostTicket &t);
 	// Under the slot lock: writes r into the record of the same image and mountpoint hash, or a
 	// free one; returns its index, nullopt when all are in use.
@@ -128,7 +170,9 @@ private:
 	uint64_t counter_ = 0;
 	std::mutex tm_;
 	HostTicket ticket_{}; // guarded by tm_; all zero: none
-	std::atomic<int64_t> last_beat_mono_{0};
+	uint64_t ticket_beats_ = 0;
+	std::atomic<int64_t> last_beat_boot_{0};
+	Watch watch_; // other slots of this machine-id (clones), across beats; under the slot lock
 	std::atomic<bool> broken_{false};
 	std::string broken_why_;
 	std::mutex m_;
@@ -140,29 +184,32 @@ private:
 // FNV-1a 64 of a mountpoint, as stored in mount records.
 uint64_t mountpoint_hash(const std::string &mp);
 
-// Every host (not LEFT) whose slot lists image `image_id` (PENDING or MOUNTED), with its liveness.
+// Every host that has not left whose slot lists image `image_id` (PENDING or MOUNTED), or has a
+// mount record that stayed unreadable (it may list any image).
 struct MountHolder {
 	HostInfo host;
 	MountInfo mount;
+	bool unknown = false; // an unreadable record
 	std::string describe() const; // "host 'b' (machine-id …, slot 2) at /mnt/x"
+	bool same(const MountHolder &o) const; // the same slot, claim and record
 };
 std::vector<MountHolder> mount_holders(Pool &pool, uint64_t image_id);
+std::vector<MountHolder> mount_holders(const std::vector<HostInfo> &hosts, uint64_t image_id);
 
-// Alive hosts (live or suspect) whose slot lists the image as mounted, described for messages.
-std::vector<std::string> mounted_by(Pool &pool, const CatalogEntry &e);
-
-// For `daxpool mount` / `umount` (issue 6). record_mount claims this host's slot if needed,
+// For `daxpool mount` / `umount`. record_mount claims this host's slot if needed,
 // writes a PENDING record, rereads the image's catalog entry (it must still be SEALED, same id
 // and generation: otherwise the record is removed and Error thrown), then marks it MOUNTED.
 // Call it before mounting; forget_mount after unmounting (a missing record is not an error).
 // The pool must be open read-write.
 void record_mount(Pool &pool, const ImageInfo &img, const std::string &mountpoint);
 void forget_mount(Pool &pool, uint64_t image_id, const std::string &mountpoint);
-// Whether `daxpool agent` beats for this host in this pool (its beat is live and its pid runs).
+// Whether `daxpool agent` beats for this host in this pool (its pid, in this slot's beat, runs).
 bool agent_beating(Pool &pool);
 
-// Read-only fsck: why the writer of another host's WRITING entry is gone, or "" when it may be
-// writing now (its host is alive, the same boot, and holds a writer ticket).
+// Why the writer of a WRITING entry can no longer store into its extent, or "" when it may
+// (docs/multihost.md, "Quarantine"): its host rebooted, left, or no longer holds the writer
+// ticket of that process. A writer that lost the role while paused still holds its ticket: its
+// extent stays out of use until its host shows the process has stopped.
 std::string writer_gone(Pool &pool, const CatalogEntry &e);
 
 } // namespace daxpool::pool

@@ -137,20 +137,23 @@ struct HostName {           // line 1
 	uint32_t crc;
 };
 struct HostBeat {           // line 2
-	uint64_t counter;
-	int64_t time;           // realtime ns of this beat
+	uint64_t counter;       // + 1 with every beat of any process of the host: observers judge by its change
+	int64_t time;           // realtime ns of this beat, by the host's own clock: for messages only
 	uint32_t lease_ms, margin_ms;
 	uint32_t agent_pid;     // 0: not daxpool agent
-	uint8_t reserved[32];
+	uint32_t heartbeat_ms;  // the interval the host beats at (status watches about this long)
+	uint64_t ticket_beats;  // + 1 with every beat of the process holding the ticket (line 3)
+	uint32_t ticket_pid;    // that process
+	uint8_t reserved[16];
 	uint32_t crc;
 };
-struct HostTicket {         // line 3: the bakery (writer role)
+struct HostTicket {         // line 3: the bakery (writer role); written only at its three steps
 	uint32_t choosing;
 	uint32_t pid;
 	uint64_t ticket;        // 0: not in or waiting for the writer role
-	int64_t since;          // realtime ns
+	int64_t since;          // realtime ns (messages only)
 	char op[16];
-	int64_t beat;           // realtime ns: refreshed with every heartbeat while the ticket is held
+	int64_t unused;         // 0 (v1 wrote a realtime beat here; the ticket's beats are in line 2 now)
 	uint32_t lease_ms, margin_ms; // what the holder checks its own beats against
 	uint8_t reserved[4];
 	uint32_t crc;
@@ -170,8 +173,9 @@ inline constexpr uint32_t HOST_MOUNTS = HOST_SLOT_SIZE / LINE - HOST_LINE_MOUNTS
 static_assert(sizeof(HostClaim) == LINE && sizeof(HostName) == LINE && sizeof(HostBeat) == LINE &&
 	      sizeof(HostTicket) == LINE && sizeof(MountRecord) == LINE);
 static_assert(offsetof(HostClaim, nonce) == 40 && offsetof(HostClaim, crc) == 60);
-static_assert(offsetof(HostBeat, agent_pid) == 24 && offsetof(HostBeat, crc) == 60);
-static_assert(offsetof(HostTicket, ticket) == 8 && offsetof(HostTicket, op) == 24 && offsetof(HostTicket, beat) == 40 &&
+static_assert(offsetof(HostBeat, agent_pid) == 24 && offsetof(HostBeat, ticket_beats) == 32 &&
+	      offsetof(HostBeat, crc) == 60);
+static_assert(offsetof(HostTicket, ticket) == 8 && offsetof(HostTicket, op) == 24 && offsetof(HostTicket, unused) == 40 &&
 	      offsetof(HostTicket, crc) == 60);
 static_assert(offsetof(MountRecord, state) == 32 && offsetof(MountRecord, mountpoint) == 36 &&
 	      offsetof(MountRecord, crc) == 60);
@@ -195,6 +199,26 @@ struct RegionRecord {
 };
 static_assert(sizeof(RegionRecord) == 64 && REGION_RECORD_OFF + sizeof(RegionRecord) <= HOST_TABLE_OFF);
 static_assert(offsetof(RegionRecord, region_size) == 16 && offsetof(RegionRecord, crc) == 60);
+
+// The writer epoch (docs/multihost.md, "Fencing"): one line at EPOCH_OFF, written only by the
+// holder of the writer role. A process that enters the role writes epoch + 1 before its first
+// catalog or data write, and reads it back before every later one: a writer that resumes from
+// a pause after another took over finds the epoch moved and stops. All zero: epoch 0.
+inline constexpr uint64_t EPOCH_OFF = 8 * KiB;
+inline constexpr uint32_t EPOCH_MAGIC = 0x50455044u; // bytes "DPEP"
+struct WriterEpoch {
+	uint32_t magic;            // EPOCH_MAGIC
+	uint32_t slot;             // host-table slot of the writer that wrote it
+	uint64_t epoch;
+	uint64_t nonce;            // random per entry into the role
+	int64_t time;              // realtime ns (messages only)
+	uint32_t pid;
+	char op[16];               // "load", "unload", ...
+	uint8_t reserved[8];
+	uint32_t crc;              // CRC-32C of bytes 0..59
+};
+static_assert(sizeof(WriterEpoch) == 64 && offsetof(WriterEpoch, crc) == 60);
+static_assert(EPOCH_OFF >= REGION_RECORD_OFF + sizeof(RegionRecord) && EPOCH_OFF + LINE <= HOST_TABLE_OFF);
 
 inline constexpr size_t CRC_LEN = 252; // both structures: CRC over everything before crc
 

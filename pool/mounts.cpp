@@ -179,13 +179,15 @@ MountResult mount_image(const PoolRef &ref, const std::string &name, const std::
 	struct stat st;
 	if (::stat(r.mountpoint.c_str(), &st) < 0 || !S_ISDIR(st.st_mode))
 		throw Error(dir + " is not a directory");
+	load_module();
+	// Held across mount(2) and the re-check: load, unload, destroy and other mounts on this host
+	// wait, and once it is released they see the mount.
+	WriterLock lock(d.device, nullptr);
+	// Under the lock: two mounts at one mount point would share one record, and the one that
+	// fails would erase it while the other stays mounted.
 	for (auto &m : daxfs_mounts())
 		if (m.mountpoint == r.mountpoint)
 			throw Error(r.mountpoint + " already has a daxfs mount (" + m.source + ")");
-	load_module();
-	// Held across mount(2) and the re-check: load, unload and destroy on this host wait, and
-	// once it is released they see the mount.
-	WriterLock lock(d.device, nullptr);
 	// Both modes by the device node: an fsdax block device through its dax_device, a devdax
 	// instance by the range the module reads from it (and keeps reserved while mounted).
 	r.source = d.device;

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "lib/daxfs/fsck.hpp"
@@ -23,7 +24,9 @@ namespace daxpool::pool {
 
 namespace {
 
-constexpr uint64_t COPY_CHUNK = 16 * MiB;
+// The epoch and the lease are checked before every chunk: a writer that resumes from a pause
+// stores at most one chunk (into its own extent, quarantined: docs/multihost.md) before it stops.
+constexpr uint64_t COPY_CHUNK = 2 * MiB;
 
 int64_t now() { return static_cast<int64_t>(::time(nullptr)); }
 
@@ -63,32 +66,72 @@ void require_sound(const Pool &pool, const std::vector<Slot> &slots)
 }
 
 
-// The mount check of unload and destroy (docs/multihost.md, "Mounts, unload, --force"): refuses
-// while an alive host lists image `id` as mounted; when only expired hosts do, refuses unless
-// `force`, and then appends to `forced` which host's mount is reclaimed and since when.
-void check_holders(Pool &pool, uint64_t id, const std::string &what, bool force, const std::string &force_cmd,
-		   std::vector<std::string> &forced)
+std::string secs(int64_t ns)
 {
-	std::string live, expired;
-	const int64_t now_ns = realtime_ns();
+	char b[32];
+	std::snprintf(b, sizeof b, "%.1f s", double(ns) / 1e9);
+	return b;
+}
+
+// The mount check of unload and destroy (docs/multihost.md, "Mounts, unload, --force"): refuses
+// while any host that has not left lists image `id`. With `force`, watches those hosts (on this
+// host's clock) until each either beats (refused: it is alive) or stands still for its lease +
+// margin; the latter's mounts are reclaimed: returned, and described in `forced`.
+std::vector<MountHolder> check_holders(Pool &pool, uint64_t id, const std::string &what, bool force,
+				       const std::string &force_cmd, std::vector<std::string> &forced)
+{
+	auto holders = mount_holders(pool, id);
+	if (holders.empty())
+		return {};
+	std::string list;
+	int64_t longest = 0;
+	std::vector<uint32_t> slots;
+	for (const auto &mh : holders) {
+		list += (list.empty() ? "" : ", ") + mh.describe();
+		longest = std::max(longest, mh.host.expiry_ns());
+		if (std::find(slots.begin(), slots.end(), mh.host.slot) == slots.end())
+			slots.push_back(mh.host.slot);
+	}
+	if (!force)
+		throw Error(what + " is mounted on " + list + "; unmount it there first. If " +
+			    (slots.size() > 1 ? "those hosts are" : "that host is") + " down for good, '" + force_cmd +
+			    "' reclaims the mount once its heartbeat has stood still for its lease + margin (" + secs(longest) +
+			    ") while this host watches");
+	auto judged = watch_until_judged(pool, slots, [&](int64_t wait) {
+		std::fprintf(stderr, "daxpool: watching the heartbeat of %s for up to %s before reclaiming\n", list.c_str(),
+			     secs(wait).c_str());
+	});
+	std::string beating;
 	std::vector<std::string> mine;
-	for (const auto &mh : mount_holders(pool, id)) {
-		if (alive(mh.host.liveness)) {
-			live += (live.empty() ? "" : ", ") + mh.describe();
+	for (const auto &mh : holders) {
+		auto it = std::find_if(judged.begin(), judged.end(), [&](const HostInfo &h) { return h.slot == mh.host.slot; });
+		if (it == judged.end() || it->claim.nonce != mh.host.claim.nonce || it->left())
+			continue; // left or cleared meanwhile: its mounts are gone with it
+		if (alive(it->liveness)) {
+			beating += (beating.empty() ? "" : ", ") + mh.describe();
 			continue;
 		}
-		std::string d = mh.describe() + ", whose last heartbeat was at " + format_time(mh.host.last_beat) + " (" +
-				std::to_string((now_ns - mh.host.last_beat) / 1000000000) + " s ago; lease " +
-				std::to_string(mh.host.lease_ms) + " ms + margin " + std::to_string(mh.host.margin_ms) + " ms)";
-		expired += (expired.empty() ? "" : "; ") + d;
-		mine.push_back("reclaimed " + what.substr(what.find(' ') + 1) + " from " + d);
+		mine.push_back("reclaimed " + what.substr(what.find(' ') + 1) + " from " + mh.describe() +
+			       ", whose heartbeat stood still for " + secs(it->still_ns) + " while this host watched (" +
+			       it->stamp_text() + ")");
 	}
-	if (!live.empty())
-		throw Error(what + " is mounted on " + live + "; unmount it there first");
-	if (!expired.empty() && !force)
-		throw Error(what + " is listed as mounted by " + expired + ". If that host is down, reclaim it with '" +
-			    force_cmd + "'");
+	if (!beating.empty())
+		throw Error(what + " is mounted on " + beating +
+			    ", whose heartbeat advanced while this host watched; unmount it there first (--force reclaims "
+			    "only the mounts of hosts whose heartbeat stands still)");
 	forced.insert(forced.end(), mine.begin(), mine.end());
+	return holders;
+}
+
+// Dekker's second read (docs/multihost.md): every host that has not left and lists the image
+// now, besides the mounts `reclaimed` by --force.
+std::vector<MountHolder> holders_besides(Pool &pool, uint64_t id, const std::vector<MountHolder> &reclaimed)
+{
+	std::vector<MountHolder> out;
+	for (auto &mh : mount_holders(pool, id))
+		if (std::none_of(reclaimed.begin(), reclaimed.end(), [&](const MountHolder &r) { return r.same(mh); }))
+			out.push_back(std::move(mh));
+	return out;
 }
 } // namespace
 
@@ -206,17 +249,17 @@ std::optional<std::string> reclaim_reason(Pool &pool, const Slot &s)
 	const Identity &me = self();
 	switch (s.state()) {
 	case State::Writing:
-		// The caller holds the writer role (flock + bakery ticket), which every writer holds from
-		// before it writes WRITING until SEALED: whoever wrote this entry is gone.
-		if (!same(e.writer_host, me.host))
-			return "interrupted load by pid " + std::to_string(e.writer_pid) + " of host " +
-			       util::hex(std::span<const uint8_t>(e.writer_host, 6)) +
-			       " (gone: this writer holds the writer role)";
-		if (!same(e.writer_boot, me.boot))
-			return "interrupted load by pid " + std::to_string(e.writer_pid) + " in an earlier boot of this host";
-		// Writers hold the pool's writer lock from before they create a WRITING entry until
-		// they seal or free it; the caller holds that lock now, so that writer has died.
-		return "interrupted load by pid " + std::to_string(e.writer_pid) + " (gone: the writer lock was free)";
+		// The caller holds the writer role, which every writer holds from before it writes
+		// WRITING until SEALED: whoever wrote this entry lost the role. But a writer that lost it
+		// while paused may resume and store one more chunk before it finds the epoch moved: its
+		// extent is reused only once its host shows that process stopped (docs/multihost.md,
+		// "Quarantine").
+		if (same(e.writer_host, me.host) && same(e.writer_boot, me.boot))
+			// This host's writer lock was free (the caller holds it): that process has exited.
+			return "interrupted load by pid " + std::to_string(e.writer_pid) + " (gone: the writer lock was free)";
+		if (std::string why = writer_gone(pool, e); !why.empty())
+			return "interrupted load: " + why;
+		return std::nullopt;
 	case State::Retired:
 		// Any host's record keeps it, an expired host's too: that one is reclaimed only with
 		// an explicit `unload --force` (docs/multihost.md).
@@ -319,15 +362,17 @@ ImageInfo Pool::load(const LoadOptions &o)
 	fault_point("load.writing");
 
 	try {
-		// 5. Copy in large chunks, flushing each chunk's cache lines while they are hot; then
+		// 5. Copy in chunks with non-temporal stores (nothing stays in this host's cache); then
 		// one fence and one backend sync (msync of a file) of the whole extent. The data is
 		// durable before step 7 writes SEALED, which is all the crash order needs.
 		const uint8_t *src = img.bytes().data();
 		for (uint64_t done = 0; done < size;) {
 			uint64_t n = std::min(COPY_CHUNK, size - done);
-			cat_->check_writer(); // the extent is ours only while the lease holds
+			if (o.stop && o.stop->load())
+				throw Error("interrupted: " + o.image + " was not loaded; its space in pool " + display() +
+					    " is free again");
+			cat_->check_writer(); // the extent is ours only while the lease and the epoch hold
 			sh_->write(e.offset + done, {src + done, static_cast<size_t>(n)});
-			sh_->flush(e.offset + done, n);
 			done += n;
 			if (o.progress)
 				o.progress(done, size);
@@ -374,7 +419,7 @@ ImageInfo Pool::unload(const std::string &name, void (*on_wait)(), bool force, s
 	WriterRole role(*this, "unload", on_wait);
 	recheck_identity();
 	auto slots = cat_->snapshot();
-	Slot *target = nullptr, *retired = nullptr;
+	Slot *target = nullptr, *retired = nullptr, *writing = nullptr;
 	std::string other_state;
 	for (auto &s : slots) {
 		if (s.damaged() || s.state() == State::Free || s.name() != name)
@@ -383,13 +428,15 @@ ImageInfo Pool::unload(const std::string &name, void (*on_wait)(), bool force, s
 			target = &s;
 		else if (s.state() == State::Retired)
 			retired = &s;
+		else if (s.state() == State::Writing)
+			writing = &s;
 		else
 			other_state = state_name(s.state());
 	}
 	const std::string force_cmd = "daxpool unload " + name + " --pool " + display() + " --force";
 	if (!target && retired) {
-		// Unloaded while a host had it mounted: it stays RETIRED while any host lists it. An
-		// expired host's record is reclaimed like a sealed image's, with --force.
+		// Unloaded while a host had it mounted: it stays RETIRED while any host lists it. A
+		// host that is down for good has its record reclaimed like a sealed image's, with --force.
 		std::vector<std::string> ignored;
 		check_holders(*this, retired->entry.id, "retired image '" + name + "'", false, force_cmd, ignored);
 		if (force)
@@ -397,9 +444,12 @@ ImageInfo Pool::unload(const std::string &name, void (*on_wait)(), bool force, s
 		else
 			other_state = state_name(State::Retired);
 	}
+	if (!target && writing && !reclaim_reason(*this, *writing))
+		return unload_quarantined(*writing, force, force_cmd, slots, reclaimed);
 	if (!target) {
-		if (!other_state.empty())
-			throw Error("image '" + name + "' in pool " + display() + " is not sealed (" + other_state +
+		if (!other_state.empty() || writing)
+			throw Error("image '" + name + "' in pool " + display() + " is not sealed (" +
+				    (writing ? state_name(State::Writing) : other_state) +
 				    "): there is nothing to unload; its space is reclaimed automatically");
 		throw Error("pool " + display() + " has no image named '" + name + "'");
 	}
@@ -409,7 +459,7 @@ ImageInfo Pool::unload(const std::string &name, void (*on_wait)(), bool force, s
 		throw Error("image '" + name + "' is mounted on this host at " + here.front() +
 			    "; unmount it first (daxpool umount " + here.front() + ")");
 	std::vector<std::string> forced;
-	check_holders(*this, target->entry.id, "image '" + name + "'", force, force_cmd, forced);
+	auto gone = check_holders(*this, target->entry.id, "image '" + name + "'", force, force_cmd, forced);
 	if (reclaimed)
 		reclaimed->insert(reclaimed->end(), forced.begin(), forced.end());
 	fault_point("unload.checked");
@@ -430,10 +480,45 @@ ImageInfo Pool::unload(const std::string &name, void (*on_wait)(), bool force, s
 		fault_point("unload.retired");
 	}
 	ImageInfo info = image_info(*target);
-	if (!mounted_by(*this, target->entry).empty())
+	if (!holders_besides(*this, target->entry.id, gone).empty())
 		return info; // stays RETIRED; freed by a later writer once nobody has it mounted
 	set_state(*cat_, *target, State::Free, gen);
 	fault_point("unload.freed");
+	return info;
+}
+
+ImageInfo Pool::unload_quarantined(Slot &w, bool force, const std::string &force_cmd, std::vector<Slot> &slots,
+				   std::vector<std::string> *reclaimed)
+{
+	const CatalogEntry &e = w.entry;
+	const std::string what = "image '" + w.name() + "' of pool " + display() + " is being loaded by pid " +
+				 std::to_string(e.writer_pid) + " of another host";
+	std::optional<HostInfo> writer;
+	for (const auto &h : read_hosts(*this))
+		if (std::memcmp(h.claim.machine_id, e.writer_host, 16) == 0 && std::memcmp(h.claim.boot_id, e.writer_boot, 16) == 0)
+			writer = h;
+	if (!writer)
+		throw Error("internal error: the writer of image '" + w.name() + "' has no slot but its load was not reclaimed");
+	if (!force)
+		throw Error(what + " (" + writer->describe() + "), or that load stopped while its host was paused: its "
+			    "space is reclaimed once that host shows the load ended. If that host is down for good, '" +
+			    force_cmd + "' reclaims it once its heartbeat has stood still for its lease + margin (" +
+			    secs(writer->expiry_ns()) + ") while this host watches");
+	auto judged = watch_until_judged(*this, {writer->slot}, [&](int64_t wait) {
+		std::fprintf(stderr, "daxpool: watching the heartbeat of %s for up to %s before reclaiming\n",
+			     writer->describe().c_str(), secs(wait).c_str());
+	});
+	if (!judged.empty() && judged.front().claim.nonce == writer->claim.nonce && alive(judged.front().liveness))
+		throw Error(what + " (" + writer->describe() + "), whose heartbeat advanced while this host watched; "
+			    "its space is reclaimed once that host shows the load ended");
+	if (reclaimed)
+		reclaimed->push_back("reclaimed the interrupted load of '" + w.name() + "' from " + writer->describe() +
+				     (judged.empty() ? std::string(", which left the pool")
+						     : ", whose heartbeat stood still for " + secs(judged.front().still_ns) +
+							       " while this host watched (" + judged.front().stamp_text() + ")"));
+	uint64_t gen = max_generation(slots);
+	ImageInfo info = image_info(w);
+	set_state(*cat_, w, State::Free, gen);
 	return info;
 }
 
@@ -446,6 +531,7 @@ void Pool::destroy(bool force, const std::string &who, const std::string &force_
 	recheck_identity();
 	auto slots = cat_->snapshot();
 	std::vector<std::string> forced;
+	std::vector<MountHolder> gone;
 	size_t sealed = 0;
 	for (const auto &s : slots) {
 		if (!s.holds_space())
@@ -455,7 +541,8 @@ void Pool::destroy(bool force, const std::string &who, const std::string &force_
 			throw Error("refusing to destroy " + who + ": " + what + " is mounted on this host at " + here.front() +
 				    "; unmount it first (--force never unmounts)");
 		try {
-			check_holders(*this, s.entry.id, what, force, force_cmd, forced);
+			auto g = check_holders(*this, s.entry.id, what, force, force_cmd, forced);
+			gone.insert(gone.end(), g.begin(), g.end());
 		} catch (const Error &e) {
 			throw Error("refusing to destroy " + who + ": " + e.what() + " (--force never unmounts others)");
 		}
@@ -475,8 +562,8 @@ void Pool::destroy(bool force, const std::string &who, const std::string &force_
 	fault_point("destroy.retired");
 	for (const auto &s : slots)
 		if (s.holds_space())
-			if (auto hosts = mounted_by(*this, s.entry); !hosts.empty())
-				throw Error("refusing to destroy " + who + ": " + hosts.front() + " mounted image '" + s.name() +
+			if (auto hosts = holders_besides(*this, s.entry.id, gone); !hosts.empty())
+				throw Error("refusing to destroy " + who + ": " + hosts.front().describe() + " mounted image '" + s.name() +
 					    "' meanwhile; the pool is kept, its images are retired (unloaded)");
 	// The pool stops existing once both superblocks are gone (primary first: readers that find
 	// only the backup still see a consistent pool until it goes too).

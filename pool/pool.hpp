@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -54,6 +55,9 @@ struct LoadOptions {
 	std::function<void(uint64_t, uint64_t)> progress;
 	// Called once when another writer holds the pool's lock and this one waits.
 	void (*on_wait)() = nullptr;
+	// Set (from a signal handler) to stop the copy at the next chunk: the extent is freed and
+	// load throws Error. May be null.
+	const std::atomic<bool> *stop = nullptr;
 };
 
 class Pool {
@@ -97,6 +101,10 @@ public:
 	std::vector<Extent> used_extents(const std::vector<Slot> &slots) const;
 
 private:
+	// unload --force of an image whose load another host began and lost the writer role in
+	// (quarantined: docs/multihost.md): freed once that host's heartbeat stood still.
+	ImageInfo unload_quarantined(Slot &w, bool force, const std::string &force_cmd, std::vector<Slot> &slots,
+				     std::vector<std::string> *reclaimed);
 	std::unique_ptr<Backend> backend_;
 	std::unique_ptr<Shared> sh_;
 	SuperCopies copies_;

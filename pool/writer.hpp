@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // The catalog writer role across hosts (docs/multihost.md, "The catalog writer role"): the
 // host-local flock of pool/lock.hpp, then a bakery ticket in this host's slot, kept valid by
-// heartbeats from a thread. While it is held, every catalog write and image chunk first checks
-// the lease (Catalog::check_writer).
+// heartbeats from a thread; before its first write, a new writer epoch. While it is held, every catalog write and
+// image chunk first checks the lease and the epoch (Catalog::check_writer).
 #pragma once
 
 #include <memory>
@@ -25,9 +25,18 @@ public:
 
 	uint32_t slot() const { return host_->slot(); }
 	HostSession &host() { return *host_; }
+	// Throws Error when this process may no longer write: its lease broke, its claim or ticket
+	// was overwritten, or the writer epoch moved ("fenced": another process took the role over
+	// while this one was paused). Called before every catalog write and image chunk.
+	void check();
 
 private:
 	void enter(const char *op, void (*on_wait)());
+	void read_epoch(const char *op);
+	void bump_epoch();
+	WriterEpoch entry_{}, epoch_{}; // as read on entry; as written by this role
+	bool bumped_ = false;
+	char op_[16] = {};
 	Pool &pool_;
 	WriterLock lock_;
 	std::unique_ptr<HostSession> host_;

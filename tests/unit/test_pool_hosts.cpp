@@ -94,16 +94,52 @@ void sleep_ms(unsigned ms) { ::usleep(ms * 1000); }
 
 } // namespace
 
-TEST_CASE("hosts: liveness: live up to the lease, suspect up to lease + margin, then expired", "[pool][hosts]")
+TEST_CASE("hosts: liveness by observed change: only a host's counter counts, never its clock", "[pool][hosts]")
 {
-	const int64_t ms = 1000000, beat = 1000 * ms;
-	CHECK(judge(beat + 1000 * ms, beat, 1000, 500, false) == Liveness::Live);
-	CHECK(judge(beat + 1000 * ms + 1, beat, 1000, 500, false) == Liveness::Suspect);
-	CHECK(judge(beat + 1500 * ms, beat, 1000, 500, false) == Liveness::Suspect);
-	CHECK(judge(beat + 1500 * ms + 1, beat, 1000, 500, false) == Liveness::Expired);
-	CHECK(judge(beat - 60000 * ms, beat, 1000, 500, false) == Liveness::Live); // a beat from the future
-	CHECK(judge(beat, beat, 1000, 500, true) == Liveness::Left);
-	CHECK(alive(Liveness::Suspect));
+	// Three hosts with a 200 ms lease + 100 ms margin. 'behind' stamps its beats 30 s in our
+	// past and keeps beating; 'ahead' stamped its last beat an hour in our future and stopped;
+	// 'gone' stamped the present and stopped. Judged by change on this host's clock: 'behind'
+	// beats, the other two expire after 300 ms of watching - whatever their stamps say.
+	auto make = [](uint32_t slot, int64_t stamp_off_ns) {
+		HostInfo h;
+		h.slot = slot;
+		h.claim.state = uint32_t(ClaimState::Claimed);
+		h.claim.nonce = 100 + slot;
+		h.beat.counter = 1;
+		h.beat.time = realtime_ns() + stamp_off_ns;
+		h.lease_ms = 200;
+		h.margin_ms = 100;
+		return h;
+	};
+	const int64_t s = 1000000000;
+	std::vector<HostInfo> hosts{make(0, -30 * s), make(1, 3600 * s), make(2, 0)};
+	Watch w;
+	w.judge(hosts);
+	for (const auto &h : hosts)
+		CHECK(h.liveness == Liveness::Silent); // first sighting: alive, nothing known yet
+	for (int i = 0; i < 4; i++) {
+		sleep_ms(100);
+		hosts[0].beat.counter++;
+		hosts[0].beat.time += 100 * 1000000;
+		w.judge(hosts);
+	}
+	CHECK(hosts[0].liveness == Liveness::Beating);
+	CHECK(hosts[1].liveness == Liveness::Expired);
+	CHECK(hosts[2].liveness == Liveness::Expired);
+	CHECK(hosts[1].still_ns >= 300 * 1000000);
+	// An unreadable heartbeat line is taken as a change, never as standing still.
+	hosts[2].beat_unknown = true;
+	w.judge(hosts);
+	CHECK(hosts[2].liveness == Liveness::Beating);
+	// A new claim in the slot (another boot) starts over; LEFT is gone at once.
+	hosts[1].claim.nonce = 999;
+	w.judge(hosts);
+	CHECK(hosts[1].liveness == Liveness::Silent);
+	hosts[1].claim.state = uint32_t(ClaimState::Left);
+	w.judge(hosts);
+	CHECK(hosts[1].liveness == Liveness::Left);
+	CHECK(alive(Liveness::Silent));
+	CHECK(alive(Liveness::Beating));
 	CHECK_FALSE(alive(Liveness::Expired));
 	CHECK_FALSE(alive(Liveness::Left));
 }
@@ -119,17 +155,19 @@ TEST_CASE("hosts: a host finds its slot again, other hosts get their own, status
 	test::Run b = run_cli({"agent", "--pool", f.pool, "--once"}, host('b'));
 	REQUIRE(b.ok());
 	CHECK(b.out != a1.out);
-	test::Run st = run_cli({"status", "--pool", f.pool, "--json"});
+	test::Run st = run_cli({"status", "--pool", f.pool, "--json", "--watch", "300"});
 	REQUIRE(st.ok());
 	JsonDoc doc(st.out);
 	CHECK(json_object_array_length(field(doc.o, "hosts")) == 2);
 	json_object *ha = status_host(doc, "hosta");
 	REQUIRE(ha);
 	CHECK(std::string(json_object_get_string(field(ha, "machine_id"))) == std::string(32, 'a'));
-	CHECK(std::string(json_object_get_string(field(ha, "state"))) == "live");
+	// One beat each (--once), then nothing: not seen to change while status watched.
+	CHECK(std::string(json_object_get_string(field(ha, "state"))) == "silent");
 	CHECK(json_object_get_type(field(doc.o, "writer")) == json_type_null);
-	test::Run text = run_cli({"status", "--pool", f.pool});
-	CHECK_THAT(text.out, Contains("writer role: free") && Contains("host 'hostb'") && Contains(": live"));
+	test::Run text = run_cli({"status", "--pool", f.pool, "--watch", "100"});
+	CHECK_THAT(text.out, Contains("writer role: free") && Contains("host 'hostb'") && Contains(": silent") &&
+				     Contains("stamped") && Contains("by its own clock"));
 	// Status is read-only: it works without write access and changes nothing.
 	std::string before = test::read_file(f.pool);
 	CHECK(run_cli({"status", "--pool", f.pool}).ok());
@@ -179,13 +217,13 @@ TEST_CASE("hosts: a clone (same machine-id, another boot, still beating) is refu
 	CHECK(run_cli({"agent", "--pool", f.pool, "--once"}, host('a', '2')).ok());
 }
 
-TEST_CASE("hosts: clones that claimed two slots at once are refused at their next beat", "[pool][hosts]")
+TEST_CASE("hosts: clones that claimed two slots at once are refused once the other is seen beating", "[pool][hosts]")
 {
 	Fixture f;
-	REQUIRE(run_cli({"agent", "--pool", f.pool, "--once"}, host('a', '1')).ok());
-	// The clone (same machine-id, boot 2) claimed another slot at the same moment: neither saw
-	// the other's claim while claiming.
 	auto p = Pool::open(f.ref, Access::ReadWrite);
+	auto s = HostSession::claim(*p);
+	// The clone (same machine-id, another boot) claimed another slot at the same moment:
+	// neither saw the other's claim while claiming. It beats (its counter advances).
 	const uint64_t base = p->super().host_table_off, size = p->super().host_slot_size;
 	uint32_t free_slot = 0;
 	while (!util_all_zero_line(*p, base + free_slot * size))
@@ -193,17 +231,27 @@ TEST_CASE("hosts: clones that claimed two slots at once are refused at their nex
 	HostClaim c{};
 	c.magic = HOST_MAGIC;
 	c.state = uint32_t(ClaimState::Claimed);
-	std::memset(c.machine_id, 0xaa, 16);
-	std::memset(c.boot_id, 0, 16);
-	c.boot_id[15] = 0x22;
+	std::copy(self().host.begin(), self().host.end(), c.machine_id);
+	std::memset(c.boot_id, 0x22, 16);
 	c.nonce = 9;
 	c.claimed = realtime_ns();
 	c.crc = daxfs_crc32c(&c, LINE_CRC_LEN);
 	p->shared().commit_obj(base + free_slot * size, c);
-	test::Run r = run_cli({"agent", "--pool", f.pool, "--once"}, host('a', '1'));
-	CHECK(r.status == 1);
-	CHECK_THAT(r.err, Contains("looks like a clone with the same /etc/machine-id") &&
-				  Contains("slot " + std::to_string(free_slot)));
+	auto clone_beat = [&](uint64_t n) {
+		HostBeat b{};
+		b.counter = n;
+		b.time = realtime_ns();
+		b.lease_ms = 3000;
+		b.margin_ms = 1000;
+		b.crc = daxfs_crc32c(&b, LINE_CRC_LEN);
+		p->shared().commit_obj(base + free_slot * size + HOST_LINE_BEAT * LINE, b);
+	};
+	clone_beat(1);
+	CHECK_NOTHROW(s->beat()); // first sighting: not known to beat yet
+	CHECK_NOTHROW(s->beat()); // it stood still since: nothing known against it
+	clone_beat(2);
+	CHECK_THROWS_WITH(s->beat(), Contains("looks like a clone with the same /etc/machine-id") &&
+					     Contains("slot " + std::to_string(free_slot)));
 	// Another machine is not a clone.
 	CHECK(run_cli({"agent", "--pool", f.pool, "--once"}, host('b', '1')).ok());
 }
@@ -252,26 +300,35 @@ TEST_CASE("hosts: a claim that collides with another host's loses and takes anot
 	CHECK(again->slot() == s->slot());
 }
 
-TEST_CASE("unload: refused while an alive host has the image mounted; --force only after its lease", "[pool][hosts]")
+TEST_CASE("unload: refused while a host lists the image; --force reclaims only once its heartbeat stood still",
+	  "[pool][hosts]")
 {
 	Fixture f;
 	REQUIRE(run_cli({"load", f.img, "--pool", f.pool, "--name", "web"}).ok());
-	REQUIRE(model({"mount", f.pool, "web", "/srv/containers/web"}, host('b', '1', 400, 200)).ok());
+	Env b = host('b', '1', 400, 200);
+	REQUIRE(model({"mount", f.pool, "web", "/srv/containers/web"}, b).ok());
+	test::Child agent = test::spawn_cli({"agent", "--pool", f.pool, "--interval", "50", "--lease", "400", "--margin", "200"}, b);
 	test::Run r = run_cli({"unload", "web", "--pool", f.pool});
 	CHECK(r.status == 1);
+	// Never called down: the message says what --force would do, and when.
 	CHECK_THAT(r.err, Contains("is mounted on host 'hostb'") && Contains("/srv/containers/web") &&
-				  Contains("unmount it there first"));
+				  Contains("unmount it there first") && Contains("If that host is down for good") &&
+				  Contains("--force") && Contains("0.6 s"));
 	r = run_cli({"unload", "web", "--pool", f.pool, "--force"});
-	CHECK(r.status == 1); // --force does not override an alive host
-	CHECK_THAT(r.err, Contains("is mounted on host 'hostb'"));
-	sleep_ms(800); // past hostb's lease + margin (it has no agent)
+	CHECK(r.status == 1); // --force does not override a beating host
+	CHECK_THAT(r.err, Contains("is mounted on host 'hostb'") && Contains("advanced while this host watched"));
+	::kill(agent.pid, SIGKILL); // hostb dies (no LEFT)
+	test::wait_cli(agent);
 	r = run_cli({"unload", "web", "--pool", f.pool});
-	CHECK(r.status == 1);
-	CHECK_THAT(r.err, Contains("listed as mounted by host 'hostb'") && Contains("last heartbeat was at") &&
-				  Contains("lease 400 ms") && Contains("--force"));
+	CHECK(r.status == 1); // without --force: never reclaimed
+	CHECK_THAT(r.err, Contains("is mounted on host 'hostb'"));
+	auto t0 = std::chrono::steady_clock::now();
 	r = run_cli({"unload", "web", "--pool", f.pool, "--force"});
+	auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
 	CHECK(r.ok());
-	CHECK_THAT(r.err, Contains("reclaimed 'web' from host 'hostb'") && Contains("last heartbeat was at"));
+	CHECK(waited >= 600); // watched hostb stand still for its lease + margin
+	CHECK_THAT(r.err, Contains("reclaimed 'web' from host 'hostb'") && Contains("stood still for") &&
+				  Contains("by its own clock"));
 	CHECK_THAT(r.out, Contains("unloaded 'web'"));
 	CHECK(fsck_pool(f.ref, false).ok());
 
@@ -372,13 +429,15 @@ TEST_CASE("destroy: refused like unload for every image; a mount recorded meanwh
 		return reclaimed;
 	};
 	CHECK_THROWS_WITH(destroy(false), Contains("holds 1 image(s)") && Contains("--force"));
-	REQUIRE(model({"mount", f.pool, "web", "/mnt/web"}, host('b', '1', 400, 200)).ok());
-	for (bool force : {false, true}) // an alive host's mount: never, --force included
+	Env b = host('b', '1', 400, 200);
+	REQUIRE(model({"mount", f.pool, "web", "/mnt/web"}, b).ok());
+	test::Child agent = test::spawn_cli({"agent", "--pool", f.pool, "--interval", "50", "--lease", "400", "--margin", "200"}, b);
+	for (bool force : {false, true}) // a beating host's mount: never, --force included
 		CHECK_THROWS_WITH(destroy(force), Contains("image 'web' (sealed) is mounted on host 'hostb'") &&
 							  Contains("/mnt/web") && Contains("never unmounts"));
-	sleep_ms(800); // past hostb's lease + margin
-	CHECK_THROWS_WITH(destroy(false), Contains("listed as mounted by host 'hostb'") &&
-						  Contains("last heartbeat was at") &&
+	::kill(agent.pid, SIGKILL);
+	test::wait_cli(agent);
+	CHECK_THROWS_WITH(destroy(false), Contains("is mounted on host 'hostb'") && Contains("down for good") &&
 						  Contains("daxpool destroy --pool hosts --force"));
 	CHECK(Pool::open(f.ref, Access::ReadOnly)->info(false).images.size() == 1); // nothing changed
 
@@ -403,60 +462,93 @@ TEST_CASE("destroy: refused like unload for every image; a mount recorded meanwh
 	{
 		auto reclaimed = destroy(true);
 		REQUIRE(reclaimed.size() == 1);
-		CHECK_THAT(reclaimed.front(), Contains("reclaimed 'web' (sealed) from host 'hostb'"));
+		CHECK_THAT(reclaimed.front(), Contains("reclaimed 'web' (sealed) from host 'hostb'") && Contains("stood still"));
 		CHECK_THROWS_AS(Pool::open(f.ref, Access::ReadOnly), NotAPool);
 	}
 }
 
-TEST_CASE("writer role: a dead holder's ticket is ignored after its lease; its WRITING entry is freed", "[pool][hosts]")
+TEST_CASE("writer role: a dead holder's ticket is ignored once it stood still; its extent stays quarantined",
+	  "[pool][hosts]")
 {
-	Fixture f(28 * MiB);
-	std::string big = test::make_image(f.d, "big", 9 * 1024 * 1024); // a 12 MiB extent: two fit
+	Fixture f(40 * MiB);
+	std::string big = test::make_image(f.d, "big", 9 * 1024 * 1024); // a 12 MiB extent: three fit
 	REQUIRE(run_cli({"load", big, "--pool", f.pool, "--name", "base"}).ok());
 	test::Run b = run_cli({"load", big, "--pool", f.pool, "--name", "dead"},
 			      [] { Env e = host('b', '1', 400, 200); e["DAXPOOL_FAULT"] = "load.copy:1"; return e; }());
 	REQUIRE(b.signal == SIGKILL);
 	auto killed = std::chrono::steady_clock::now();
-	JsonDoc doc(run_cli({"status", "--pool", f.pool, "--json"}).out);
-	json_object *hb = status_host(doc, "hostb");
-	REQUIRE(hb);
 	test::Run c = run_cli({"load", big, "--pool", f.pool, "--name", "next"}, host('c'));
 	auto done = std::chrono::steady_clock::now();
-	CHECK(c.ok());
 	INFO(c.err);
-	// It had to wait for hostb's ticket to expire (400 + 200 ms after its last beat).
-	CHECK(std::chrono::duration_cast<std::chrono::milliseconds>(done - killed).count() >= 400);
-	auto p = Pool::open(f.ref, Access::ReadOnly);
-	std::vector<std::string> names;
-	for (const auto &i : p->info(true).images)
-		names.push_back(i.name + ":" + state_name(i.state));
-	CHECK(names == std::vector<std::string>{"base:sealed", "next:sealed"}); // "dead" was reclaimed
+	CHECK(c.ok());
+	// It had to watch hostb's ticket stand still for its lease + margin (400 + 200 ms).
+	CHECK(std::chrono::duration_cast<std::chrono::milliseconds>(done - killed).count() >= 600);
+	auto names = [&] {
+		std::vector<std::string> v;
+		for (const auto &i : Pool::open(f.ref, Access::ReadOnly)->info(true).images)
+			v.push_back(i.name + ":" + state_name(i.state));
+		return v;
+	};
+	// hostb (no agent) never showed that its writer stopped: a writer paused there could still
+	// store into "dead"'s extent, so nobody reuses it ("next" took the third one).
+	CHECK(names() == std::vector<std::string>{"base:sealed", "dead:writing", "next:sealed"});
+	CHECK(run_cli({"load", big, "--pool", f.pool, "--name", "more"}, host('c')).status == 1); // full
+	test::Run u = run_cli({"unload", "dead", "--pool", f.pool}, host('c'));
+	CHECK(u.status == 1);
+	CHECK_THAT(u.err, Contains("is being loaded by pid") && Contains("host 'hostb'") && Contains("--force"));
+	u = run_cli({"unload", "dead", "--pool", f.pool, "--force"}, host('c'));
+	INFO(u.err);
+	CHECK(u.ok());
+	CHECK_THAT(u.err, Contains("reclaimed the interrupted load of 'dead' from host 'hostb'"));
+	CHECK(names() == std::vector<std::string>{"base:sealed", "next:sealed"});
 	CHECK(fsck_pool(f.ref, false).ok());
 }
 
-TEST_CASE("writer role: a holder stalled past its lease writes nothing more when it resumes", "[pool][hosts]")
+TEST_CASE("writer role: a holder paused with its clocks frozen is fenced when it resumes", "[pool][hosts]")
 {
-	Fixture f(24 * MiB);
-	std::string big = test::make_image(f.d, "big", 20 * 1024 * 1024); // 2 chunks, a 22 MiB extent: one fits
-	test::Child b = test::spawn_exe(MODEL_HOST_EXE, {"load-stop", f.pool, big, "stalled"}, host('b', '1', 400, 200));
+	Fixture f(48 * MiB);
+	std::string big = test::make_image(f.d, "big", 20 * 1024 * 1024); // 10 chunks, a 22 MiB extent: two fit
+	// hostb's clocks stand still while it is stopped, as a paused VM's do: when it resumes, its
+	// own lease check passes (no time passed for it). Only the epoch can stop it.
+	std::string freeze = f.d / "freeze-b";
+	test::write_file(freeze, "0");
+	Env b = host('b', '1', 400, 200);
+	b["DAXPOOL_TEST_FREEZE_FILE"] = freeze;
+	test::Child child = test::spawn_exe(MODEL_HOST_EXE, {"load-stop", f.pool, big, "stalled"}, b);
 	int st = 0;
-	REQUIRE(::waitpid(b.pid, &st, WUNTRACED) == b.pid);
+	REQUIRE(::waitpid(child.pid, &st, WUNTRACED) == child.pid);
 	REQUIRE(WIFSTOPPED(st)); // stopped (all its threads) right after writing its WRITING entry
-	// Another host takes the role after hostb's lease, frees the WRITING entry and uses its extent.
+	auto stopped = std::chrono::steady_clock::now();
+	// Another host takes the role once hostb's ticket stood still, and loads into the other extent.
 	test::Run c = run_cli({"load", big, "--pool", f.pool, "--name", "winner"}, host('c'));
 	INFO(c.err);
 	REQUIRE(c.ok());
-	::kill(b.pid, SIGCONT);
-	test::Run rb = test::wait_cli(b);
-	CHECK(rb.status == 1);
-	CHECK_THAT(rb.err, Contains("lost the writer role"));
 	auto p = Pool::open(f.ref, Access::ReadOnly);
-	auto imgs = p->info(true).images;
-	REQUIRE(imgs.size() == 1);
-	CHECK(imgs[0].name == "winner");
+	uint64_t winner_off = 0;
+	for (const auto &i : p->info(true).images)
+		if (i.name == "winner")
+			winner_off = i.offset;
+	const std::string before = test::read_file(f.pool).substr(winner_off, 22 * MiB);
+	auto paused_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - stopped).count();
+	test::write_file(freeze, std::to_string(paused_ns)); // its clocks did not advance meanwhile
+	::kill(child.pid, SIGCONT);
+	test::Run rb = test::wait_cli(child);
+	CHECK(rb.status == 1);
+	CHECK_THAT(rb.err, Contains("fenced") && Contains("was taken over"));
+	std::vector<std::string> names;
+	for (const auto &i : p->info(true).images)
+		names.push_back(i.name + ":" + state_name(i.state));
+	CHECK(names == std::vector<std::string>{"stalled:writing", "winner:sealed"}); // it sealed nothing
+	CHECK((test::read_file(f.pool).substr(winner_off, 22 * MiB) == before)); // nor touched the winner
+	// It stopped, and its host says so (the ticket is gone): the next writer frees its extent.
+	REQUIRE(run_cli({"load", f.img, "--pool", f.pool, "--name", "after"}, host('c')).ok());
+	names.clear();
+	for (const auto &i : Pool::open(f.ref, Access::ReadOnly)->info(true).images)
+		names.push_back(i.name + ":" + state_name(i.state));
+	std::sort(names.begin(), names.end());
+	CHECK(names == std::vector<std::string>{"after:sealed", "winner:sealed"});
 	PoolFsckReport r = fsck_pool(f.ref, false);
 	CHECK(r.ok());
-	CHECK(r.sealed_checked == 1); // the winner's bytes are intact: the stalled host copied nothing
 }
 
 TEST_CASE("hosts: the holder's lease check: a gap of a lease between its own beats is final", "[pool][hosts]")
@@ -497,7 +589,7 @@ TEST_CASE("writer role: a writer process that died on a host that lives on stops
 	JsonDoc doc(run_cli({"status", "--pool", f.pool, "--json"}).out);
 	json_object *hb = status_host(doc, "hostb");
 	REQUIRE(hb);
-	CHECK(std::string(json_object_get_string(field(hb, "state"))) == "live"); // the host itself lives on
+	CHECK(std::string(json_object_get_string(field(hb, "state"))) == "beating"); // the host itself lives on
 	::kill(agent.pid, SIGTERM);
 	CHECK(test::wait_cli(agent).ok());
 	auto p = Pool::open(f.ref, Access::ReadOnly);
@@ -514,14 +606,15 @@ TEST_CASE("status: names the host in the writer role and what it is doing", "[po
 	int st = 0;
 	REQUIRE(::waitpid(b.pid, &st, WUNTRACED) == b.pid);
 	REQUIRE(WIFSTOPPED(st));
-	test::Run r = run_cli({"status", "--pool", f.pool, "--json"});
+	test::Run r = run_cli({"status", "--pool", f.pool, "--json", "--watch", "200"});
 	JsonDoc doc(r.out);
 	json_object *w = field(doc.o, "writer");
 	REQUIRE(json_object_get_type(w) == json_type_object);
 	CHECK(std::string(json_object_get_string(field(w, "hostname"))) == "hostb");
 	CHECK(std::string(json_object_get_string(field(w, "op"))) == "load");
 	CHECK(json_object_get_int64(field(w, "pid")) == b.pid);
-	CHECK_THAT(run_cli({"status", "--pool", f.pool}).out, Contains("writer role: host 'hostb'") && Contains("load since"));
+	CHECK_THAT(run_cli({"status", "--pool", f.pool, "--watch", "200"}).out,
+		   Contains("writer role: host 'hostb'") && Contains("load since"));
 	::kill(b.pid, SIGKILL);
 	test::wait_cli(b);
 }
