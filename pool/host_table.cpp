@@ -80,6 +80,10 @@ void Watch::judge(std::vector<HostInfo> &hosts)
 			Seen &s = it->second;
 			// An unreadable heartbeat is being written (or damaged): never taken as standing still.
 			if (h.beat_unknown || h.beat.counter != s.counter) {
+				// A change after it stood still for its lease + margin: another host watching
+				// may have judged it expired and reclaimed its mounts meanwhile.
+				if (now - s.since >= h.expiry_ns())
+					s.lapsed = true;
 				s.counter = h.beat.counter;
 				s.since = now;
 				s.changed = true;
@@ -91,6 +95,7 @@ void Watch::judge(std::vector<HostInfo> &hosts)
 		}
 		const Seen &s = it->second;
 		h.still_ns = now - s.since;
+		h.lapsed = s.lapsed || h.still_ns >= h.expiry_ns();
 		h.liveness = h.still_ns >= h.expiry_ns() ? Liveness::Expired
 			     : s.changed		 ? Liveness::Beating
 							 : Liveness::Silent;

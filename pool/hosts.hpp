@@ -69,6 +69,7 @@ struct HostInfo {
 	std::string machine_id, boot_id, hostname;
 	Liveness liveness = Liveness::Silent;
 	int64_t still_ns = 0;  // how long this process has seen the heartbeat stand still
+	bool lapsed = false;   // it stood still for its lease + margin at some point while watched
 	int64_t stamped = 0;   // realtime ns the host put on its last beat, by its own clock (messages only)
 	uint32_t lease_ms = 0, margin_ms = 0, heartbeat_ms = 0;
 	std::vector<MountInfo> mounts;
@@ -98,7 +99,7 @@ private:
 	struct Seen {
 		uint64_t nonce = 0, counter = 0, ticket_beats = 0;
 		int64_t since = 0, ticket_since = 0;
-		bool changed = false;
+		bool changed = false, lapsed = false;
 	};
 	std::map<uint32_t, Seen> seen_;
 	int64_t start_ = 0;
