@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // daxpool load IMAGE (--pool P | --region N) [--name NAME] [--json]
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <memory>
 
@@ -17,6 +19,35 @@ namespace daxpool::cli {
 namespace {
 
 void say_waiting() { std::fprintf(stderr, "daxpool: waiting for another writer of this pool...\n"); }
+
+std::atomic<bool> stop_requested{false};
+void on_stop_signal(int) { stop_requested = true; }
+
+// While a load runs, SIGINT, SIGTERM and SIGHUP stop it at the next chunk: the extent is freed
+// and the command fails with a message (the stores are non-temporal: nothing is left in this
+// host's cache either way). Restored on scope exit.
+class StopOnSignal {
+public:
+	StopOnSignal()
+	{
+		struct sigaction sa{};
+		sa.sa_handler = on_stop_signal;
+		sigemptyset(&sa.sa_mask);
+		for (size_t i = 0; i < std::size(sigs_); i++)
+			::sigaction(sigs_[i], &sa, &old_[i]);
+	}
+	~StopOnSignal()
+	{
+		for (size_t i = 0; i < std::size(sigs_); i++)
+			::sigaction(sigs_[i], &old_[i], nullptr);
+	}
+	StopOnSignal(const StopOnSignal &) = delete;
+	StopOnSignal &operator=(const StopOnSignal &) = delete;
+
+private:
+	static constexpr int sigs_[3] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction old_[3];
+};
 
 } // namespace
 
@@ -42,6 +73,8 @@ void add_load(CLI::App &app)
 		lo.image = o->image;
 		lo.name = o->name;
 		lo.on_wait = say_waiting;
+		lo.stop = &stop_requested;
+		StopOnSignal stop;
 		bool tty = ::isatty(STDERR_FILENO) && !o->quiet;
 		if (tty)
 			lo.progress = [](uint64_t done, uint64_t total) {

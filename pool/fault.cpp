@@ -4,16 +4,21 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <string>
+
 
 namespace daxpool::pool {
 
 namespace {
 
+// DAXPOOL_FAULT=POINT:N[:SIG]: at the Nth time POINT (or "any" point) is passed, the process
+// sends itself SIG: KILL (the default), INT, TERM or STOP.
 struct Plan {
 	std::string point; // "" = disabled
 	unsigned long n = 0, seen = 0;
+	int sig_ = SIGKILL;
 	Plan()
 	{
 		const char *v = std::getenv("DAXPOOL_FAULT");
@@ -21,6 +26,12 @@ struct Plan {
 			return;
 		std::string s(v);
 		auto colon = s.rfind(':');
+		if (colon != std::string::npos && !s.empty() && !std::isdigit(static_cast<unsigned char>(s.back()))) {
+			const std::string sig = s.substr(colon + 1);
+			sig_ = sig == "INT" ? SIGINT : sig == "TERM" ? SIGTERM : sig == "STOP" ? SIGSTOP : SIGKILL;
+			s.resize(colon);
+			colon = s.rfind(':');
+		}
 		if (colon == std::string::npos)
 			return;
 		point = s.substr(0, colon);
@@ -48,8 +59,9 @@ void fault_point(const char *name)
 	if (plan.point.empty() || (plan.point != "any" && plan.point != name))
 		return;
 	if (++plan.seen == plan.n) {
-		::kill(::getpid(), SIGKILL);
-		::_exit(137);
+		::kill(::getpid(), plan.sig_);
+		if (plan.sig_ == SIGKILL)
+			::_exit(137);
 	}
 }
 

@@ -238,3 +238,26 @@ TEST_CASE("cli: device commands refuse a user who is not root", "[pool][cli]")
 		CHECK_THAT(r.err, Contains(c.needle));
 	}
 }
+
+TEST_CASE("cli: a load interrupted by SIGINT or SIGTERM frees its extent and says so", "[pool][cli]")
+{
+	test::TempDir d;
+	std::string pool = d / "p";
+	std::string img = test::make_image(d, "big", 9 * 1024 * 1024); // five 2 MiB chunks
+	REQUIRE(run_cli({"create", "--file", pool, "--size", "32M", "--name", "sig"}).ok());
+	for (const char *sig : {"INT", "TERM"}) {
+		// The signal arrives while the first chunk is being copied (a fault point after it).
+		test::Run r = run_cli({"load", img, "--pool", pool, "--name", "big"},
+				      {{"DAXPOOL_FAULT", std::string("load.copy:1:") + sig}});
+		INFO(sig << ": " << r.err);
+		CHECK(r.signal == 0);
+		CHECK(r.status == 1);
+		CHECK_THAT(r.err, Contains("interrupted") && Contains("was not loaded") && Contains("free again"));
+		test::Run l = run_cli({"list", "--pool", pool, "--json"});
+		REQUIRE(l.ok());
+		CHECK_THAT(l.out, !Contains("\"big\""));
+		test::Run f = run_cli({"fsck", "--pool", pool});
+		CHECK(f.ok());
+	}
+	CHECK(run_cli({"load", img, "--pool", pool, "--name", "big"}).ok()); // the space is there
+}
