@@ -660,3 +660,93 @@ TEST_CASE("hosts: a claim line left torn (garbage, bad CRC) is claimable once it
 	REQUIRE(hosts.size() == 1);
 	CHECK(hosts[0].slot == first);
 }
+
+namespace {
+
+// The slot of the host with this hostname.
+uint32_t slot_of(Pool &p, const std::string &name)
+{
+	for (int i = 0; i < 200; i++) {
+		for (const auto &h : read_hosts(p))
+			if (h.hostname == name)
+				return h.slot;
+		sleep_ms(20);
+	}
+	FAIL("no slot for " << name);
+	return 0;
+}
+
+// Garbage with a bad CRC in line `line` of `slot`: what a torn or damaged line looks like.
+void tear(Pool &p, uint32_t slot, uint32_t line)
+{
+	HostTicket garbage;
+	std::memset(&garbage, 0x5a, sizeof garbage);
+	p.shared().commit_obj(p.super().host_table_off + uint64_t(slot) * p.super().host_slot_size + line * LINE, garbage);
+}
+
+} // namespace
+
+TEST_CASE("hosts: an unreadable ticket of a beating host blocks the writer role; never read as no ticket",
+	  "[pool][hosts]")
+{
+	Fixture f;
+	auto p = Pool::open(f.ref, Access::ReadWrite);
+	Env b = host('b', '1', 400, 200);
+	test::Child agent = test::spawn_cli({"agent", "--pool", f.pool, "--interval", "50", "--lease", "400", "--margin", "200"}, b);
+	tear(*p, slot_of(*p, "hostb"), HOST_LINE_TICKET);
+	test::Child c = test::spawn_cli({"load", f.img, "--pool", f.pool, "--name", "c"}, host('c'));
+	sleep_ms(1500); // hostb beats all along: its ticket may be anything, so hostc waits
+	int st = 0;
+	CHECK(::waitpid(c.pid, &st, WNOHANG) == 0);
+	::kill(agent.pid, SIGKILL); // once hostb stands still for its lease + margin, it no longer counts
+	test::wait_cli(agent);
+	test::Run rc = test::wait_cli(c);
+	INFO(rc.err);
+	CHECK(rc.ok());
+}
+
+TEST_CASE("unload: an unreadable mount record may list any image: unload refuses, naming it", "[pool][hosts]")
+{
+	Fixture f;
+	auto p = Pool::open(f.ref, Access::ReadWrite);
+	REQUIRE(run_cli({"load", f.img, "--pool", f.pool, "--name", "web"}).ok());
+	Env b = host('b', '1', 400, 200);
+	test::Child agent = test::spawn_cli({"agent", "--pool", f.pool, "--interval", "50", "--lease", "400", "--margin", "200"}, b);
+	tear(*p, slot_of(*p, "hostb"), HOST_LINE_MOUNTS + 3);
+	test::Run r = run_cli({"unload", "web", "--pool", f.pool}, host('c'));
+	CHECK(r.status == 1);
+	CHECK_THAT(r.err, Contains("host 'hostb'") && Contains("mount record 3 is unreadable"));
+	r = run_cli({"unload", "web", "--pool", f.pool, "--force"}, host('c'));
+	CHECK(r.status == 1); // hostb beats: --force does not reclaim
+	::kill(agent.pid, SIGKILL);
+	test::wait_cli(agent);
+	r = run_cli({"unload", "web", "--pool", f.pool, "--force"}, host('c'));
+	INFO(r.err);
+	CHECK(r.ok());
+}
+
+TEST_CASE("unload --force: a host it reclaims from that records a new mount meanwhile keeps the image", "[pool][hosts]")
+{
+	Fixture f;
+	auto p = Pool::open(f.ref, Access::ReadWrite);
+	p->load({f.img, "one", {}, nullptr});
+	Env e = host('e', '1', 400, 200);
+	REQUIRE(model({"mount", f.pool, "one", "/mnt/a"}, e).ok()); // then hoste stands still
+	test::Run again;
+	set_fault_hook([&](const char *point) {
+		// unload --force watched hoste stand still and will reclaim /mnt/a; hoste wakes up and
+		// mounts the image once more before the image is retired.
+		if (std::strcmp(point, "unload.checked") == 0)
+			again = model({"mount", f.pool, "one", "/mnt/b"}, e);
+	});
+	std::vector<std::string> reclaimed;
+	p->unload("one", nullptr, true, &reclaimed);
+	set_fault_hook(nullptr);
+	REQUIRE(again.ok());
+	CHECK(reclaimed.size() == 1);
+	bool retired = false;
+	for (const auto &i : p->info(true).images)
+		retired |= i.name == "one" && i.state == State::Retired;
+	CHECK(retired); // the second check counts every host that has not left: /mnt/b keeps it
+	CHECK(fsck_pool(f.ref, false).ok());
+}
