@@ -5,10 +5,13 @@
 # 2. A's unload is refused while B has it mounted (the message names B); B unmounts; the unload
 #    succeeds.
 # 4. Both load an image at the same time: both end sealed in distinct extents; fsck clean.
-# 3. B mounts a second image and loses power while mounted; A's unload is refused while B's
-#    lease runs, refused without --force once it expired, and --force reclaims it naming B.
+# 3. B mounts a second image and loses power while mounted; A's unload is refused without
+#    --force (the message says what --force would do, never that B is down), --force is refused
+#    while B's heartbeat advances, and once B lost power --force watches its heartbeat stand
+#    still for lease + margin and reclaims it, naming B.
 # 5. (second boot, ROLE=A2/B2) A loses power while loading, holding the writer role; B's load
-#    waits for A's lease to expire, takes the role over and seals; fsck clean.
+#    waits until A's ticket stood still for its lease + margin, takes the role over and seals
+#    in another extent (A's stays quarantined); fsck clean.
 # The two hosts signal each other through the pool only: A loads an image named "go" when B
 # may unmount. Env: ROLE, SIZE (the pool), TIMEOUT (seconds either waits), DAXPOOL_LEASE_MS,
 # DAXPOOL_MARGIN_MS (short leases for the test).
@@ -52,7 +55,6 @@ image_sealed() {
 t0=$(cut -d. -f1 /proc/uptime)
 unload_ok() { daxpool unload "$1" --pool shared > /tmp/u.out 2>&1; }
 mounts_are() { [ "$(host_field "$PEER" mounts.#)" = "$1" ]; }
-expired() { [ "$(host_field "$PEER" state)" = expired ]; }
 # refused_unload IMAGE TEXT: A's unload of IMAGE must fail with TEXT and name the peer.
 refused_unload() {
 	if daxpool unload "$1" --pool shared > /tmp/u.out 2>&1; then cat /tmp/u.out; fail "A: unload $1 succeeded"; fi
@@ -106,13 +108,18 @@ A)
 	daxpool fsck --pool shared
 	say "A: (3) $PEER mounts go and loses power"
 	wait_for "a mount record of $PEER" mounts_are 1
-	refused_unload go "is mounted on"
-	wait_for "$PEER's lease to expire" expired
-	refused_unload go "listed as mounted by .*--force"
-	daxpool unload go --pool shared --force > /tmp/force.out 2>&1 || { cat /tmp/force.out; fail "A: unload --force failed"; }
+	refused_unload go "is mounted on .*down for good.*--force"
+	# While B beats, --force does not reclaim (B's heartbeat advances while A watches).
+	if daxpool unload go --pool shared --force > /tmp/u.out 2>&1; then cat /tmp/u.out; fail "A: unload --force of a beating host's mount succeeded"; fi
+	grep -q "advanced while this host watched" /tmp/u.out || { cat /tmp/u.out; fail "A: --force refusal does not say $PEER beats"; }
+	echo "A: --force refused while $PEER beats: $(head -1 /tmp/u.out)"
+	# Once B has lost power, --force watches its heartbeat stand still for lease + margin and
+	# reclaims (tried again while B still beats: each such try is refused in about a beat).
+	force_ok() { daxpool unload go --pool shared --force > /tmp/force.out 2>&1; }
+	wait_for "$PEER's power cut, then unload --force" force_ok
 	cat /tmp/force.out
-	grep -q "reclaimed 'go' from host '$PEER'.*last heartbeat was at" /tmp/force.out ||
-		fail "A: the forced unload does not name $PEER and its last heartbeat"
+	grep -q "reclaimed 'go' from host '$PEER'.*stood still for" /tmp/force.out ||
+		fail "A: the forced unload does not name $PEER and how long its heartbeat stood still"
 	daxpool fsck --pool shared
 	;;
 B)
@@ -140,8 +147,8 @@ B)
 	say "B: (3) mount go, then lose power while it is mounted"
 	daxpool mount go /mnt/go --pool shared
 	expect_tree /mnt/go
-	# A must see the record and try its unload while this host is alive.
-	sleep 3
+	# A must see the record and try its unload (and unload --force) while this host is alive.
+	sleep 10
 	power_cut
 	;;
 *) fail "ROLE must be A or B" ;;

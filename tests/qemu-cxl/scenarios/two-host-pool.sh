@@ -3,7 +3,7 @@
 # A creates a pool and loads an image with daxpool; B attaches, finds the pool by the memory
 # alone, mounts the image from the one copy in the shared memory and finds every file identical
 # to the source tree; unload refused while B has it mounted; B loses power while mounted and A
-# reclaims the image with --force once B's lease expired (guest/two-host-pool.sh).
+# reclaims the image with --force once B's heartbeat stood still (guest/two-host-pool.sh).
 . "$(dirname "$0")/lib.sh"
 TOPO=${1:-cxl}
 make_image
