@@ -107,7 +107,7 @@ struct inode *daxfs_iget(struct super_block *sb, u32 ino)
 
 	di = &sbi->inodes[ino - 1];
 	mode = le16_to_cpu(di->mode);
-	/* Not trusted (super.c): the image's setuid/setgid bits grant nothing, and are not shown. */
+	/* Not trusted (super.c): setuid/setgid bits of the image grant nothing, are not shown. */
 	if (!sbi->trusted && S_ISREG(mode))
 		mode &= ~(S_ISUID | S_ISGID);
 	size = le64_to_cpu(di->size);

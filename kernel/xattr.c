@@ -130,7 +130,8 @@ ssize_t daxfs_listxattr(struct dentry *dentry, char *buffer, size_t size)
 		} else if (strncmp(name, XATTR_USER_PREFIX, XATTR_USER_PREFIX_LEN) &&
 			   strncmp(name, XATTR_SECURITY_PREFIX, XATTR_SECURITY_PREFIX_LEN)) {
 			continue;
-		} else if (nlen == strlen(XATTR_NAME_CAPS) && !memcmp(name, XATTR_NAME_CAPS, nlen) &&
+		} else if (nlen == strlen(XATTR_NAME_CAPS) &&
+			   !memcmp(name, XATTR_NAME_CAPS, nlen) &&
 			   daxfs_xattr_hidden(inode, XATTR_NAME_CAPS)) {
 			continue;
 		}
