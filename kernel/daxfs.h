@@ -116,6 +116,7 @@ struct posix_acl *daxfs_get_acl(struct mnt_idmap *idmap, struct dentry *dentry, 
 int daxfs_getattr(struct mnt_idmap *idmap, const struct path *path, struct kstat *stat,
 		  u32 request_mask, unsigned int query_flags);
 int daxfs_fileattr_get(struct dentry *dentry, struct fileattr *fa);
+extern const struct export_operations daxfs_export_ops;
 long daxfs_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 /* dir.c */

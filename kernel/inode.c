@@ -5,6 +5,7 @@
 #include <linux/fs.h>
 #include <linux/fileattr.h>
 #include <linux/kdev_t.h>
+#include <linux/exportfs.h>
 #include <linux/posix_acl.h>
 #include <linux/posix_acl_xattr.h>
 #include <linux/xattr.h>
@@ -151,3 +152,42 @@ struct inode *daxfs_iget(struct super_block *sb, u32 ino)
 	unlock_new_inode(inode);
 	return inode;
 }
+
+/*
+ * File handles (NFS export, name_to_handle_at/open_by_handle_at): the inode number, 32 bits,
+ * generation 0 (an image never changes; the superblock's uuid tells images apart). A handle's
+ * number is checked like any other: out of range is ESTALE, never a lookup past the table.
+ */
+static struct inode *daxfs_nfs_get_inode(struct super_block *sb, u64 ino, u32 generation)
+{
+	if (ino < DAXFS_ROOT_INO || ino > le32_to_cpu(DAXFS_SB(sb)->super->inode_count))
+		return ERR_PTR(-ESTALE);
+	return daxfs_iget(sb, ino);
+}
+
+static struct dentry *daxfs_fh_to_dentry(struct super_block *sb, struct fid *fid, int fh_len,
+					 int fh_type)
+{
+	return generic_fh_to_dentry(sb, fid, fh_len, fh_type, daxfs_nfs_get_inode);
+}
+
+static struct dentry *daxfs_fh_to_parent(struct super_block *sb, struct fid *fid, int fh_len,
+					 int fh_type)
+{
+	return generic_fh_to_parent(sb, fid, fh_len, fh_type, daxfs_nfs_get_inode);
+}
+
+/* A directory's parent is in its inode (validated: a directory numbered below it). */
+static struct dentry *daxfs_get_parent(struct dentry *child)
+{
+	struct inode *dir = d_inode(child);
+
+	return d_obtain_alias(daxfs_iget(dir->i_sb, le32_to_cpu(daxfs_di(dir)->parent)));
+}
+
+const struct export_operations daxfs_export_ops = {
+	.encode_fh = generic_encode_ino32_fh,
+	.fh_to_dentry = daxfs_fh_to_dentry,
+	.fh_to_parent = daxfs_fh_to_parent,
+	.get_parent = daxfs_get_parent,
+};

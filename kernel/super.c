@@ -261,6 +261,7 @@ static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_magic = DAXFS_SUPER_MAGIC;
 	sb->s_op = &daxfs_sops;
 	sb->s_xattr = daxfs_xattr_handlers;
+	sb->s_export_op = &daxfs_export_ops;
 	/* Stored system.posix_acl_* xattrs are enforced (inode.c, daxfs_get_inode_acl). */
 	sb->s_flags |= SB_RDONLY | SB_NOATIME | SB_NODIRATIME | SB_POSIXACL;
 	/*

@@ -28,6 +28,10 @@
  *                          fscheck shows what it gained)
  *   fscheck open FILE      open FILE read-only; prints "opened" or the error, exit 0 / 1
  *   fscheck getxattr FILE NAME   prints the value in hex, or the error (exit 1)
+ *   fscheck handle MNT PATH     name_to_handle_at(PATH), drop the dentry and inode caches,
+ *                          open_by_handle_at(MNT): prints the path /proc/self/fd shows and,
+ *                          for a file, whether its content is the same; then the same handle
+ *                          with inode number 0x7fffffff: prints that open's error
  *   fscheck attrs FILE     statx STATX_ATTR_IMMUTABLE, FS_IOC_GETFLAGS immutable,
  *                          FS_IOC_GETFSLABEL, an O_DIRECT open + read, a RWF_NOWAIT read
  * Exit status 0 on success, 1 with a message otherwise.
@@ -490,6 +494,58 @@ static int attrs(const char *path)
 	return 0;
 }
 
+static int handle(const char *mnt, const char *path)
+{
+	struct file_handle *fh = calloc(1, sizeof(*fh) + MAX_HANDLE_SZ);
+	char link[64], target[4096];
+	int mid, mfd, fd, dc;
+	struct stat st;
+	ssize_t n;
+
+	fh->handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(AT_FDCWD, path, fh, &mid, 0))
+		die("name_to_handle_at", path);
+	if (lstat(path, &st))
+		die("lstat", path);
+	mfd = open(mnt, O_RDONLY | O_DIRECTORY);
+	if (mfd < 0)
+		die("open", mnt);
+	sync();
+	dc = open("/proc/sys/vm/drop_caches", O_WRONLY);
+	if (dc < 0 || write(dc, "2", 1) != 1)
+		die("drop_caches", path);
+	close(dc);
+	fd = open_by_handle_at(mfd, fh, O_RDONLY);
+	if (fd < 0)
+		die("open_by_handle_at", path);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		die("readlink", link);
+	target[n] = 0;
+	printf("type=%d path=%s", fh->handle_type, target);
+	if (S_ISREG(st.st_mode)) {
+		char fdpath[64];
+
+		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+		printf(" same_content=%d", hash_read(fdpath) == hash_read(path));
+	}
+	close(fd);
+	if (fh->handle_bytes >= 4) {
+		uint32_t bad = 0x7fffffff;
+
+		memcpy(fh->f_handle, &bad, 4);
+		fd = open_by_handle_at(mfd, fh, O_RDONLY);
+		printf(" bad_ino=%s", fd < 0 ? strerror(errno) : "opened");
+		if (fd >= 0)
+			close(fd);
+	}
+	printf("\n");
+	close(mfd);
+	free(fh);
+	return 0;
+}
+
 static int getxattr_hex(const char *path, const char *name)
 {
 	unsigned char v[65536];
@@ -513,6 +569,8 @@ int main(int argc, char **argv)
 		return run_nocap(argv + 2);
 	if (argc == 2 && !strcmp(argv[1], "ids"))
 		return ids();
+	if (argc == 4 && !strcmp(argv[1], "handle"))
+		return handle(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "attrs"))
 		return attrs(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "getxattr"))

@@ -50,6 +50,14 @@ expect_eq "symlink" "$(cat /mnt/d/link-rel)" "hello, daxfs"
 expect_eq "hard links" "$(stat -c %i /mnt/d/hard/one)" "$(stat -c %i /mnt/d/hard-three)"
 expect_eq "blocks of 3 MiB file" "$(stat -c %b /mnt/d/data/three-mib)" 6144
 
+say "file handles (NFS export): open_by_handle_at after the dentry and inode caches are dropped"
+h=$(fscheck handle /mnt/d /mnt/d/data/three-mib)
+echo "file: $h"
+case $h in *" same_content=1 bad_ino=Stale file handle") ;; *) fail "file handle: $h" ;; esac
+# A directory's handle is reconnected to its full path through get_parent.
+expect_eq "directory handle" "$(fscheck handle /mnt/d /mnt/d/data/nested/deeper)" \
+	"type=1 path=/mnt/d/data/nested/deeper bad_ino=Stale file handle"
+
 say "mmap: MAP_SHARED and MAP_PRIVATE"
 fscheck mmap /mnt/d/data/three-mib > /tmp/mmap
 cat /tmp/mmap
