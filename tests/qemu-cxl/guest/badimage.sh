@@ -1,7 +1,8 @@
 # Scenario: corrupted images (from corrupt.py, in /in/bad/) are each refused at mount with
 # EUCLEAN ("Structure needs cleaning") and exactly one kernel log line, and the kernel stays
 # healthy (/init fails the run on BUG/WARNING/Oops). Then the refusals, each EINVAL with one
-# line: offset beyond the device, unaligned offset, phys range in System RAM; and -o rw, which
+# line: offset beyond the device, unaligned offset, phys range in System RAM (and EBUSY: the
+# range of the bound pmem namespace by phys=); and -o rw, which
 # mounts read-only (as EROFS does), not refused.
 provision fsdax >/dev/null
 dev=$(ns_dev fsdax)
@@ -75,6 +76,11 @@ case $msg in
 *"intersects System RAM"*) ;;
 *) fail "no message for the System RAM range: $msg" ;;
 esac
+# phys= of the fsdax namespace's range: the bound pmem driver owns it (EBUSY, docs/daxfs.md)
+nsdir=/sys/block/${dev#/dev/}/device
+refused "phys= of a bound pmem namespace" "resource busy" -t daxfs \
+	-o ro,phys=$(cat $nsdir/resource),size=$(cat $nsdir/size) none /mnt/d
+echo "pmem namespace by phys=: ${msg#*] }"
 mount -t daxfs -o ro "$dev" /mnt/d || fail "the good image does not mount after the refusals"
 umount /mnt/d
 rmmod daxfs
