@@ -24,6 +24,8 @@ enum daxfs_source_kind {
 	DAXFS_SRC_DEVDAX,	/* device-dax instance (/dev/daxX.Y) through its physical range */
 };
 
+struct daxfs_phys_claim;
+
 struct daxfs_source {
 	enum daxfs_source_kind kind;
 	const u8 *kaddr;	/* kernel address of the image's first byte */
@@ -34,6 +36,7 @@ struct daxfs_source {
 	struct dax_device *dax_dev;
 	void *memremap_addr;
 	struct file *devdax_file;	/* the open /dev/daxX.Y */
+	struct daxfs_phys_claim *phys_claim;	/* phys=: the range held in iomem */
 	struct dma_buf *dmabuf;
 	struct iosys_map map;
 	struct page **pages;	/* dma-buf: the buffer's pages, looked up once at mount */
@@ -66,6 +69,7 @@ struct daxfs_sb_info {
 	bool phys_set;
 	bool size_set;
 	bool dmabuf_flag;	/* remount: the bare "dmabuf" of show_options */
+	bool trusted;		/* honour setuid/setgid, file capabilities, device nodes */
 	struct dma_buf *dmabuf;	/* from the "dmabuf" fd option, until the source takes it */
 };
 
@@ -107,6 +111,13 @@ void daxfs_holder_put(struct daxfs_sb_info *sbi);
 
 /* inode.c */
 struct inode *daxfs_iget(struct super_block *sb, u32 ino);
+struct posix_acl *daxfs_get_inode_acl(struct inode *inode, int type, bool rcu);
+struct posix_acl *daxfs_get_acl(struct mnt_idmap *idmap, struct dentry *dentry, int type);
+int daxfs_getattr(struct mnt_idmap *idmap, const struct path *path, struct kstat *stat,
+		  u32 request_mask, unsigned int query_flags);
+int daxfs_fileattr_get(struct dentry *dentry, struct fileattr *fa);
+extern const struct export_operations daxfs_export_ops;
+long daxfs_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 /* dir.c */
 extern const struct inode_operations daxfs_dir_iops;
@@ -120,5 +131,6 @@ extern const struct address_space_operations daxfs_aops;
 /* xattr.c */
 extern const struct xattr_handler * const daxfs_xattr_handlers[];
 ssize_t daxfs_listxattr(struct dentry *dentry, char *buffer, size_t size);
+const void *daxfs_xattr_find(struct inode *inode, const char *name, u32 *len);
 
 #endif /* _DAXFS_H */

@@ -59,10 +59,16 @@ static int daxfs_readdir(struct file *file, struct dir_context *ctx)
 const struct inode_operations daxfs_dir_iops = {
 	.lookup = daxfs_lookup,
 	.listxattr = daxfs_listxattr,
+	.getattr = daxfs_getattr,
+	.get_inode_acl = daxfs_get_inode_acl,
+	.get_acl = daxfs_get_acl,
+	.fileattr_get = daxfs_fileattr_get,
 };
 
 const struct file_operations daxfs_dir_fops = {
 	.llseek = generic_file_llseek,
 	.read = generic_read_dir,
 	.iterate_shared = daxfs_readdir,
+	.unlocked_ioctl = daxfs_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 };

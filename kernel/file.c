@@ -9,6 +9,7 @@
 #include <linux/pagemap.h>
 #include <linux/pfn_t.h>
 #include <linux/splice.h>
+#include <linux/uaccess.h>
 #include <linux/uio.h>
 #include "daxfs.h"
 
@@ -159,8 +160,35 @@ static int daxfs_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
+/*
+ * read() never goes through a page cache and never waits for I/O: O_DIRECT is what it always
+ * does, and RWF_NOWAIT/IOCB_NOWAIT need nothing special.
+ */
+static int daxfs_file_open(struct inode *inode, struct file *file)
+{
+	file->f_mode |= FMODE_CAN_ODIRECT | FMODE_NOWAIT;
+	return generic_file_open(inode, file);
+}
+
+/* FS_IOC_GETFSLABEL: the image's label (NUL-terminated and NUL-padded: validated). */
+long daxfs_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct daxfs_sb_info *sbi = DAXFS_SB(file_inode(file)->i_sb);
+	char label[FSLABEL_MAX] = {};
+
+	if (cmd != FS_IOC_GETFSLABEL)
+		return -ENOTTY;
+	BUILD_BUG_ON(DAXFS_LABEL_SIZE > FSLABEL_MAX);
+	memcpy(label, sbi->super->label, DAXFS_LABEL_SIZE);
+	if (copy_to_user((char __user *)arg, label, FSLABEL_MAX))
+		return -EFAULT;
+	return 0;
+}
+
 const struct file_operations daxfs_file_fops = {
-	.open = generic_file_open,
+	.open = daxfs_file_open,
+	.unlocked_ioctl = daxfs_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = generic_file_llseek,
 	.fsync = noop_fsync,
 	.read_iter = daxfs_read_iter,
@@ -172,6 +200,10 @@ const struct file_operations daxfs_file_fops = {
 
 const struct inode_operations daxfs_file_iops = {
 	.listxattr = daxfs_listxattr,
+	.getattr = daxfs_getattr,
+	.get_inode_acl = daxfs_get_inode_acl,
+	.get_acl = daxfs_get_acl,
+	.fileattr_get = daxfs_fileattr_get,
 };
 
 /* No page cache: nothing is ever read into, or dirtied in, the mapping. */

@@ -295,13 +295,78 @@ static int daxfs_open_path(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	return daxfs_open_devdax(fc, sbi, file);
 }
 
+/*
+ * The claims of phys= mounts on iomem: one per distinct range, shared by the mounts of exactly
+ * that range (several images at different offsets of one range mount at once, as by path).
+ */
+struct daxfs_phys_claim {
+	struct list_head node;
+	phys_addr_t start;
+	u64 size;
+	struct resource *res;
+	unsigned int users;
+};
+
+static LIST_HEAD(daxfs_phys_claims);
+static DEFINE_MUTEX(daxfs_phys_lock);
+
+/*
+ * Hold [start, start + size) in iomem for the mount's life, as a driver holds its device's
+ * range: a range a bound driver owns (a pmem namespace, a device-dax instance, another claim
+ * that is not exactly this one) is refused with EBUSY, and while mounted no such driver can
+ * bind to the range (/proc/iomem shows "daxfs").
+ */
+static struct daxfs_phys_claim *daxfs_phys_claim(phys_addr_t start, u64 size)
+{
+	struct daxfs_phys_claim *c;
+
+	mutex_lock(&daxfs_phys_lock);
+	list_for_each_entry(c, &daxfs_phys_claims, node) {
+		if (c->start == start && c->size == size) {
+			c->users++;
+			goto out;
+		}
+	}
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c) {
+		c = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	c->res = request_mem_region(start, size, "daxfs");
+	if (!c->res) {
+		kfree(c);
+		c = ERR_PTR(-EBUSY);
+		goto out;
+	}
+	c->start = start;
+	c->size = size;
+	c->users = 1;
+	list_add(&c->node, &daxfs_phys_claims);
+out:
+	mutex_unlock(&daxfs_phys_lock);
+	return c;
+}
+
+static void daxfs_phys_release(struct daxfs_phys_claim *c)
+{
+	mutex_lock(&daxfs_phys_lock);
+	if (!--c->users) {
+		list_del(&c->node);
+		release_mem_region(c->start, c->size);
+		kfree(c);
+	}
+	mutex_unlock(&daxfs_phys_lock);
+}
+
 static int daxfs_open_phys(struct fs_context *fc, struct daxfs_sb_info *sbi)
 {
 	struct daxfs_source *src = &sbi->src;
 	u64 phys = sbi->phys, size = sbi->phys_size;
+	struct daxfs_phys_claim *claim;
 
-	if (!capable(CAP_SYS_ADMIN)) {
-		errorfc(fc, "phys= needs CAP_SYS_ADMIN");
+	/* Raw physical memory, as through /dev/mem: CAP_SYS_RAWIO too, not only the mount's. */
+	if (!capable(CAP_SYS_ADMIN) || !capable(CAP_SYS_RAWIO)) {
+		errorfc(fc, "phys= needs CAP_SYS_RAWIO");
 		return -EPERM;
 	}
 	/* Like /dev/mem: raw physical memory is off limits under lockdown. */
@@ -319,6 +384,14 @@ static int daxfs_open_phys(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	if (region_intersects(phys, size, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE) !=
 	    REGION_DISJOINT)
 		return invalfc(fc, "phys=%#llx size=%#llx intersects System RAM", phys, size);
+	claim = daxfs_phys_claim(phys, size);
+	if (IS_ERR(claim)) {
+		if (PTR_ERR(claim) == -EBUSY)
+			errorfc(fc, "phys=%#llx size=%#llx is busy: a driver or another daxfs mount (of a different range) owns part of it (mount a device-dax instance or fsdax device by its path)",
+				phys, size);
+		return PTR_ERR(claim);
+	}
+	src->phys_claim = claim;
 	src->memremap_addr = memremap(phys, size, MEMREMAP_WB);
 	if (!src->memremap_addr)
 		return invalfc(fc, "cannot map phys=%#llx size=%#llx", phys, size);
@@ -448,6 +521,8 @@ void daxfs_source_close(struct daxfs_source *src)
 		memunmap(src->memremap_addr);
 	if (src->devdax_file)
 		fput(src->devdax_file);
+	if (src->phys_claim)
+		daxfs_phys_release(src->phys_claim);
 	kvfree(src->pages);
 	if (src->dmabuf) {
 		if (src->map.vaddr)

@@ -17,7 +17,7 @@
 #include <linux/statfs.h>
 #include "daxfs.h"
 
-enum { Opt_offset, Opt_phys, Opt_size, Opt_dmabuf, Opt_dmabuf_flag };
+enum { Opt_offset, Opt_phys, Opt_size, Opt_dmabuf, Opt_dmabuf_flag, Opt_trusted };
 
 static const struct fs_parameter_spec daxfs_param_spec[] = {
 	fsparam_u64("offset", Opt_offset),
@@ -26,6 +26,8 @@ static const struct fs_parameter_spec daxfs_param_spec[] = {
 	fsparam_fd("dmabuf", Opt_dmabuf),
 	/* The bare "dmabuf" show_options prints, replayed by mount(8) on a remount. */
 	fsparam_flag("dmabuf", Opt_dmabuf_flag),
+	/* Honour setuid/setgid bits, file capabilities and device nodes (see daxfs_fill_super). */
+	fsparam_flag("trusted", Opt_trusted),
 	{}
 };
 
@@ -69,6 +71,9 @@ static int daxfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 			return invalfc(fc, "dmabuf needs a dma-buf fd (fsconfig FSCONFIG_SET_FD)");
 		sbi->dmabuf_flag = true;
 		break;
+	case Opt_trusted:
+		sbi->trusted = true;
+		break;
 	}
 	return 0;
 }
@@ -101,6 +106,8 @@ static int daxfs_show_options(struct seq_file *m, struct dentry *root)
 		seq_puts(m, ",dmabuf");
 	if (sbi->offset)
 		seq_printf(m, ",offset=%llu", sbi->offset);
+	if (sbi->trusted)
+		seq_puts(m, ",trusted");
 	return 0;
 }
 
@@ -131,18 +138,29 @@ static const struct daxfs_alloc daxfs_kalloc = {
 	.free = daxfs_free,
 };
 
-/* Copy the image's first len bytes, unless the device is already going away. */
+/*
+ * Copy the image's first len bytes, unless the device is already going away: 2 MiB per
+ * device-access section (a removal waits for one chunk), rescheduling between chunks.
+ */
 static int daxfs_copy_in(struct daxfs_sb_info *sbi, void *dst, size_t len)
 {
 	struct daxfs_access a;
-	int err = 0;
+	size_t done = 0;
 
-	if (!daxfs_access_begin(sbi, &a))
-		return -ENXIO;
-	if (copy_mc_to_kernel(dst, sbi->src.kaddr, len))
-		err = -EIO;
-	daxfs_access_end(sbi, &a);
-	return err;
+	while (done < len) {
+		size_t n = min_t(size_t, len - done, SZ_2M);
+		unsigned long left;
+
+		if (!daxfs_access_begin(sbi, &a))
+			return -ENXIO;
+		left = copy_mc_to_kernel(dst + done, sbi->src.kaddr + done, n);
+		daxfs_access_end(sbi, &a);
+		if (left)
+			return -EIO;
+		done += n;
+		cond_resched();
+	}
+	return 0;
 }
 
 /*
@@ -243,7 +261,18 @@ static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_magic = DAXFS_SUPER_MAGIC;
 	sb->s_op = &daxfs_sops;
 	sb->s_xattr = daxfs_xattr_handlers;
-	sb->s_flags |= SB_RDONLY | SB_NOATIME | SB_NODIRATIME;
+	sb->s_export_op = &daxfs_export_ops;
+	/* Stored system.posix_acl_* xattrs are enforced (inode.c, daxfs_get_inode_acl). */
+	sb->s_flags |= SB_RDONLY | SB_NOATIME | SB_NODIRATIME | SB_POSIXACL;
+	/*
+	 * Whoever can write the memory (other hosts, the dma-buf's other holders) can change file
+	 * data and, between mounts, the whole image: unless the mounter says its writers are
+	 * trusted, the image grants no privilege. Device nodes cannot be opened (SB_I_NODEV, as on
+	 * a nodev mount); setuid/setgid bits of regular files are not served (inode.c) and
+	 * security.capability is hidden (xattr.c), the two things a nosuid mount ignores.
+	 */
+	if (!sbi->trusted)
+		sb->s_iflags |= SB_I_NODEV;
 	sb->s_blocksize = PAGE_SIZE;
 	sb->s_blocksize_bits = PAGE_SHIFT;
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
@@ -261,8 +290,12 @@ static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
 
 static int daxfs_get_tree(struct fs_context *fc)
 {
-	if (!(fc->sb_flags & SB_RDONLY))
-		return invalfc(fc, "daxfs is read-only: mount with -o ro");
+	/* Extents are 4 KiB aligned: with larger pages, a mapping would expose the next file. */
+	if (PAGE_SIZE != DAXFS_BLOCK_SIZE)
+		return invalfc(fc, "images are made of %u-byte blocks, pages here are %lu bytes: not supported",
+			       DAXFS_BLOCK_SIZE, PAGE_SIZE);
+	/* Always read-only, like EROFS and SquashFS: a mount without ro is one. */
+	fc->sb_flags |= SB_RDONLY;
 	return get_tree_nodev(fc, daxfs_fill_super);
 }
 
@@ -270,13 +303,16 @@ static int daxfs_reconfigure(struct fs_context *fc)
 {
 	struct daxfs_sb_info *cur = DAXFS_SB(fc->root->d_sb), *new = fc->s_fs_info;
 
-	if (!(fc->sb_flags & SB_RDONLY))
+	if ((fc->sb_flags_mask & SB_RDONLY) && !(fc->sb_flags & SB_RDONLY))
 		return invalfc(fc, "daxfs is read-only: it cannot be remounted read-write");
 	/* mount(8) may pass the current options back on remount: accept them, refuse changes. */
 	if ((new->offset_set && new->offset != cur->offset) ||
 	    (new->phys_set && (!cur->phys_set || new->phys != cur->phys)) ||
 	    (new->size_set && new->phys_size != cur->phys_size))
 		return invalfc(fc, "offset=, phys= and size= cannot change on remount");
+	/* Inodes in memory were set up for the mount's trust: it cannot change. */
+	if (new->trusted && !cur->trusted)
+		return invalfc(fc, "trusted cannot be added on remount");
 	if (new->dmabuf_flag && cur->src.kind != DAXFS_SRC_DMABUF)
 		return invalfc(fc, "dmabuf: not a dma-buf mount");
 	return 0;
@@ -327,7 +363,11 @@ static void daxfs_kill_sb(struct super_block *sb)
 		kfree(sbi->source);
 		if (sbi->dmabuf)	/* the source never took it: the mount failed before */
 			dma_buf_put(sbi->dmabuf);
-		kvfree(sbi->meta);
+		/*
+		 * Symlinks' i_link point into the snapshot, and an RCU path walk may still be
+		 * following one (it does not pin the mount): free after a grace period.
+		 */
+		kvfree_rcu_mightsleep(sbi->meta);
 		kfree(sbi);
 	}
 }

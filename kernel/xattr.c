@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * xattr.c - extended attributes: each inode's are a sorted range of the xattr table, names
- * and values in the string pool. user.*, trusted.* (CAP_SYS_ADMIN) and security.* are served.
+ * and values in the string pool. user.*, trusted.* (CAP_SYS_ADMIN), security.* (but
+ * security.capability only on a trusted mount) and system.posix_acl_* (inode.c) are served.
  */
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/posix_acl_xattr.h>
 #include <linux/xattr.h>
 #include "daxfs.h"
 
@@ -16,30 +18,62 @@ static const struct daxfs_xattr *daxfs_xattr_range(struct inode *inode, u32 *cou
 	return DAXFS_SB(inode->i_sb)->xattrs + le64_to_cpu(di->xattr_index);
 }
 
-static int daxfs_xattr_get(const struct xattr_handler *handler, struct dentry *unused,
-			   struct inode *inode, const char *suffix, void *buffer, size_t size)
+/* The value of the inode's xattr named prefix + suffix (both NUL-terminated), or NULL. */
+static const void *daxfs_xattr_lookup(struct inode *inode, const char *prefix, const char *suffix,
+				      u32 *len)
 {
 	struct daxfs_sb_info *sbi = DAXFS_SB(inode->i_sb);
-	size_t plen = strlen(handler->prefix), slen = strlen(suffix);
+	size_t plen = strlen(prefix), slen = strlen(suffix);
 	const struct daxfs_xattr *x;
 	u32 i, count;
 
 	x = daxfs_xattr_range(inode, &count);
 	for (i = 0; i < count; i++, x++) {
 		const u8 *name = daxfs_str(sbi, le64_to_cpu(x->off));
-		u32 nlen = le16_to_cpu(x->name_len), vlen = le32_to_cpu(x->value_len);
+		u32 nlen = le16_to_cpu(x->name_len);
 
-		if (nlen != plen + slen || memcmp(name, handler->prefix, plen) ||
+		if (nlen != plen + slen || memcmp(name, prefix, plen) ||
 		    memcmp(name + plen, suffix, slen))
 			continue;
-		if (!buffer)
-			return vlen;
-		if (size < vlen)
-			return -ERANGE;
-		memcpy(buffer, name + nlen, vlen);
-		return vlen;
+		*len = le32_to_cpu(x->value_len);
+		return name + nlen;
 	}
-	return -ENODATA;
+	return NULL;
+}
+
+const void *daxfs_xattr_find(struct inode *inode, const char *name, u32 *len)
+{
+	return daxfs_xattr_lookup(inode, name, "", len);
+}
+
+/*
+ * security.capability would grant privileges chosen by whoever can write the memory: served
+ * only on a trusted mount (super.c), as a nosuid mount ignores it.
+ */
+static bool daxfs_xattr_hidden(struct inode *inode, const char *name)
+{
+	return !DAXFS_SB(inode->i_sb)->trusted && !strcmp(name, XATTR_NAME_CAPS);
+}
+
+static int daxfs_xattr_get(const struct xattr_handler *handler, struct dentry *unused,
+			   struct inode *inode, const char *suffix, void *buffer, size_t size)
+{
+	const void *value;
+	u32 vlen;
+
+	if (!strcmp(handler->prefix, XATTR_SECURITY_PREFIX) &&
+	    !strcmp(suffix, XATTR_CAPS_SUFFIX) &&
+	    daxfs_xattr_hidden(inode, XATTR_NAME_CAPS))
+		return -ENODATA;
+	value = daxfs_xattr_lookup(inode, handler->prefix, suffix, &vlen);
+	if (!value)
+		return -ENODATA;
+	if (!buffer)
+		return vlen;
+	if (size < vlen)
+		return -ERANGE;
+	memcpy(buffer, value, vlen);
+	return vlen;
 }
 
 static bool daxfs_trusted_list(struct dentry *dentry)
@@ -86,9 +120,20 @@ ssize_t daxfs_listxattr(struct dentry *dentry, char *buffer, size_t size)
 		if (!strncmp(name, XATTR_TRUSTED_PREFIX, XATTR_TRUSTED_PREFIX_LEN)) {
 			if (!capable(CAP_SYS_ADMIN))
 				continue;
+		} else if (!strncmp(name, XATTR_SYSTEM_PREFIX, XATTR_SYSTEM_PREFIX_LEN)) {
+			/* Of system.*, only the POSIX ACLs are served (inode.c). */
+			if ((nlen != strlen(XATTR_NAME_POSIX_ACL_ACCESS) ||
+			     memcmp(name, XATTR_NAME_POSIX_ACL_ACCESS, nlen)) &&
+			    (nlen != strlen(XATTR_NAME_POSIX_ACL_DEFAULT) ||
+			     memcmp(name, XATTR_NAME_POSIX_ACL_DEFAULT, nlen)))
+				continue;
 		} else if (strncmp(name, XATTR_USER_PREFIX, XATTR_USER_PREFIX_LEN) &&
 			   strncmp(name, XATTR_SECURITY_PREFIX, XATTR_SECURITY_PREFIX_LEN)) {
-			continue;	/* system.* is not served */
+			continue;
+		} else if (nlen == strlen(XATTR_NAME_CAPS) &&
+			   !memcmp(name, XATTR_NAME_CAPS, nlen) &&
+			   daxfs_xattr_hidden(inode, XATTR_NAME_CAPS)) {
+			continue;
 		}
 		if (buffer) {
 			if (used + nlen + 1 > size)

@@ -192,6 +192,10 @@ MountResult mount_image(const PoolRef &ref, const std::string &name, const std::
 	// instance by the range the module reads from it (and keeps reserved while mounted).
 	r.source = d.device;
 	r.data = "offset=" + std::to_string(r.image.offset);
+	// The module grants nothing from an image unless trusted (docs/daxfs.md); the VFS flags
+	// then keep what was not asked for off.
+	if (o.suid || o.dev)
+		r.data += ",trusted";
 	unsigned long flags = MS_RDONLY | (o.suid ? 0 : MS_NOSUID) | (o.dev ? 0 : MS_NODEV);
 	// Recorded first (docs/multihost.md, "Mounts"): record_mount re-reads the catalog after
 	// its PENDING record (the image must still be the sealed one found above), and from then

@@ -8,11 +8,30 @@
 
 #ifdef __KERNEL__
 #include <linux/crc32.h>
+#include <linux/minmax.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
 
-/* __crc32c_le is built into the kernel (lib/crc32.c): no libcrc32c / crypto module needed. */
+/*
+ * __crc32c_le is built into the kernel (lib/crc32.c): no libcrc32c / crypto module needed.
+ * The metadata of a big image is many MiB: 1 MiB at a time, rescheduling in between (the only
+ * callers are the validator's, at mount, where sleeping is fine).
+ */
 u32 daxfs_crc32c(const void *buf, size_t len)
 {
-	return ~__crc32c_le(~0u, buf, len);
+	const u8 *p = buf;
+	u32 crc = ~0u;
+
+	while (len) {
+		size_t n = min_t(size_t, len, SZ_1M);
+
+		crc = __crc32c_le(crc, p, n);
+		p += n;
+		len -= n;
+		if (len)
+			cond_resched();
+	}
+	return ~crc;
 }
 #else
 

@@ -335,6 +335,9 @@ static enum daxfs_verr_code check_entries(struct vctx *c, u32 ino, const struct 
 		const struct daxfs_inode *t;
 		const u8 *name;
 
+		/* One directory can hold most of a big image's entries. */
+		if (!((i - first + 1) & 4095))
+			daxfs_resched();
 		if (target < 2 || target > c->icount)
 			return fail(c, DAXFS_E_DIRENT_INO, ino, i,
 				    "directory %u: entry %llu names inode %u (valid: 2..%u)", ino,

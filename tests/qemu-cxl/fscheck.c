@@ -21,6 +21,19 @@
  *                          "us_per_stat=N" and fails if any name is missing
  *   fscheck readall DIR    (bench) read every regular file in 128 KiB reads; prints
  *                          "files=N bytes=N seconds=S"
+ *   fscheck as UID GID CMD...   run CMD with those ids (groups: GID only), no capabilities
+ *   fscheck nocap CAP CMD...    run CMD without capability number CAP (dropped from the
+ *                          bounding set, so an exec as root does not get it back)
+ *   fscheck ids            prints "euid=N egid=N capeff=HEX" (a setuid or capable copy of
+ *                          fscheck shows what it gained)
+ *   fscheck open FILE      open FILE read-only; prints "opened" or the error, exit 0 / 1
+ *   fscheck getxattr FILE NAME   prints the value in hex, or the error (exit 1)
+ *   fscheck handle MNT PATH     name_to_handle_at(PATH), drop the dentry and inode caches,
+ *                          open_by_handle_at(MNT): prints the path /proc/self/fd shows and,
+ *                          for a file, whether its content is the same; then the same handle
+ *                          with inode number 0x7fffffff: prints that open's error
+ *   fscheck attrs FILE     statx STATX_ATTR_IMMUTABLE, FS_IOC_GETFLAGS immutable,
+ *                          FS_IOC_GETFSLABEL, an O_DIRECT open + read, a RWF_NOWAIT read
  * Exit status 0 on success, 1 with a message otherwise.
  */
 #define _GNU_SOURCE
@@ -33,7 +46,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/uio.h>
+#include <grp.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
@@ -401,8 +419,173 @@ static int readall(const char *dir)
 	return 0;
 }
 
+static int run_as(char **argv)
+{
+	uid_t uid = strtoul(argv[0], NULL, 0);
+	gid_t gid = strtoul(argv[1], NULL, 0);
+
+	if (setgroups(1, &gid) || setgid(gid) || setuid(uid))
+		die("setuid", argv[0]);
+	execvp(argv[2], argv + 2);
+	die("exec", argv[2]);
+	return 1;
+}
+
+static int run_nocap(char **argv)
+{
+	if (prctl(PR_CAPBSET_DROP, strtoul(argv[0], NULL, 0), 0, 0, 0))
+		die("PR_CAPBSET_DROP", argv[0]);
+	execvp(argv[1], argv + 1);
+	die("exec", argv[1]);
+	return 1;
+}
+
+static int ids(void)
+{
+	char line[256], cap[64] = "?";
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %63s", cap) == 1)
+			break;
+	if (f)
+		fclose(f);
+	printf("euid=%d egid=%d capeff=%s\n", (int)geteuid(), (int)getegid(), cap);
+	return 0;
+}
+
+static int attrs(const char *path)
+{
+	struct statx stx;
+	char label[FSLABEL_MAX] = "", *buf;
+	int fd, flags = 0;
+	struct iovec iov;
+	ssize_t n;
+
+	if (syscall(SYS_statx, AT_FDCWD, path, 0, STATX_BASIC_STATS, &stx))
+		die("statx", path);
+	printf("statx_immutable=%d", !!(stx.stx_attributes & STATX_ATTR_IMMUTABLE));
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		die("open", path);
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags))
+		printf(" getflags=%s", strerror(errno));
+	else
+		printf(" getflags_immutable=%d", !!(flags & FS_IMMUTABLE_FL));
+	if (ioctl(fd, FS_IOC_GETFSLABEL, label))
+		printf(" label=(%s)", strerror(errno));
+	else
+		printf(" label=%s", label);
+	buf = aligned_alloc(4096, 4096);
+	iov.iov_base = buf;
+	iov.iov_len = 4096;
+	n = preadv2(fd, &iov, 1, 0, RWF_NOWAIT);
+	printf(" nowait=%s", n >= 0 ? "ok" : strerror(errno));
+	close(fd);
+	fd = open(path, O_RDONLY | O_DIRECT);
+	if (fd < 0) {
+		printf(" direct=(open: %s)\n", strerror(errno));
+	} else {
+		n = pread(fd, buf, 4096, 0);
+		printf(" direct=%s\n", n >= 0 ? "ok" : strerror(errno));
+		close(fd);
+	}
+	free(buf);
+	return 0;
+}
+
+static int handle(const char *mnt, const char *path)
+{
+	struct file_handle *fh = calloc(1, sizeof(*fh) + MAX_HANDLE_SZ);
+	char link[64], target[4096];
+	int mid, mfd, fd, dc;
+	struct stat st;
+	ssize_t n;
+
+	fh->handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(AT_FDCWD, path, fh, &mid, 0))
+		die("name_to_handle_at", path);
+	if (lstat(path, &st))
+		die("lstat", path);
+	mfd = open(mnt, O_RDONLY | O_DIRECTORY);
+	if (mfd < 0)
+		die("open", mnt);
+	sync();
+	dc = open("/proc/sys/vm/drop_caches", O_WRONLY);
+	if (dc < 0 || write(dc, "2", 1) != 1)
+		die("drop_caches", path);
+	close(dc);
+	fd = open_by_handle_at(mfd, fh, O_RDONLY);
+	if (fd < 0)
+		die("open_by_handle_at", path);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		die("readlink", link);
+	target[n] = 0;
+	printf("type=%d path=%s", fh->handle_type, target);
+	if (S_ISREG(st.st_mode)) {
+		char fdpath[64];
+
+		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+		printf(" same_content=%d", hash_read(fdpath) == hash_read(path));
+	}
+	close(fd);
+	if (fh->handle_bytes >= 4) {
+		uint32_t bad = 0x7fffffff;
+
+		memcpy(fh->f_handle, &bad, 4);
+		fd = open_by_handle_at(mfd, fh, O_RDONLY);
+		printf(" bad_ino=%s", fd < 0 ? strerror(errno) : "opened");
+		if (fd >= 0)
+			close(fd);
+	}
+	printf("\n");
+	close(mfd);
+	free(fh);
+	return 0;
+}
+
+static int getxattr_hex(const char *path, const char *name)
+{
+	unsigned char v[65536];
+	ssize_t i, n = lgetxattr(path, name, v, sizeof(v));
+
+	if (n < 0) {
+		printf("%s\n", strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		printf("%02x", v[i]);
+	printf("\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 5 && !strcmp(argv[1], "as"))
+		return run_as(argv + 2);
+	if (argc >= 4 && !strcmp(argv[1], "nocap"))
+		return run_nocap(argv + 2);
+	if (argc == 2 && !strcmp(argv[1], "ids"))
+		return ids();
+	if (argc == 4 && !strcmp(argv[1], "handle"))
+		return handle(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "attrs"))
+		return attrs(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "getxattr"))
+		return getxattr_hex(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "open")) {
+		int fd = open(argv[2], O_RDONLY | O_NONBLOCK);
+
+		if (fd < 0) {
+			printf("%s\n", strerror(errno));
+			return 1;
+		}
+		close(fd);
+		printf("opened\n");
+		return 0;
+	}
 	if (argc == 4 && !strcmp(argv[1], "statnames"))
 		return statnames(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "readall"))

@@ -1,7 +1,9 @@
 # Scenario: corrupted images (from corrupt.py, in /in/bad/) are each refused at mount with
 # EUCLEAN ("Structure needs cleaning") and exactly one kernel log line, and the kernel stays
 # healthy (/init fails the run on BUG/WARNING/Oops). Then the refusals, each EINVAL with one
-# line: rw, offset beyond the device, unaligned offset, phys range in System RAM.
+# line: offset beyond the device, unaligned offset, phys range in System RAM (and EBUSY: the
+# range of the bound pmem namespace by phys=); and -o rw, which
+# mounts read-only (as EROFS does), not refused.
 provision fsdax >/dev/null
 dev=$(ns_dev fsdax)
 wait_dev "$dev"
@@ -61,8 +63,9 @@ done
 
 say "refusals"
 dd if=/in/good of="$dev" bs=1M conv=fsync 2>/dev/null
-refused "rw" "Invalid argument" -t daxfs -o rw "$dev" /mnt/d
-echo "rw: ${msg#*] }"
+mount -t daxfs -o rw "$dev" /mnt/d || fail "-o rw was refused: $(dmesg | tail -2)"
+grep -q " /mnt/d daxfs ro[, ]" /proc/mounts || fail "-o rw did not mount read-only: $(grep /mnt/d /proc/mounts)"
+umount /mnt/d
 refused "offset beyond the device" "Invalid argument" -t daxfs -o ro,offset=$((size + 4096)) "$dev" /mnt/d
 echo "offset beyond: ${msg#*] }"
 refused "unaligned offset" "Invalid argument" -t daxfs -o ro,offset=100 "$dev" /mnt/d
@@ -73,6 +76,11 @@ case $msg in
 *"intersects System RAM"*) ;;
 *) fail "no message for the System RAM range: $msg" ;;
 esac
+# phys= of the fsdax namespace's range: the bound pmem driver owns it (EBUSY, docs/daxfs.md)
+nsdir=/sys/block/${dev#/dev/}/device
+refused "phys= of a bound pmem namespace" "resource busy" -t daxfs \
+	-o ro,phys=$(cat $nsdir/resource),size=$(cat $nsdir/size) none /mnt/d
+echo "pmem namespace by phys=: ${msg#*] }"
 mount -t daxfs -o ro "$dev" /mnt/d || fail "the good image does not mount after the refusals"
 umount /mnt/d
 rmmod daxfs

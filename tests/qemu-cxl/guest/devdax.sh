@@ -1,10 +1,13 @@
-# Scenario: images in a device-dax instance (the pool's default mode), mounted both ways: by
-# physical range (phys=, size= from sysfs, as libdaxctl reports them) and by naming /dev/daxX.Y
-# (the module resolves the range). Three mounts of two images at two offsets at once; the device
-# stays writable elsewhere; bad offsets refused; while mounted, reconfiguring the device to
-# system-ram fails and the mounts keep working; after umount it succeeds, and the device in
-# system-ram mode is refused at mount. (--no-movable: the guest kernel onlines hot-added memory
-# itself, and daxctl refuses to reconfigure then unless told not to ask for movable memory.)
+# Scenario: images in a device-dax instance (the pool's default mode), mounted by naming
+# /dev/daxX.Y (the module resolves the range). Two images at two offsets mounted at once; the
+# device stays writable elsewhere; bad offsets refused; while mounted, reconfiguring the device
+# to system-ram fails and the mounts keep working. A phys= mount of the bound device's range is
+# refused (EBUSY: device_dax owns it); once the device has no driver, phys= mounts work, claim
+# the range in /proc/iomem (shared by mounts of the same range, EBUSY for an overlapping other
+# one, device_dax cannot bind meanwhile) and need CAP_SYS_RAWIO. After umount, system-ram
+# works, and the device in system-ram mode is refused at mount. (--no-movable: the guest kernel
+# onlines hot-added memory itself, and daxctl refuses to reconfigure then unless told not to ask
+# for movable memory.)
 provision devdax >/dev/null
 dax=$(ns_dev devdax)
 wait_dev "$dax"
@@ -15,22 +18,18 @@ say "$name: resource $res size $size"
 daxio copyin "$dax" 0x200000 /in/image
 daxio copyin "$dax" 0x4000000 /in/image
 modprobe daxfs
-mkdir -p /mnt/d /mnt/e /mnt/f
-mount -t daxfs -o ro,phys=$res,size=$size,offset=$((0x200000)) none /mnt/d ||
-	fail "devdax mount by range failed: $(dmesg | tail -2)"
+mkdir -p /mnt/d /mnt/e /mnt/f /mnt/g
+dmesg -c >/dev/null
+if mount -t daxfs -o ro,phys=$res,size=$size,offset=$((0x200000)) none /mnt/d 2>/tmp/err; then
+	fail "phys= mounted the range of a device bound to device_dax"
+fi
+grep -q "busy" /tmp/err || fail "phys= of a bound device: want EBUSY, got: $(cat /tmp/err)"
+echo "phys= of the bound device: $(dmesg | grep daxfs | tail -1)"
 mount -t daxfs -o ro,offset=$((0x4000000)) "$dax" /mnt/e ||
 	fail "devdax mount by path failed: $(dmesg | tail -2)"
 mount -t daxfs -o ro,offset=$((0x200000)) "$dax" /mnt/f ||
 	fail "second image of the same device by path: $(dmesg | tail -2)"
 grep daxfs /proc/mounts
-mopts=,$(grep " /mnt/d daxfs " /proc/mounts | cut -d' ' -f4),
-mphys=$(echo "$mopts" | sed -n 's/.*,phys=\([^,]*\),.*/\1/p')
-msize=$(echo "$mopts" | sed -n 's/.*,size=\([^,]*\),.*/\1/p')
-[ -n "$mphys" ] && [ -n "$msize" ] && [ $((mphys)) -eq $((res)) ] && [ $((msize)) -eq $((size)) ] ||
-	fail "/proc/mounts options $mopts do not show phys=$res,size=$size"
-case $mopts in *,ro,*offset=2097152,*) ;; *) fail "/proc/mounts options $mopts lack ro or offset=" ;; esac
-mount -o remount,ro /mnt/d || fail "remount,ro of a phys= mount"
-expect_tree /mnt/d
 expect_tree /mnt/e
 expect_tree /mnt/f
 fscheck mmap /mnt/e/data/three-mib
@@ -60,13 +59,12 @@ say "another host scribbles over the mounted image's metadata: the mount is unaf
 # DATA_OFF (from the host): where file data starts; everything before it is metadata.
 head -c "$DATA_OFF" /dev/urandom > /tmp/junk
 daxio copyin "$dax" 0x200000 /tmp/junk
-expect_tree /mnt/d
 expect_tree /mnt/f
 echo "(after $DATA_OFF bytes of garbage over the superblock and metadata in the shared memory)"
 daxio write "$dax" 0x8000000 "written-while-mounted"
 expect_eq "write elsewhere" "$(daxio read "$dax" 0x8000000 21)" "written-while-mounted"
 expect_eq "chroot busybox" "$(chroot /mnt/e /bin/sh -c 'echo ran from devdax')" "ran from devdax"
-umount /mnt/d /mnt/f
+umount /mnt/f
 
 say "system-ram while mounted: refused, the mount keeps working"
 modprobe kmem
@@ -83,6 +81,46 @@ fscheck mmap /mnt/e/data/three-mib
 ! daxctl enable-device "$name" 2>/dev/null || fail "device_dax rebound over a mount"
 umount /mnt/e
 grep -q daxfs /proc/iomem && fail "the range is still reserved after umount"
+
+say "phys= on the driverless device: needs CAP_SYS_RAWIO, claims the range while mounted"
+[ ! -e /sys/bus/dax/devices/$name/driver ] || fail "$name still has a driver"
+phys_opts="ro,phys=$res,size=$size,offset=$((0x4000000))"
+dmesg -c >/dev/null
+# 17: CAP_SYS_RAWIO, dropped from the bounding set (a root mount(8) without it)
+if fscheck nocap 17 mount -t daxfs -o "$phys_opts" none /mnt/d 2>/tmp/err; then
+	fail "phys= mounted without CAP_SYS_RAWIO"
+fi
+# (busybox mount says "permission denied (are you root?)" for EPERM; the log line says why)
+grep -qi "permission denied\|not permitted" /tmp/err || fail "phys= without CAP_SYS_RAWIO: $(cat /tmp/err)"
+msg=$(dmesg | grep daxfs | tail -1)
+case $msg in *"needs CAP_SYS_RAWIO"*) ;; *) fail "phys= without CAP_SYS_RAWIO: log says: $msg" ;; esac
+echo "without CAP_SYS_RAWIO: $msg"
+mount -t daxfs -o "$phys_opts" none /mnt/d || fail "phys= mount failed: $(dmesg | tail -2)"
+mopts=,$(grep " /mnt/d daxfs " /proc/mounts | cut -d' ' -f4),
+mphys=$(echo "$mopts" | sed -n 's/.*,phys=\([^,]*\),.*/\1/p')
+msize=$(echo "$mopts" | sed -n 's/.*,size=\([^,]*\),.*/\1/p')
+[ -n "$mphys" ] && [ -n "$msize" ] && [ $((mphys)) -eq $((res)) ] && [ $((msize)) -eq $((size)) ] ||
+	fail "/proc/mounts options $mopts do not show phys=$res,size=$size"
+case $mopts in *,ro,*offset=67108864,*) ;; *) fail "/proc/mounts options $mopts lack ro or offset=" ;; esac
+mount -o remount,ro /mnt/d || fail "remount,ro of a phys= mount"
+expect_tree /mnt/d
+claim="$(printf %x $((res)))-$(printf %x $((res + size - 1))) : daxfs"
+grep -q "$claim" /proc/iomem || fail "no '$claim' in /proc/iomem: $(grep -i dax /proc/iomem)"
+grep "$claim" /proc/iomem
+# the same range again (another mount of it): shares the claim
+mount -t daxfs -o "$phys_opts" none /mnt/g || fail "second phys= mount of the same range: $(dmesg | tail -2)"
+expect_tree /mnt/g
+expect_eq "claims of the range" "$(grep -c "$claim" /proc/iomem)" 1
+# an overlapping, different range: refused
+if mount -t daxfs -o ro,phys=$res,size=$((size / 2)),offset=$((0x4000000)) none /mnt/x 2>/tmp/err; then
+	fail "an overlapping phys= range was mounted"
+fi
+grep -q "busy" /tmp/err || fail "overlapping phys= range: want EBUSY, got: $(cat /tmp/err)"
+! daxctl enable-device "$name" 2>/dev/null || fail "device_dax bound over a phys= mount"
+umount /mnt/d
+grep -q "$claim" /proc/iomem || fail "the claim went with the first of two mounts"
+umount /mnt/g
+! grep -q daxfs /proc/iomem || fail "the range is still claimed after umount: $(grep daxfs /proc/iomem)"
 
 say "after umount: system-ram works, and the device is refused at mount"
 daxctl reconfigure-device -m system-ram --no-movable "$name" >/dev/null || fail "system-ram after umount: $(dmesg | tail -3)"

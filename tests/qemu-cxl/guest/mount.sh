@@ -1,6 +1,8 @@
 # Scenario: daxfs mounts an image from DAX memory and serves it exactly as the source tree was.
 # Inputs: /in/image (the image), /in/manifest (fscheck manifest of the source, made on the
 # host). Env: MODE (fsdax: /dev/pmemN), OFFSET (bytes, where the image is written and mounted).
+# Mounted with -o trusted for the comparison (setuid bits, file capabilities, devices as in the
+# source); then without any option, where the image must grant no privilege.
 OFFSET=${OFFSET:-0}
 provision fsdax >/dev/null
 dev=$(ns_dev fsdax)
@@ -8,15 +10,16 @@ wait_dev "$dev"
 dd if=/in/image of="$dev" bs=1M seek="$OFFSET" oflag=seek_bytes conv=fsync 2>/dev/null
 modprobe daxfs
 mkdir -p /mnt/d
-opts=ro
-[ "$OFFSET" = 0 ] || opts="ro,offset=$OFFSET"
+opts=ro,trusted
+[ "$OFFSET" = 0 ] || opts="ro,trusted,offset=$OFFSET"
 mount -t daxfs -o "$opts" "$dev" /mnt/d || fail "mount -t daxfs -o $opts $dev failed: $(dmesg | tail -3)"
 grep " /mnt/d daxfs " /proc/mounts
 grep -q " /mnt/d daxfs ro" /proc/mounts || fail "not mounted read-only"
 
-say "show_options: ro, and offset= exactly when not 0"
+say "show_options: ro, trusted, and offset= exactly when not 0"
 mopts=,$(grep " /mnt/d daxfs " /proc/mounts | cut -d' ' -f4),
 case $mopts in *,ro,*) ;; *) fail "/proc/mounts options $mopts lack ro" ;; esac
+case $mopts in *,trusted,*) ;; *) fail "/proc/mounts options $mopts lack trusted" ;; esac
 if [ "$OFFSET" = 0 ]; then
 	case $mopts in *,offset=*) fail "offset= shown for offset 0: $mopts" ;; esac
 else
@@ -46,6 +49,14 @@ expect_eq "lookup" "$(cat /mnt/d/many/entry-0123)" 123
 expect_eq "symlink" "$(cat /mnt/d/link-rel)" "hello, daxfs"
 expect_eq "hard links" "$(stat -c %i /mnt/d/hard/one)" "$(stat -c %i /mnt/d/hard-three)"
 expect_eq "blocks of 3 MiB file" "$(stat -c %b /mnt/d/data/three-mib)" 6144
+
+say "file handles (NFS export): open_by_handle_at after the dentry and inode caches are dropped"
+h=$(fscheck handle /mnt/d /mnt/d/data/three-mib)
+echo "file: $h"
+case $h in *" same_content=1 bad_ino=Stale file handle") ;; *) fail "file handle: $h" ;; esac
+# A directory's handle is reconnected to its full path through get_parent.
+expect_eq "directory handle" "$(fscheck handle /mnt/d /mnt/d/data/nested/deeper)" \
+	"type=1 path=/mnt/d/data/nested/deeper bad_ino=Stale file handle"
 
 say "mmap: MAP_SHARED and MAP_PRIVATE"
 fscheck mmap /mnt/d/data/three-mib > /tmp/mmap
@@ -83,6 +94,26 @@ fi
 say "programs run from the image"
 expect_eq "chroot busybox" "$(chroot /mnt/d /bin/sh -c 'echo ran from daxfs')" "ran from daxfs"
 
+say "trusted: setuid, file capabilities and device nodes work as on any filesystem"
+expect_eq "setuid-root program run by uid 65534" \
+	"$(fscheck as 65534 65534 /mnt/d/priv/suid ids | cut -d' ' -f1)" "euid=0"
+expect_eq "program with cap_dac_read_search+ep run by uid 65534" \
+	"$(fscheck as 65534 65534 /mnt/d/priv/caps ids)" "euid=65534 egid=65534 capeff=0000000000000004"
+expect_eq "open the image's null device" "$(fscheck open /mnt/d/null)" "opened"
+
+say "POSIX ACLs are enforced: user 1000 is denied what the mode's group bits allow group 0"
+expect_eq "mode of acl/secret (group bits: the ACL mask)" "$(stat -c %a /mnt/d/acl/secret)" 640
+expect_eq "uid 1001 in group 0 reads" "$(fscheck as 1001 0 cat /mnt/d/acl/secret)" \
+	"for group 0, not for user 1000"
+if fscheck as 1000 0 cat /mnt/d/acl/secret >/dev/null 2>/tmp/err; then
+	fail "user 1000 read a file its ACL entry denies"
+fi
+grep -q "Permission denied" /tmp/err || fail "ACL denial: $(cat /tmp/err)"
+
+say "immutable (statx, FS_IOC_GETFLAGS), label (FS_IOC_GETFSLABEL), RWF_NOWAIT and O_DIRECT reads"
+expect_eq "attrs" "$(fscheck attrs /mnt/d/page-plus-one)" \
+	"statx_immutable=1 getflags_immutable=1 label=daxfs-test nowait=ok direct=ok"
+
 say "read-only"
 ! touch /mnt/d/new 2>/dev/null || fail "created a file"
 ! mount -o remount,rw /mnt/d 2>/dev/null || fail "remounted read-write"
@@ -90,6 +121,37 @@ grep -q " /mnt/d daxfs ro" /proc/mounts || fail "no longer read-only after a ref
 mount -o remount,ro /mnt/d || fail "a read-only remount with the same options was refused"
 grep " /mnt/d daxfs " /proc/mounts
 ! mount -o remount,ro,dmabuf /mnt/d 2>/dev/null || fail "remount with dmabuf accepted on an fsdax mount"
+
+umount /mnt/d
+
+say "a plain mount (no -o at all): read-only, and the image grants no privilege"
+plain=
+[ "$OFFSET" = 0 ] || plain="-o offset=$OFFSET"
+# shellcheck disable=SC2086
+mount -t daxfs $plain "$dev" /mnt/d || fail "mount -t daxfs $plain $dev failed: $(dmesg | tail -3)"
+mopts=,$(grep " /mnt/d daxfs " /proc/mounts | cut -d' ' -f4),
+echo "options: $mopts"
+case $mopts in *,ro,*) ;; *) fail "a plain mount is not read-only: $mopts" ;; esac
+case $mopts in *,trusted,*) fail "a plain mount shows trusted: $mopts" ;; esac
+! touch /mnt/d/new 2>/dev/null || fail "created a file"
+! mount -o remount,rw /mnt/d 2>/dev/null || fail "remounted read-write"
+! mount -o remount,ro,trusted /mnt/d 2>/dev/null || fail "trusted added on remount"
+expect_eq "mode of the setuid program (bits not served)" "$(stat -c %a /mnt/d/priv/suid)" 755
+expect_eq "setuid-root program run by uid 65534" "$(fscheck as 65534 65534 /mnt/d/priv/suid ids)" \
+	"euid=65534 egid=65534 capeff=0000000000000000"
+expect_eq "program with a file capability run by uid 65534" \
+	"$(fscheck as 65534 65534 /mnt/d/priv/caps ids)" "euid=65534 egid=65534 capeff=0000000000000000"
+expect_eq "getxattr security.capability" \
+	"$(fscheck getxattr /mnt/d/priv/caps security.capability || true)" "No data available"
+fscheck manifest /mnt/d > /tmp/plain.manifest
+! grep -q "security.capability" /tmp/plain.manifest || fail "security.capability listed"
+grep -q "user.comment" /tmp/plain.manifest || fail "user.* xattrs no longer listed"
+expect_eq "open the image's null device" "$(fscheck open /mnt/d/null || true)" "Permission denied"
+expect_eq "the device node itself is still there" "$(stat -c '%F %t,%T' /mnt/d/null)" \
+	"character special file 1,3"
+if fscheck as 1000 0 cat /mnt/d/acl/secret >/dev/null 2>&1; then
+	fail "user 1000 read a file its ACL entry denies (plain mount)"
+fi
 
 say "unmount and unload"
 umount /mnt/d

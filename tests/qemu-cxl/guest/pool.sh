@@ -109,6 +109,14 @@ create)
 	refused "destroy while mounted" "mounted on this host" daxpool destroy --region "$region" --force
 	refused "unload while mounted" "is mounted on this host at /mnt/a" daxpool unload img --region "$region"
 	daxpool umount /mnt/a
+	# --suid: the module's trusted option (setuid bits served), still nodev
+	daxpool mount img /mnt/a --region "$region" --suid
+	mo=,$(grep " /mnt/a daxfs " /proc/mounts | cut -d' ' -f4),
+	case $mo in *,nosuid,*) fail "--suid mounted nosuid: $mo" ;; esac
+	case $mo in *,nodev,*) ;; *) fail "--suid without --dev is not nodev: $mo" ;; esac
+	case $mo in *,trusted,*) ;; *) fail "--suid did not pass trusted: $mo" ;; esac
+	expect_tree /mnt/a
+	daxpool umount /mnt/a
 	refused "umount of a plain directory" "is not a daxfs mount" daxpool umount /mnt/a
 	refused "destroy with an image, no --force" "holds 1 image" daxpool destroy --region "$region"
 	daxpool fsck --region "$region"

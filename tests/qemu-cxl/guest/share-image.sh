@@ -1,7 +1,7 @@
 # Scenario step: one daxfs image, one physical copy, two hosts. Run at the same time as ROLE=A
 # and ROLE=B on one backing file holding a devdax namespace. A stamps the image (/in/image)
 # into the shared memory at 2 MiB and publishes a marker; B waits for it, mounts the image
-# straight from the shared memory (its own physical address for the range, from sysfs), checks
+# straight from the shared memory (by its own /dev/daxX.Y: the module resolves the range), checks
 # every file against the host's manifest, runs a program from it, and answers; A waits.
 attach
 dev=$(ns_dev devdax)
@@ -20,9 +20,7 @@ B)
 	daxio wait "$dev" 0x1000 "IMAGE:$NONCE" 300
 	modprobe daxfs
 	mkdir -p /mnt/shared
-	res=$(cat /sys/bus/dax/devices/$name/resource)
-	size=$(cat /sys/bus/dax/devices/$name/size)
-	mount -t daxfs -o ro,phys=$res,size=$size,offset=$((0x200000)) none /mnt/shared ||
+	mount -t daxfs -o ro,offset=$((0x200000)) "$dev" /mnt/shared ||
 		fail "B: mount failed: $(dmesg | tail -2)"
 	say "B: mounted the image from shared CXL memory: $(grep /mnt/shared /proc/mounts)"
 	expect_tree /mnt/shared
