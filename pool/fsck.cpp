@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "pool/fsck.hpp"
+#include "pool/host_lines.hpp"
 
 #include <time.h>
 
@@ -41,6 +42,7 @@ public:
 			p_.recheck_identity();
 		}
 		supers();
+		epoch();
 		auto slots = p_.catalog().snapshot();
 		// Every version a repair writes is above every generation and id the catalog shows, also
 		// in the readable headers of bad copies: repair never lowers either.
@@ -181,6 +183,18 @@ private:
 		if (s.state() == State::Writing || s.state() == State::Retired)
 			return transient(s);
 		return true;
+	}
+
+	// The writer epoch line (docs/multihost.md, "Fencing epoch"): all zero or valid. A damaged
+	// one stops every writer; the repair's first store rewrites it (and so fences any writer that
+	// was paused in the role).
+	void epoch()
+	{
+		WriterEpoch e;
+		hostline::LineRead r = hostline::read_line(p_, EPOCH_OFF, e);
+		if (r == hostline::LineRead::Empty || (r == hostline::LineRead::Valid && e.magic == EPOCH_MAGIC))
+			return;
+		problem("the writer epoch line (0x2000) is damaged", "rewrite it", [&] { p_.catalog().check_writer(); });
 	}
 
 	bool transient(Slot &s)

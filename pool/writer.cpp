@@ -134,12 +134,17 @@ void WriterRole::enter(const char *op, void (*on_wait)())
 void WriterRole::read_epoch(const char *op)
 {
 	LineRead r = read_line(pool_, EPOCH_OFF, entry_);
-	if (r == LineRead::Unknown || (r == LineRead::Valid && entry_.magic != EPOCH_MAGIC))
-		throw Error("the writer epoch line of pool " + pool_.display() +
-			    " is unreadable (damaged); run 'daxpool fsck --pool " + pool_.display() + " --repair'");
-	if (r == LineRead::Empty)
-		entry_ = WriterEpoch{};
 	std::strncpy(op_, op, sizeof op_ - 1);
+	if (r == LineRead::Unknown || (r == LineRead::Valid && entry_.magic != EPOCH_MAGIC)) {
+		// fsck --repair rewrites it (its first store bumps it from 0); nobody else writes
+		// after a line that cannot be compared.
+		if (std::strcmp(op, "repair") != 0)
+			throw Error("the writer epoch line of pool " + pool_.display() +
+				    " is unreadable (damaged); run 'daxpool fsck --pool " + pool_.display() + " --repair'");
+		entry_damaged_ = true;
+	}
+	if (r != LineRead::Valid || entry_damaged_)
+		entry_ = WriterEpoch{};
 }
 
 void WriterRole::check()
@@ -150,7 +155,7 @@ void WriterRole::check()
 	if (r == LineRead::Empty)
 		now = WriterEpoch{};
 	const WriterEpoch &expect = bumped_ ? epoch_ : entry_;
-	if (r != LineRead::Unknown && std::memcmp(&now, &expect, sizeof now) == 0) {
+	if ((!bumped_ && entry_damaged_) || (r != LineRead::Unknown && std::memcmp(&now, &expect, sizeof now) == 0)) {
 		if (!bumped_)
 			bump_epoch();
 		return;

@@ -35,7 +35,7 @@ private:
 	void read_epoch(const char *op);
 	void bump_epoch();
 	WriterEpoch entry_{}, epoch_{}; // as read on entry; as written by this role
-	bool bumped_ = false;
+	bool bumped_ = false, entry_damaged_ = false;
 	char op_[16] = {};
 	Pool &pool_;
 	WriterLock lock_;

@@ -299,3 +299,19 @@ TEST_CASE("fsck: a clear of a slot with a readable header goes above its generat
 	CHECK(cleared.entry.generation > two.entry.generation);
 	CHECK(cleared.entry.id > two.entry.id);
 }
+
+TEST_CASE("fsck: a damaged writer epoch stops every writer until --repair rewrites it", "[pool][fsck]")
+{
+	Fixture f;
+	poke(f.pool, EPOCH_OFF + 8, std::string(8, '\x5a')); // the epoch, its CRC no longer matches
+	test::Run r = run_cli({"load", f.img, "--pool", f.pool, "--name", "three"});
+	CHECK(r.status == 1);
+	CHECK_THAT(r.err, Contains("writer epoch line") && Contains("--repair"));
+	PoolFsckReport rep = fsck_pool(f.ref, false);
+	CHECK_FALSE(rep.ok());
+	CHECK(has(rep, Finding::Problem, "writer epoch line"));
+	rep = fsck_pool(f.ref, true);
+	CHECK(rep.repaired);
+	CHECK(fsck_pool(f.ref, false).ok());
+	CHECK(run_cli({"load", f.img, "--pool", f.pool, "--name", "three"}).ok());
+}
