@@ -21,6 +21,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <vector>
 
 #include "lib/util/fd.hpp"
@@ -129,63 +130,24 @@ public:
 	std::span<uint8_t> map() const override { return {base_, len_}; }
 	void reserve(uint64_t, uint64_t) override {}
 
-	// Reads every block of the range that holds no unwritten stores from the device.
+	// Every entry point takes m_: a writer's heartbeat thread publishes host-table lines while
+	// its main thread copies data or writes the catalog. The threads touch disjoint blocks (the
+	// host table, the catalog, the data area), and only the copying thread sends data blocks to
+	// the device early, so no thread writes back a block another is storing into.
 	void fetch(uint64_t off, uint64_t len) const override
 	{
-		for_runs(off, len, [&](uint64_t b) { return state_[b] != Dirty; }, [&](uint64_t first, uint64_t n) {
-			io(false, first, n);
-			std::fill(state_.begin() + static_cast<long>(first), state_.begin() + static_cast<long>(first + n),
-				  Clean);
-		});
+		std::lock_guard l(m_);
+		fetch_locked(off, len);
 	}
-
-	// The range is about to be stored to: blocks it covers only in part are read first (their
-	// other bytes must be the device's), then every block it touches is dirty until sync.
 	void prepare_write(uint64_t off, uint64_t len) override
 	{
-		if (len == 0)
-			return;
-		// Bulk image data (never a publishing word: those live in the header) goes to the
-		// device early once the shadow holds 64 MiB of it, so a large load does not need the
-		// image's size in RAM. Publish order is kept: the seal comes after the caller's sync.
-		// Done before this write's blocks are touched: their stores have not happened yet.
-		if (dirty_data_ * BLOCK >= 64 * MiB)
-			sync(DATA_OFF, len_ - DATA_OFF);
-		// A clean block is read again too: another process of this host may have written the
-		// block's other bytes since (e.g. the agent's heartbeat next to a mount record), and
-		// writing back a stale copy would undo that.
-		uint64_t first = off / BLOCK, last = (off + len - 1) / BLOCK;
-		if (off % BLOCK && state_[first] != Dirty)
-			fetch(first * BLOCK, BLOCK);
-		if ((off + len) % BLOCK && state_[last] != Dirty)
-			fetch(last * BLOCK, BLOCK);
-		for (uint64_t b = first; b <= last; b++)
-			if (state_[b] != Dirty) {
-				state_[b] = Dirty;
-				if (b * BLOCK >= DATA_OFF)
-					dirty_data_++;
-			}
+		std::lock_guard l(m_);
+		prepare_write_locked(off, len);
 	}
-
-	// Writes the dirty blocks of the range to the device (O_DIRECT: the pmem driver stores them
-	// with non-temporal writes and the write returns once they are durable), then drops them
-	// from the shadow.
 	void sync(uint64_t off, uint64_t len) override
 	{
-		for_runs(off, len, [&](uint64_t b) { return state_[b] == Dirty; }, [&](uint64_t first, uint64_t n) {
-			io(true, first, n);
-			for (uint64_t b = first; b < first + n; b++)
-				if (b * BLOCK >= DATA_OFF)
-					dirty_data_--;
-			if (::madvise(base_ + first * BLOCK, n * BLOCK, MADV_DONTNEED) == 0)
-				std::fill(state_.begin() + static_cast<long>(first),
-					  state_.begin() + static_cast<long>(first + n), Unknown);
-			else
-				std::fill(state_.begin() + static_cast<long>(first),
-					  state_.begin() + static_cast<long>(first + n), Clean);
-		});
-		if (::fdatasync(fd_.get()) < 0 && errno != EINVAL)
-			throw_errno("fdatasync of " + path_, errno);
+		std::lock_guard l(m_);
+		sync_locked(off, len);
 	}
 
 	// Host-table lines (claims, heartbeats, tickets, mount records) reach the device at once, so
@@ -208,6 +170,65 @@ public:
 
 private:
 	enum State : uint8_t { Unknown, Clean, Dirty };
+
+	// Reads every block of the range that holds no unwritten stores from the device.
+	void fetch_locked(uint64_t off, uint64_t len) const
+	{
+		for_runs(off, len, [&](uint64_t b) { return state_[b] != Dirty; }, [&](uint64_t first, uint64_t n) {
+			io(false, first, n);
+			std::fill(state_.begin() + static_cast<long>(first), state_.begin() + static_cast<long>(first + n),
+				  Clean);
+		});
+	}
+
+	// The range is about to be stored to: blocks it covers only in part are read first (their
+	// other bytes must be the device's), then every block it touches is dirty until sync.
+	void prepare_write_locked(uint64_t off, uint64_t len)
+	{
+		if (len == 0)
+			return;
+		// Bulk image data (never a publishing word: those live in the header) goes to the
+		// device early once the shadow holds 64 MiB of it, so a large load does not need the
+		// image's size in RAM. Publish order is kept: the seal comes after the caller's sync.
+		// Done before this write's blocks are touched: their stores have not happened yet.
+		if (off >= DATA_OFF && dirty_data_ * BLOCK >= 64 * MiB)
+			sync_locked(DATA_OFF, len_ - DATA_OFF);
+		// A clean block is read again too: another process of this host may have written the
+		// block's other bytes since (e.g. the agent's heartbeat next to a mount record), and
+		// writing back a stale copy would undo that.
+		uint64_t first = off / BLOCK, last = (off + len - 1) / BLOCK;
+		if (off % BLOCK && state_[first] != Dirty)
+			fetch_locked(first * BLOCK, BLOCK);
+		if ((off + len) % BLOCK && state_[last] != Dirty)
+			fetch_locked(last * BLOCK, BLOCK);
+		for (uint64_t b = first; b <= last; b++)
+			if (state_[b] != Dirty) {
+				state_[b] = Dirty;
+				if (b * BLOCK >= DATA_OFF)
+					dirty_data_++;
+			}
+	}
+
+	// Writes the dirty blocks of the range to the device (O_DIRECT: the pmem driver stores them
+	// with non-temporal writes and the write returns once they are durable), then drops them
+	// from the shadow.
+	void sync_locked(uint64_t off, uint64_t len)
+	{
+		for_runs(off, len, [&](uint64_t b) { return state_[b] == Dirty; }, [&](uint64_t first, uint64_t n) {
+			io(true, first, n);
+			for (uint64_t b = first; b < first + n; b++)
+				if (b * BLOCK >= DATA_OFF)
+					dirty_data_--;
+			if (::madvise(base_ + first * BLOCK, n * BLOCK, MADV_DONTNEED) == 0)
+				std::fill(state_.begin() + static_cast<long>(first),
+					  state_.begin() + static_cast<long>(first + n), Unknown);
+			else
+				std::fill(state_.begin() + static_cast<long>(first),
+					  state_.begin() + static_cast<long>(first + n), Clean);
+		});
+		if (::fdatasync(fd_.get()) < 0 && errno != EINVAL)
+			throw_errno("fdatasync of " + path_, errno);
+	}
 
 	template <typename Pred, typename Fn> void for_runs(uint64_t off, uint64_t len, Pred want, Fn fn) const
 	{
@@ -248,6 +269,7 @@ private:
 	util::Fd fd_;
 	uint8_t *base_ = nullptr;
 	size_t len_ = 0;
+	mutable std::mutex m_;
 	mutable std::vector<State> state_;
 	uint64_t dirty_data_ = 0; // dirty blocks at or after DATA_OFF
 };
