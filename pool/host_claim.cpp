@@ -28,20 +28,27 @@ namespace {
 
 // fsdax pools are single-host (docs/provisioning.md): their backend writes whole 4 KiB blocks,
 // which would overwrite a neighbouring host's slot, and reads through the kernel's cached
-// direct map. Refused while another machine's slot beats (watched until it beats or expires).
+// direct map. Refused while another machine's slot lists mounts (whether it beats or not: its
+// images are in use there) or beats (watched until it beats or stands still).
 void refuse_second_host(Pool &pool, const std::vector<HostInfo> &hosts)
 {
 	if (!pool.backend().single_host())
 		return;
 	const Identity &me = self();
 	std::vector<uint32_t> others;
+	std::vector<HostInfo> busy;
 	for (const auto &h : hosts)
-		if (!h.left() && !same16(h.claim.machine_id, me.host.data()))
+		if (!h.left() && !same16(h.claim.machine_id, me.host.data())) {
 			others.push_back(h.slot);
+			if (!h.mounts.empty() || !h.unknown_mounts.empty())
+				busy.push_back(h);
+		}
 	if (others.empty())
 		return;
-	for (const auto &h : watch_until_judged(pool, others))
-		if (alive(h.liveness))
+	if (busy.empty())
+		busy = watch_until_judged(pool, others);
+	for (const auto &h : busy)
+		if (!h.mounts.empty() || !h.unknown_mounts.empty() || alive(h.liveness))
 			throw Error("pool " + pool.display() + " is on " + pool.backend().describe() +
 				    ", which serves one host only, and " + h.describe() +
 				    " is using it; pools shared by several hosts are made with --mode devdax "
