@@ -104,6 +104,17 @@ std::vector<Slot> Catalog::snapshot() const
 void Catalog::write(Slot &slot, CatalogEntry next)
 {
 	check_writer();
+	// The slot must still hold what the caller's snapshot says: only the holder of the writer
+	// role writes the catalog, so a difference is a deposed writer's store (one that resumed from
+	// a pause, docs/multihost.md "What remains"). Nothing is written over it.
+	std::vector<uint8_t> now(sb_.catalog_slot_size);
+	sh_.read(slot_off(slot.index), now);
+	Slot fresh = decode_slot(slot.index, now.data());
+	if (fresh.winner != slot.winner ||
+	    (slot.winner >= 0 && std::memcmp(&fresh.entry, &slot.entry, sizeof fresh.entry) != 0))
+		throw Error("catalog slot " + std::to_string(slot.index) + " of " + sh_.backend().name() +
+			    " changed while this process held the writer role (a writer that lost the role stored into "
+			    "it); nothing more is written. Check the pool with 'daxpool fsck'");
 	next.magic = ENTRY_MAGIC;
 	next.crc = daxfs_crc32c(&next, CRC_LEN);
 	int target = slot.winner == 0 ? 1 : 0;
@@ -115,6 +126,7 @@ void Catalog::write(Slot &slot, CatalogEntry next)
 	sh_.write(off, {bytes, half});
 	sh_.persist(off, half);
 	fault_point("catalog.torn");
+	check_writer(); // again: a writer paused between the halves stores nothing more
 	sh_.write(off + half, {bytes + half, half});
 	sh_.persist(off, sizeof(CatalogEntry));
 	slot.entry = next;

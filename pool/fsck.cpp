@@ -190,6 +190,10 @@ private:
 	// was paused in the role).
 	void epoch()
 	{
+		if (lock_ && lock_->rewrote_damaged_epoch()) {
+			problem("the writer epoch line (0x2000) was damaged", "rewrite it", [] {});
+			return;
+		}
 		WriterEpoch e;
 		hostline::LineRead r = hostline::read_line(p_, EPOCH_OFF, e);
 		if (r == hostline::LineRead::Empty || (r == hostline::LineRead::Valid && e.magic == EPOCH_MAGIC))

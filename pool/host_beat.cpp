@@ -13,6 +13,7 @@
 #include "pool/error.hpp"
 #include "pool/host_lines.hpp"
 #include "pool/identity.hpp"
+#include "pool/lock.hpp"
 #include "pool/pool.hpp"
 
 namespace daxpool::pool {
@@ -34,8 +35,6 @@ uint32_t env_ms(const char *name, uint32_t dflt)
 		throw Error(std::string(name) + "='" + v + "' is not a number of milliseconds (1..3600000)");
 	return static_cast<uint32_t>(x);
 }
-
-bool pid_runs(uint32_t pid) { return pid && (::kill(pid_t(pid), 0) == 0 || errno == EPERM); }
 
 } // namespace
 
@@ -103,11 +102,15 @@ void HostSession::beat_locked()
 			b.ticket_pid = cur.ticket_pid;
 		}
 	}
-	// A ticket left by a process of this host and boot that is gone (killed in the role):
-	// cleared by the host, so that its extent is reclaimed (docs/multihost.md, "Quarantine").
+	// A ticket (or an unreadable ticket line) while no process of this host holds the host's
+	// writer lock, which every writer holds from before its ticket until after it clears it:
+	// left by a process that is gone (killed in the role). Cleared by the host, so that others
+	// stop waiting on it and its extent is reclaimed (docs/multihost.md, "Quarantine"). The
+	// lock, not the pid, is asked: it is the same for processes in other pid namespaces.
 	HostTicket t;
-	if (read_line(pool_, g.line(slot_, HOST_LINE_TICKET), t) == LineRead::Valid && (t.ticket || t.choosing) &&
-	    t.pid != me.pid && !pid_runs(t.pid)) {
+	LineRead tr = read_line(pool_, g.line(slot_, HOST_LINE_TICKET), t);
+	if ((tr == LineRead::Unknown || (tr == LineRead::Valid && (t.ticket || t.choosing))) &&
+	    WriterLock::is_free(pool_.backend().lock_path())) {
 		const HostTicket zero{};
 		write_raw(pool_, g.line(slot_, HOST_LINE_TICKET), &zero);
 	}
@@ -234,7 +237,8 @@ bool HostSession::leave()
 	Geo g(pool_);
 	HostTicket t;
 	LineRead r = read_line(pool_, g.line(slot_, HOST_LINE_TICKET), t);
-	if (r == LineRead::Unknown || (r == LineRead::Valid && (t.ticket || t.choosing) && pid_runs(t.pid)))
+	if ((r == LineRead::Unknown || (r == LineRead::Valid && (t.ticket || t.choosing))) &&
+	    !WriterLock::is_free(pool_.backend().lock_path()))
 		return false; // a writer of this host is in (or waiting for) the role
 	HostClaim c;
 	if (read_line(pool_, g.line(slot_, HOST_LINE_CLAIM), c) != LineRead::Valid)

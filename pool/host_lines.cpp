@@ -111,6 +111,7 @@ HostInfo decode(uint32_t slot, const uint8_t *b, uint32_t mounts, uint32_t unkno
 	HostBeat beat;
 	std::memcpy(&beat, b + HOST_LINE_BEAT * LINE, LINE);
 	h.beat_unknown = unknown & (1u << HOST_LINE_BEAT);
+	std::memcpy(h.beat_raw.data(), b + HOST_LINE_BEAT * LINE, LINE);
 	if (!h.beat_unknown && sealed_ok(beat) && beat.counter)
 		h.beat = beat;
 	HostTicket t;

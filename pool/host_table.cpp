@@ -56,11 +56,10 @@ std::vector<HostInfo> read_hosts(Pool &pool)
 
 int64_t Watch::watched_ns() const { return start_ ? boottime_ns() - start_ : 0; }
 
-void Watch::judge(std::vector<HostInfo> &hosts)
+void Watch::judge(std::vector<HostInfo> &hosts, int64_t before, int64_t after)
 {
-	const int64_t now = boottime_ns();
 	if (!start_)
-		start_ = now;
+		start_ = after;
 	for (auto &h : hosts) {
 		if (h.claim.state == uint32_t(ClaimState::Left)) {
 			h.liveness = Liveness::Left;
@@ -74,45 +73,50 @@ void Watch::judge(std::vector<HostInfo> &hosts)
 			s.nonce = h.claim.nonce;
 			s.counter = h.beat.counter;
 			s.ticket_beats = h.beat.ticket_beats;
-			s.since = s.ticket_since = now;
+			s.raw = h.beat_raw;
+			s.since = s.ticket_since = after;
 			it = seen_.insert_or_assign(h.slot, s).first;
 		} else {
 			Seen &s = it->second;
-			// An unreadable heartbeat is being written (or damaged): never taken as standing still.
-			if (h.beat_unknown || h.beat.counter != s.counter) {
+			// An unreadable heartbeat line changes while its host writes it; one that stays
+			// byte for byte the same (torn by a host that died mid-store, or damaged) does not.
+			const bool changed = h.beat_unknown ? h.beat_raw != s.raw : h.beat.counter != s.counter;
+			if (changed) {
 				// A change after it stood still for its lease + margin: another host watching
 				// may have judged it expired and reclaimed its mounts meanwhile.
-				if (now - s.since >= h.expiry_ns())
+				if (before - s.since >= h.expiry_ns())
 					s.lapsed = true;
 				s.counter = h.beat.counter;
-				s.since = now;
+				s.since = after;
 				s.changed = true;
 			}
-			if (h.beat_unknown || h.beat.ticket_beats != s.ticket_beats) {
+			if ((h.beat_unknown && changed) || (!h.beat_unknown && h.beat.ticket_beats != s.ticket_beats)) {
 				s.ticket_beats = h.beat.ticket_beats;
-				s.ticket_since = now;
+				s.ticket_since = after;
 			}
+			s.raw = h.beat_raw;
 		}
 		const Seen &s = it->second;
-		h.still_ns = now - s.since;
+		h.still_ns = std::max<int64_t>(0, before - s.since);
 		h.lapsed = s.lapsed || h.still_ns >= h.expiry_ns();
 		h.liveness = h.still_ns >= h.expiry_ns() ? Liveness::Expired
 			     : s.changed		 ? Liveness::Beating
 							 : Liveness::Silent;
 		// A ticket lives by the beats of the process that holds it (a writer process that died
-		// on a host whose agent beats on loses it), with the lease that process checks.
+		// on a host whose agent beats on loses it), with the lease that process checks; not by
+		// the host's heartbeat, whose lease another process of the host may have announced.
 		const int64_t ticket_expiry =
 			(int64_t(h.ticket.lease_ms ? h.ticket.lease_ms : h.lease_ms) +
 			 (h.ticket.margin_ms ? h.ticket.margin_ms : h.margin_ms)) * MS;
-		h.ticket_alive = h.holds_ticket() && alive(h.liveness) &&
-				 (h.ticket_unknown || now - s.ticket_since < ticket_expiry);
+		h.ticket_alive = h.holds_ticket() && (before - s.ticket_since < ticket_expiry);
 	}
 }
 
 std::vector<HostInfo> Watch::look(Pool &pool)
 {
+	const int64_t before = boottime_ns();
 	auto hosts = read_hosts(pool);
-	judge(hosts);
+	judge(hosts, before, boottime_ns());
 	return hosts;
 }
 

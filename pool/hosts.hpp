@@ -5,6 +5,7 @@
 // records that unload asks before it frees an image.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <functional>
@@ -60,11 +61,13 @@ struct HostInfo {
 	HostBeat beat{};     // zero when it has not beaten yet (or the line is unknown)
 	HostTicket ticket{}; // zero when none (or the line is unknown)
 	// Lines that kept failing their CRC: unknown, never read as absent (docs/multihost.md).
-	bool beat_unknown = false;   // judged as a change of the heartbeat (the host is writing)
+	bool beat_unknown = false;   // judged by its raw bytes: a change while they change
+	std::array<uint8_t, 64> beat_raw{}; // the heartbeat line as read
 	bool ticket_unknown = false; // counts as choosing while the host is alive
 	std::vector<uint32_t> unknown_mounts; // record indexes: each may list any image
-	// The ticket counts: choosing or a number (or unknown), its host alive, and its holder
-	// process's beats (HostBeat::ticket_beats) seen to change within the ticket's lease + margin.
+	// The ticket counts: choosing or a number (or unknown), its host has not left, and its holder
+	// process's beats (HostBeat::ticket_beats) seen to change within the ticket's own lease +
+	// margin (whatever lease the host's other processes announce).
 	bool ticket_alive = false;
 	std::string machine_id, boot_id, hostname;
 	Liveness liveness = Liveness::Silent;
@@ -92,12 +95,16 @@ std::vector<HostInfo> read_hosts(Pool &pool);
 class Watch {
 public:
 	std::vector<HostInfo> look(Pool &pool);
-	void judge(std::vector<HostInfo> &hosts);
+	// `before`/`after`: this host's CLOCK_BOOTTIME before and after the read of `hosts`. A value
+	// first seen in a read counts from its end; standing still is measured to the start of the
+	// latest read, so a stall of this process is never taken for another host standing still.
+	void judge(std::vector<HostInfo> &hosts, int64_t before, int64_t after);
 	int64_t watched_ns() const;
 
 private:
 	struct Seen {
 		uint64_t nonce = 0, counter = 0, ticket_beats = 0;
+		std::array<uint8_t, 64> raw{};
 		int64_t since = 0, ticket_since = 0;
 		bool changed = false, lapsed = false;
 	};

@@ -200,10 +200,10 @@ struct RegionRecord {
 static_assert(sizeof(RegionRecord) == 64 && REGION_RECORD_OFF + sizeof(RegionRecord) <= HOST_TABLE_OFF);
 static_assert(offsetof(RegionRecord, region_size) == 16 && offsetof(RegionRecord, crc) == 60);
 
-// The writer epoch (docs/multihost.md, "Fencing"): one line at EPOCH_OFF, written only by the
-// holder of the writer role. A process that enters the role writes epoch + 1 before its first
-// catalog or data write, and reads it back before every later one: a writer that resumes from
-// a pause after another took over finds the epoch moved and stops. All zero: epoch 0.
+// The writer epoch (docs/multihost.md, "Fencing epoch"): one line at EPOCH_OFF, written only by
+// the holder of the writer role. A process that enters the role writes epoch + 1 (with its
+// ticket) before anything else, and reads it back before every later store: a writer that
+// resumes from a pause after another took over finds the epoch moved and stops. All zero: epoch 0.
 inline constexpr uint64_t EPOCH_OFF = 8 * KiB;
 inline constexpr uint32_t EPOCH_MAGIC = 0x50455044u; // bytes "DPEP"
 struct WriterEpoch {
@@ -212,12 +212,12 @@ struct WriterEpoch {
 	uint64_t epoch;
 	uint64_t nonce;            // random per entry into the role
 	int64_t time;              // realtime ns (messages only)
+	uint64_t ticket;           // the writer's bakery ticket: (ticket, slot) orders entries
 	uint32_t pid;
 	char op[16];               // "load", "unload", ...
-	uint8_t reserved[8];
 	uint32_t crc;              // CRC-32C of bytes 0..59
 };
-static_assert(sizeof(WriterEpoch) == 64 && offsetof(WriterEpoch, crc) == 60);
+static_assert(sizeof(WriterEpoch) == 64 && offsetof(WriterEpoch, ticket) == 32 && offsetof(WriterEpoch, crc) == 60);
 static_assert(EPOCH_OFF >= REGION_RECORD_OFF + sizeof(RegionRecord) && EPOCH_OFF + LINE <= HOST_TABLE_OFF);
 
 inline constexpr size_t CRC_LEN = 252; // both structures: CRC over everything before crc

@@ -487,8 +487,11 @@ ImageInfo Pool::unload(const std::string &name, void (*on_wait)(), bool force, s
 	return info;
 }
 
-ImageInfo Pool::unload_quarantined(Slot &w, bool force, const std::string &force_cmd, std::vector<Slot> &slots,
-				   std::vector<std::string> *reclaimed)
+// An interrupted load of another host that is quarantined (docs/multihost.md): refused without
+// `force`; with it, watches the writer's host and reclaims only once it stood still (described
+// in `reclaimed`).
+void Pool::check_quarantined(const Slot &w, bool force, const std::string &force_cmd,
+			     std::vector<std::string> *reclaimed)
 {
 	const CatalogEntry &e = w.entry;
 	const std::string what = "image '" + w.name() + "' of pool " + display() + " is being loaded by pid " +
@@ -501,9 +504,9 @@ ImageInfo Pool::unload_quarantined(Slot &w, bool force, const std::string &force
 		throw Error("internal error: the writer of image '" + w.name() + "' has no slot but its load was not reclaimed");
 	if (!force)
 		throw Error(what + " (" + writer->describe() + "), or that load stopped while its host was paused: its "
-			    "space is reclaimed once that host shows the load ended. If that host is down for good, '" +
-			    force_cmd + "' reclaims it once its heartbeat has stood still for its lease + margin (" +
-			    secs(writer->expiry_ns()) + ") while this host watches");
+			    "space is reclaimed once that host shows the load ended (any daxpool command there does). If "
+			    "that host is down for good, '" + force_cmd + "' reclaims it once its heartbeat has stood still "
+			    "for its lease + margin (" + secs(writer->expiry_ns()) + ") while this host watches");
 	auto judged = watch_until_judged(*this, {writer->slot}, [&](int64_t wait) {
 		std::fprintf(stderr, "daxpool: watching the heartbeat of %s for up to %s before reclaiming\n",
 			     writer->describe().c_str(), secs(wait).c_str());
@@ -516,6 +519,12 @@ ImageInfo Pool::unload_quarantined(Slot &w, bool force, const std::string &force
 				     (judged.empty() ? std::string(", which left the pool")
 						     : ", whose heartbeat stood still for " + secs(judged.front().still_ns) +
 							       " while this host watched (" + judged.front().stamp_text() + ")"));
+}
+
+ImageInfo Pool::unload_quarantined(Slot &w, bool force, const std::string &force_cmd, std::vector<Slot> &slots,
+				   std::vector<std::string> *reclaimed)
+{
+	check_quarantined(w, force, force_cmd, reclaimed);
 	uint64_t gen = max_generation(slots);
 	ImageInfo info = image_info(w);
 	set_state(*cat_, w, State::Free, gen);
@@ -537,6 +546,16 @@ void Pool::destroy(bool force, const std::string &who, const std::string &force_
 		if (!s.holds_space())
 			continue;
 		const std::string what = "image '" + s.name() + "' (" + state_name(s.state()) + ")";
+		// A load that lost the role while its host may be paused could still store into the
+		// extent: it stays out of a new pool's reach only if this one keeps it (docs/multihost.md).
+		if (s.state() == State::Writing && !reclaim_reason(*this, s)) {
+			try {
+				check_quarantined(s, force, force_cmd, &forced);
+			} catch (const Error &e) {
+				throw Error("refusing to destroy " + who + ": " + e.what());
+			}
+			continue;
+		}
 		if (auto here = backend_->mounted_here(s.entry.offset); !here.empty())
 			throw Error("refusing to destroy " + who + ": " + what + " is mounted on this host at " + here.front() +
 				    "; unmount it first (--force never unmounts)");

@@ -103,6 +103,7 @@ public:
 private:
 	// unload --force of an image whose load another host began and lost the writer role in
 	// (quarantined: docs/multihost.md): freed once that host's heartbeat stood still.
+	void check_quarantined(const Slot &w, bool force, const std::string &force_cmd, std::vector<std::string> *reclaimed);
 	ImageInfo unload_quarantined(Slot &w, bool force, const std::string &force_cmd, std::vector<Slot> &slots,
 				     std::vector<std::string> *reclaimed);
 	std::unique_ptr<Backend> backend_;

@@ -42,9 +42,21 @@ WriterRole::WriterRole(Pool &pool, const char *op, void (*on_wait)())
 {
 	host_ = HostSession::claim(pool_);
 	host_->start_beating();
+	std::strncpy(op_, op, sizeof op_ - 1);
 	try {
-		enter(op, on_wait);
-		read_epoch(op);
+		// A writer overtaken while it waited (paused: its ticket was ignored, another entered
+		// with a larger one) starts over with a new ticket.
+		for (int tries = 0;; tries++) {
+			WriterEpoch doorway = read_epoch();
+			uint64_t t = enter(on_wait);
+			if (bump_epoch(doorway, t))
+				break;
+			host_->write_ticket(HostTicket{});
+			if (tries == 3)
+				throw Error("lost the writer role of pool " + pool_.display() +
+					    " while waiting for it (another host entered over this process's ticket: was it paused?); "
+					    "nothing was written, run the command again");
+		}
 	} catch (...) {
 		try {
 			host_->write_ticket(HostTicket{});
@@ -69,14 +81,14 @@ WriterRole::WriterRole(Pool &pool, const char *op, void (*on_wait)())
 // Lamport's bakery over the ticket lines (docs/multihost.md): choose a ticket above every
 // other, then wait until no host whose ticket lives is choosing or holds a smaller (ticket,
 // slot). A ticket lives while its holder's beats are seen to advance (a Watch over this wait).
-void WriterRole::enter(const char *op, void (*on_wait)())
+uint64_t WriterRole::enter(void (*on_wait)())
 {
 	const Identity &me = self();
 	HostTicket t{};
 	t.choosing = 1;
 	t.pid = me.pid;
 	t.since = realtime_ns();
-	std::strncpy(t.op, op, sizeof t.op - 1);
+	std::memcpy(t.op, op_, sizeof t.op);
 	host_->write_ticket(t);
 	Watch watch;
 	bool told = false;
@@ -121,30 +133,53 @@ void WriterRole::enter(const char *op, void (*on_wait)())
 			}
 		}
 		if (!blocked)
-			return;
+			return t.ticket;
 		waiting();
 		pause_us(backoff);
 	}
 }
 
-// The fencing epoch (docs/multihost.md, "Fencing"): read on entry; before this role's first
-// store it must still be what we read, and is written one higher; before every later store it
-// must still be ours (check()). A writer that resumes from a pause after another took the role
-// over finds it moved.
-void WriterRole::read_epoch(const char *op)
+// The fencing epoch (docs/multihost.md, "Fencing epoch").
+WriterEpoch WriterRole::read_epoch()
 {
-	LineRead r = read_line(pool_, EPOCH_OFF, entry_);
-	std::strncpy(op_, op, sizeof op_ - 1);
-	if (r == LineRead::Unknown || (r == LineRead::Valid && entry_.magic != EPOCH_MAGIC)) {
-		// fsck --repair rewrites it (its first store bumps it from 0); nobody else writes
-		// after a line that cannot be compared.
-		if (std::strcmp(op, "repair") != 0)
+	WriterEpoch e{};
+	LineRead r = read_line(pool_, EPOCH_OFF, e);
+	if (r == LineRead::Unknown || (r == LineRead::Valid && e.magic != EPOCH_MAGIC)) {
+		// fsck --repair rewrites it; nobody else writes after a line that cannot be compared.
+		if (std::strcmp(op_, "repair") != 0)
 			throw Error("the writer epoch line of pool " + pool_.display() +
 				    " is unreadable (damaged); run 'daxpool fsck --pool " + pool_.display() + " --repair'");
-		entry_damaged_ = true;
+		damaged_ = true;
 	}
-	if (r != LineRead::Valid || entry_damaged_)
-		entry_ = WriterEpoch{};
+	return r == LineRead::Valid && !damaged_ ? e : WriterEpoch{};
+}
+
+// Entered with ticket t: if a writer with a larger (ticket, slot) bumped the epoch since our
+// doorway, it entered over our ticket (ignored while we were paused): false, start over.
+// Otherwise write epoch + 1 before anything else, and read it back.
+bool WriterRole::bump_epoch(const WriterEpoch &doorway, uint64_t t)
+{
+	WriterEpoch now = read_epoch();
+	if (!damaged_ && now.epoch != doorway.epoch &&
+	    (now.ticket > t || (now.ticket == t && now.slot > slot())))
+		return false;
+	host_->check_role();
+	WriterEpoch e{};
+	e.magic = EPOCH_MAGIC;
+	e.slot = slot();
+	e.epoch = now.epoch + 1;
+	e.nonce = random_nonce();
+	e.time = realtime_ns();
+	e.ticket = t;
+	e.pid = self().pid;
+	std::memcpy(e.op, op_, sizeof e.op);
+	seal(e);
+	pool_.shared().write_obj(EPOCH_OFF, e);
+	pool_.shared().persist(EPOCH_OFF, LINE);
+	epoch_ = e;
+	fault_point("writer.epoch");
+	WriterEpoch back{};
+	return read_line(pool_, EPOCH_OFF, back) == LineRead::Valid && std::memcmp(&back, &e, sizeof e) == 0;
 }
 
 void WriterRole::check()
@@ -152,37 +187,13 @@ void WriterRole::check()
 	host_->check_role();
 	WriterEpoch now{};
 	LineRead r = read_line(pool_, EPOCH_OFF, now);
-	if (r == LineRead::Empty)
-		now = WriterEpoch{};
-	const WriterEpoch &expect = bumped_ ? epoch_ : entry_;
-	if ((!bumped_ && entry_damaged_) || (r != LineRead::Unknown && std::memcmp(&now, &expect, sizeof now) == 0)) {
-		if (!bumped_)
-			bump_epoch();
+	if (r == LineRead::Valid && std::memcmp(&now, &epoch_, sizeof now) == 0)
 		return;
-	}
-	throw Error("fenced: the writer role of pool " + pool_.display() + " was taken over (this process " +
-		    (bumped_ ? "entered " + epoch_text(epoch_) : "found epoch " + std::to_string(entry_.epoch) + " on entry") +
-		    "; the pool is now at " + (r == LineRead::Valid ? epoch_text(now) : std::string("an unreadable epoch line")) +
+	throw Error("fenced: the writer role of pool " + pool_.display() + " was taken over (this process entered " +
+		    epoch_text(epoch_) + "; the pool is now at " +
+		    (r == LineRead::Valid ? epoch_text(now) : std::string("an unreadable epoch line")) +
 		    "). This process was paused or too slow and writes nothing more; check the pool with "
 		    "'daxpool fsck --pool " + pool_.display() + "'");
-}
-
-void WriterRole::bump_epoch()
-{
-	WriterEpoch e{};
-	e.magic = EPOCH_MAGIC;
-	e.slot = slot();
-	e.epoch = entry_.epoch + 1;
-	e.nonce = random_nonce();
-	e.time = realtime_ns();
-	e.pid = self().pid;
-	std::memcpy(e.op, op_, sizeof e.op);
-	seal(e);
-	pool_.shared().write_obj(EPOCH_OFF, e);
-	pool_.shared().persist(EPOCH_OFF, LINE);
-	epoch_ = e;
-	bumped_ = true;
-	fault_point("writer.epoch");
 }
 
 WriterRole::~WriterRole()

@@ -29,13 +29,15 @@ public:
 	// was overwritten, or the writer epoch moved ("fenced": another process took the role over
 	// while this one was paused). Called before every catalog write and image chunk.
 	void check();
+	// fsck --repair: the epoch line was unreadable on entry and this role rewrote it.
+	bool rewrote_damaged_epoch() const { return damaged_; }
 
 private:
-	void enter(const char *op, void (*on_wait)());
-	void read_epoch(const char *op);
-	void bump_epoch();
-	WriterEpoch entry_{}, epoch_{}; // as read on entry; as written by this role
-	bool bumped_ = false, entry_damaged_ = false;
+	uint64_t enter(void (*on_wait)());
+	WriterEpoch read_epoch();
+	bool bump_epoch(const WriterEpoch &doorway, uint64_t ticket);
+	WriterEpoch epoch_{}; // as written by this role
+	bool damaged_ = false; // the epoch line was unreadable on entry (fsck --repair only)
 	char op_[16] = {};
 	Pool &pool_;
 	WriterLock lock_;

@@ -106,8 +106,12 @@ inline std::string make_image(const TempDir &dir, const std::string &name, uint6
 inline std::string pool_bytes(const std::string &path)
 {
 	std::string s = read_file(path);
-	if (s.size() >= 0x50000)
+	// The host table and the writer epoch are protocol state: a refused command may beat,
+	// and a writer bumps the epoch as it enters the role.
+	if (s.size() >= 0x50000) {
 		std::fill(s.begin() + 0x10000, s.begin() + 0x50000, '\0');
+		std::fill(s.begin() + 0x2000, s.begin() + 0x2040, '\0');
+	}
 	return s;
 }
 

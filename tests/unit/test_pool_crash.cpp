@@ -133,23 +133,28 @@ TEST_CASE("crash: kill -9 at every point of load and unload, and at random momen
 	}
 	SECTION("random moments (deterministic seed)") {
 		std::mt19937 rng(12345);
-		// Delays from process start to a little past the end of a command as long as the
-		// fastest of three measured here (the copy's speed differs between machines).
-		long span_us = 0;
-		for (int k = 0; k < 3; k++) {
-			auto t0 = std::chrono::steady_clock::now();
-			test::Run timed = test::run_cli(load, {}, 0);
-			REQUIRE(timed.ok());
-			long us = long(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
-			span_us = k ? std::min(span_us, us) : us;
-			b.restore("t");
-		}
-		span_us = std::max(span_us, 2000L);
+		// Delays from process start to most of the way through a command as long as the fastest
+		// of three measured here, per command (the copy's speed differs between machines).
+		auto fastest = [&](const std::vector<std::string> &cmd, bool do_unload) {
+			long span = 0;
+			for (int k = 0; k < 3; k++) {
+				if (do_unload)
+					Pool::open(b.ref, Access::ReadWrite)->load({b.img, "t", {}, nullptr});
+				auto t0 = std::chrono::steady_clock::now();
+				test::Run timed = test::run_cli(cmd, {}, 0);
+				REQUIRE(timed.ok());
+				long us = long(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
+				span = k ? std::min(span, us) : us;
+				b.restore("t");
+			}
+			return std::max(span * 9 / 10, 1000L);
+		};
+		const long load_us = fastest(load, false), unload_us = fastest(unload, true);
 		for (int i = 0; i < 100; i++) {
 			bool do_unload = i % 3 == 2;
 			if (do_unload)
 				Pool::open(b.ref, Access::ReadWrite)->load({b.img, "t", {}, nullptr});
-			long delay = 500 + static_cast<long>(rng() % (span_us * 11 / 10));
+			long delay = 500 + static_cast<long>(rng() % (do_unload ? unload_us : load_us));
 			test::Run r = test::run_cli(do_unload ? unload : load, {}, delay);
 			if (r.signal == SIGKILL) {
 				kills++;

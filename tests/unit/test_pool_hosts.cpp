@@ -114,30 +114,49 @@ TEST_CASE("hosts: liveness by observed change: only a host's counter counts, nev
 	const int64_t s = 1000000000;
 	std::vector<HostInfo> hosts{make(0, -30 * s), make(1, 3600 * s), make(2, 0)};
 	Watch w;
-	w.judge(hosts);
+	auto judge = [&] {
+		const int64_t t = boottime_ns();
+		w.judge(hosts, t, t);
+	};
+	judge();
 	for (const auto &h : hosts)
 		CHECK(h.liveness == Liveness::Silent); // first sighting: alive, nothing known yet
 	for (int i = 0; i < 4; i++) {
 		sleep_ms(100);
 		hosts[0].beat.counter++;
 		hosts[0].beat.time += 100 * 1000000;
-		w.judge(hosts);
+		judge();
 	}
 	CHECK(hosts[0].liveness == Liveness::Beating);
 	CHECK(hosts[1].liveness == Liveness::Expired);
 	CHECK(hosts[2].liveness == Liveness::Expired);
 	CHECK(hosts[1].still_ns >= 300 * 1000000);
-	// An unreadable heartbeat line is taken as a change, never as standing still.
+	// An unreadable heartbeat line counts as a change only while its bytes change (a host
+	// writing it); one that stays byte for byte the same (a host that died mid-store) does not.
 	hosts[2].beat_unknown = true;
-	w.judge(hosts);
+	hosts[2].beat_raw[5] ^= 0xff;
+	judge();
 	CHECK(hosts[2].liveness == Liveness::Beating);
+	sleep_ms(350);
+	judge();
+	CHECK(hosts[2].liveness == Liveness::Expired);
 	// A new claim in the slot (another boot) starts over; LEFT is gone at once.
 	hosts[1].claim.nonce = 999;
-	w.judge(hosts);
+	judge();
 	CHECK(hosts[1].liveness == Liveness::Silent);
 	hosts[1].claim.state = uint32_t(ClaimState::Left);
-	w.judge(hosts);
+	judge();
 	CHECK(hosts[1].liveness == Liveness::Left);
+	// This process stalled 10 s between its read and its judgement: standing still is measured
+	// to the start of the read, so the stall is not the other host's.
+	Watch w2;
+	std::vector<HostInfo> one{make(0, 0)};
+	int64_t t = boottime_ns();
+	w2.judge(one, t, t);
+	sleep_ms(100);
+	t = boottime_ns();
+	w2.judge(one, t, t + 10 * s);
+	CHECK(one[0].liveness == Liveness::Silent);
 	CHECK(alive(Liveness::Silent));
 	CHECK(alive(Liveness::Beating));
 	CHECK_FALSE(alive(Liveness::Expired));
@@ -493,6 +512,13 @@ TEST_CASE("writer role: a dead holder's ticket is ignored once it stood still; i
 	// store into "dead"'s extent, so nobody reuses it ("next" took the third one).
 	CHECK(names() == std::vector<std::string>{"base:sealed", "dead:writing", "next:sealed"});
 	CHECK(run_cli({"load", big, "--pool", f.pool, "--name", "more"}, host('c')).status == 1); // full
+	{
+		// Nor does destroy let a new pool take that memory while its writer may still store.
+		auto p = Pool::open(f.ref, Access::ReadWrite);
+		CHECK_THROWS_WITH(p->destroy(false, "pool hosts", "daxpool destroy --pool hosts --force", nullptr, nullptr),
+				  Contains("refusing to destroy pool hosts") && Contains("'dead'") &&
+					  Contains("is being loaded by pid"));
+	}
 	test::Run u = run_cli({"unload", "dead", "--pool", f.pool}, host('c'));
 	CHECK(u.status == 1);
 	CHECK_THAT(u.err, Contains("is being loaded by pid") && Contains("host 'hostb'") && Contains("--force"));
@@ -686,23 +712,53 @@ void tear(Pool &p, uint32_t slot, uint32_t line)
 
 } // namespace
 
-TEST_CASE("hosts: an unreadable ticket of a beating host blocks the writer role; never read as no ticket",
+TEST_CASE("hosts: an unreadable ticket of a host in the writer role blocks others; never read as no ticket",
+	  "[pool][hosts]")
+{
+	Fixture f;
+	auto p = Pool::open(f.ref, Access::ReadWrite);
+	Env b = host('b', '1', 400, 200);
+	// hostb's writer sits 3 s in the role (it holds its host's writer lock and beats).
+	test::Child wb = test::spawn_exe(MODEL_HOST_EXE, {"load-pause", f.pool, f.img, "slow", "3000"}, b);
+	const uint32_t bslot = slot_of(*p, "hostb");
+	for (int i = 0; i < 200 && !Pool::open(f.ref, Access::ReadOnly)->info(true).images.size(); i++)
+		sleep_ms(20); // its WRITING entry is there: it is in the role
+	tear(*p, bslot, HOST_LINE_TICKET);
+	test::Child c = test::spawn_cli({"load", f.img, "--pool", f.pool, "--name", "c"}, host('c'));
+	sleep_ms(1200); // hostb's ticket may be anything: hostc waits
+	int st = 0;
+	CHECK(::waitpid(c.pid, &st, WNOHANG) == 0);
+	// hostb's writer finds its ticket line changed at its next check and stops, clearing it.
+	test::Run rb = test::wait_cli(wb);
+	CHECK(rb.status != 0);
+	CHECK_THAT(rb.err, Contains("lost the writer role"));
+	test::Run rc = test::wait_cli(c);
+	INFO(rc.err);
+	CHECK(rc.ok());
+	CHECK(fsck_pool(f.ref, false).ok());
+}
+
+TEST_CASE("hosts: an unreadable ticket line is cleared by its own host once no writer of it holds the lock",
 	  "[pool][hosts]")
 {
 	Fixture f;
 	auto p = Pool::open(f.ref, Access::ReadWrite);
 	Env b = host('b', '1', 400, 200);
 	test::Child agent = test::spawn_cli({"agent", "--pool", f.pool, "--interval", "50", "--lease", "400", "--margin", "200"}, b);
-	tear(*p, slot_of(*p, "hostb"), HOST_LINE_TICKET);
-	test::Child c = test::spawn_cli({"load", f.img, "--pool", f.pool, "--name", "c"}, host('c'));
-	sleep_ms(1500); // hostb beats all along: its ticket may be anything, so hostc waits
-	int st = 0;
-	CHECK(::waitpid(c.pid, &st, WNOHANG) == 0);
-	::kill(agent.pid, SIGKILL); // once hostb stands still for its lease + margin, it no longer counts
-	test::wait_cli(agent);
-	test::Run rc = test::wait_cli(c);
+	const uint32_t bslot = slot_of(*p, "hostb");
+	tear(*p, bslot, HOST_LINE_TICKET);
+	auto t0 = std::chrono::steady_clock::now();
+	test::Run rc = run_cli({"load", f.img, "--pool", f.pool, "--name", "c"}, host('c'));
 	INFO(rc.err);
 	CHECK(rc.ok());
+	// Well before hostb could be judged gone (it beats all along): its agent cleared the line.
+	CHECK(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count() < 3000);
+	HostTicket t = p->shared().read_obj<HostTicket>(p->super().host_table_off +
+							 uint64_t(bslot) * p->super().host_slot_size + HOST_LINE_TICKET * LINE);
+	const auto *bytes = reinterpret_cast<const uint8_t *>(&t);
+	CHECK(std::all_of(bytes, bytes + sizeof t, [](uint8_t x) { return x == 0; }));
+	::kill(agent.pid, SIGTERM);
+	test::wait_cli(agent);
 }
 
 TEST_CASE("unload: an unreadable mount record may list any image: unload refuses, naming it", "[pool][hosts]")
