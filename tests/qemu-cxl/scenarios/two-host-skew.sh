@@ -1,0 +1,14 @@
+#!/bin/bash
+# two-host-skew.sh [TOPOLOGY]: two hosts at once on one CXL memory whose clocks disagree (as
+# before NTP has synced at boot, or after a VM restore): A 30 s behind, B 30 s ahead (60 s apart,
+# 15 leases of 3 s + 1 s margin), then an hour apart (A +3600 s, B on time). Both load, mount
+# each other's images, unload, for many rounds (guest/two-host-skew.sh): every load is sealed and
+# reads back intact, fsck stays clean, and no output ever calls a beating host expired or down or
+# advises --force. Liveness must be judged by observed change of the heartbeat on the
+# observer's own clock, never by comparing the hosts' clocks (docs/multihost.md).
+. "$(dirname "$0")/lib.sh"
+TOPO=${1:-cxl}
+common=(-t "$TOPO" -s 1G -f "$WORK/mem.raw" -o "$WORK/sync" -T 420 -e SIZE=512M -e TIMEOUT=330 -e "ROUNDS=14 6"
+	-e DAXPOOL_LEASE_MS=3000 -e DAXPOOL_MARGIN_MS=1000)
+run_pair "${common[@]}" -n "$TOPO-skew-a" -e ROLE=A -e "PEER=$TOPO-skew-b" -e "SKEW=-30 3600" "$G/two-host-skew.sh" \
+	-- "${common[@]}" -n "$TOPO-skew-b" -e ROLE=B -e "PEER=$TOPO-skew-a" -e "SKEW=30 0" "$G/two-host-skew.sh"
