@@ -20,16 +20,30 @@
 # DAXPOOL_MARGIN_MS.
 t0=$(cut -d. -f1 /proc/uptime)
 elapsed() { echo $(($(cut -d. -f1 /proc/uptime) - t0)); }
+me=$(echo "$ROLE" | tr AB ab)
+peer=$(echo "$ROLE" | tr AB ba)
+# fail: also tell the peer (/out/X-failed), which then stops waiting and fails too; list the
+# findings so far and the last commands' output.
+fail() {
+	: > "/out/$me-failed" 2>/dev/null || true
+	if [ -s /tmp/findings ]; then
+		echo "--- $ROLE: the output of the last daxpool commands:"
+		tail -n 60 /tmp/all.out
+		echo "--- $ROLE: findings so far:"
+		cat /tmp/findings
+	fi
+	echo "FAIL: $*"
+	exit 1
+}
 wait_for() {
 	what=$1
 	shift
 	until "$@"; do
+		[ ! -e "/out/$peer-failed" ] || fail "$ROLE: $PEER failed (see its output) while this host waited for $what"
 		[ "$(elapsed)" -lt "$TIMEOUT" ] || fail "$ROLE: $what not within $TIMEOUT s (at $(elapsed) s)"
 		usleep 200000
 	done
 }
-me=$(echo "$ROLE" | tr AB ab)
-peer=$(echo "$ROLE" | tr AB ba)
 set -- $SKEW
 skew1=$1 skew2=$2
 set -- $ROUNDS
@@ -100,6 +114,7 @@ A)
 B)
 	until daxpool attach --json > /tmp/attach.json 2>/tmp/attach.err &&
 		[ "$(jsonget 0.pool /tmp/attach.json 2>/dev/null)" = shared ]; do
+		[ ! -e /out/a-failed ] || fail "B: A failed before B could attach"
 		[ "$(elapsed)" -lt "$TIMEOUT" ] || { cat /tmp/attach.err; fail "B: no pool after $TIMEOUT s"; }
 		sleep 1
 	done
@@ -117,8 +132,12 @@ while [ $k -le $last ]; do
 		step_clock $((skew2 - skew1))
 	fi
 	make_image "$me-$k"
-	dp load "/tmp/img/$me-$k.img" --pool shared --name "$me-$k" -q ||
-		{ cat /tmp/dp.out; fail "$ROLE: round $k: the load of $me-$k failed (status $rc)"; }
+	if ! dp load "/tmp/img/$me-$k.img" --pool shared --name "$me-$k" -q; then
+		cat /tmp/dp.out
+		daxpool list --pool shared --all || true
+		daxpool fsck --pool shared || true
+		fail "$ROLE: round $k: the load of $me-$k failed (status $rc)"
+	fi
 	in_catalog "$me-$k" || finding "round $k: $me-$k loaded (status 0) but not sealed in 'daxpool list --json'"
 	wait_for "round $k: $peer-$k sealed" in_catalog "$peer-$k"
 	dp mount "$peer-$k" /mnt/peer --pool shared || { cat /tmp/dp.out; fail "$ROLE: round $k: mount of $peer-$k failed"; }
@@ -152,11 +171,5 @@ cat /tmp/dp.out
 kill "$agent"
 wait "$agent" || true
 check_words "daxpool agent" /tmp/agent.out
-if [ -s /tmp/findings ]; then
-	echo "--- $ROLE: the output of the last daxpool commands:"
-	tail -n 120 /tmp/all.out
-	echo "--- $ROLE: $nfind finding(s):"
-	cat /tmp/findings
-	fail "$ROLE: $nfind finding(s) under clock skew $skew1 s / $skew2 s (listed above)"
-fi
+[ ! -s /tmp/findings ] || fail "$ROLE: $nfind finding(s) under clock skew $skew1 s / $skew2 s (listed above)"
 say "$ROLE: $last rounds under clock skew, no finding"
