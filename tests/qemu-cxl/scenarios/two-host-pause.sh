@@ -35,18 +35,22 @@ common=(-t "$TOPO" -s 1G -f "$WORK/mem.raw" -o "$SYNC" -T 400 -e SIZE=512M -e TI
 "$RUN" "${common[@]}" -n "$TOPO-pause-b" -i "$WORK/image" -i "$WORK/manifest" -i "$WORK/in/b-1" \
 	-i "$WORK/in/b-2" -e ROLE=B -e "PEER=$TOPO-pause-a" -e "B1SUM=$(sum b-1)" -e "B2SUM=$(sum b-2)" \
 	"$G/two-host-pause.sh" & pb=$!
-# A guest that stops early (no boot, a failed step) ends the orchestration at once.
 guests_done() {
 	local ra=0 rb=0
 	wait $pa || ra=$?
 	wait $pb || rb=$?
-	[ $ra = 0 ] && [ $rb = 0 ] || fail "two-guest run failed (A status $ra, B status $rb)${1:+; $1}"
+	[ $ra = 0 ] && [ $rb = 0 ] || fail "two-guest run failed (A status $ra, B status $rb)"
 }
 trap 'rc=$?; kill $pa $pb 2>/dev/null; [ $rc = 0 ] && rm -rf "$WORK"' EXIT
+# wait_file NAME SECS: until a guest creates $SYNC/NAME. A guest that ends early (no boot, a
+# failed step) ends the orchestration at once.
 wait_file() {
 	local t=$(($(date +%s) + $2))
 	until [ -e "$SYNC/$1" ]; do
-		kill -0 $pa 2>/dev/null && kill -0 $pb 2>/dev/null || { guests_done "a guest ended while the harness waited for $1"; fail "a guest ended while the harness waited for $1"; }
+		# (the trap stops the other guest, which may be paused)
+		if ! kill -0 $pa 2>/dev/null || ! kill -0 $pb 2>/dev/null; then
+			fail "a guest ended while the harness waited for $1 (see its output above)"
+		fi
 		[ "$(date +%s)" -lt $t ] || fail "harness: $1 did not appear within $2 s"
 		sleep 0.1
 	done

@@ -13,5 +13,24 @@ TOPO=${1:-cxl}
 SKEW_A=${SKEW_A:--30 3600} SKEW_B=${SKEW_B:-30 0} ROUNDS=${ROUNDS:-12 5}
 common=(-t "$TOPO" -s 1G -f "$WORK/mem.raw" -o "$WORK/sync" -T 420 -e SIZE=512M -e TIMEOUT=330 -e "ROUNDS=$ROUNDS"
 	-e DAXPOOL_LEASE_MS=3000 -e DAXPOOL_MARGIN_MS=1000)
-run_pair "${common[@]}" -n "$TOPO-skew-a" -e ROLE=A -e "PEER=$TOPO-skew-b" -e "SKEW=$SKEW_A" "$G/two-host-skew.sh" \
-	-- "${common[@]}" -n "$TOPO-skew-b" -e ROLE=B -e "PEER=$TOPO-skew-a" -e "SKEW=$SKEW_B" "$G/two-host-skew.sh"
+mkdir -p "$WORK/sync"
+"$RUN" "${common[@]}" -n "$TOPO-skew-a" -e ROLE=A -e "PEER=$TOPO-skew-b" -e "SKEW=$SKEW_A" "$G/two-host-skew.sh" & pa=$!
+"$RUN" "${common[@]}" -n "$TOPO-skew-b" -e ROLE=B -e "PEER=$TOPO-skew-a" -e "SKEW=$SKEW_B" "$G/two-host-skew.sh" & pb=$!
+trap 'rc=$?; kill $pa $pb 2>/dev/null; [ $rc = 0 ] && rm -rf "$WORK"' EXIT
+# A guest that fails or never boots: its peer stops waiting for it (/out/X-failed, as when a
+# guest fails by itself).
+ra= rb=
+while [ -z "$ra" ] || [ -z "$rb" ]; do
+	if [ -z "$ra" ] && ! kill -0 $pa 2>/dev/null; then
+		ra=0
+		wait $pa || ra=$?
+		[ $ra = 0 ] || : > "$WORK/sync/a-failed"
+	fi
+	if [ -z "$rb" ] && ! kill -0 $pb 2>/dev/null; then
+		rb=0
+		wait $pb || rb=$?
+		[ $rb = 0 ] || : > "$WORK/sync/b-failed"
+	fi
+	sleep 0.5
+done
+[ "$ra" = 0 ] && [ "$rb" = 0 ] || fail "two-guest run failed (A status $ra, B status $rb)"
