@@ -41,7 +41,7 @@ guests_done() {
 	wait $pb || rb=$?
 	[ $ra = 0 ] && [ $rb = 0 ] || fail "two-guest run failed (A status $ra, B status $rb)"
 }
-trap 'rc=$?; kill $pa $pb 2>/dev/null; [ $rc = 0 ] && rm -rf "$WORK"' EXIT
+trap 'rc=$?; kill $pa $pb 2>/dev/null || true; [ $rc = 0 ] && rm -rf "$WORK"' EXIT
 # wait_file NAME SECS: until a guest creates $SYNC/NAME. A guest that ends early (no boot, a
 # failed step) ends the orchestration at once.
 wait_file() {

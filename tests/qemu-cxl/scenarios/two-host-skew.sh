@@ -16,7 +16,7 @@ common=(-t "$TOPO" -s 1G -f "$WORK/mem.raw" -o "$WORK/sync" -T 420 -e SIZE=512M 
 mkdir -p "$WORK/sync"
 "$RUN" "${common[@]}" -n "$TOPO-skew-a" -e ROLE=A -e "PEER=$TOPO-skew-b" -e "SKEW=$SKEW_A" "$G/two-host-skew.sh" & pa=$!
 "$RUN" "${common[@]}" -n "$TOPO-skew-b" -e ROLE=B -e "PEER=$TOPO-skew-a" -e "SKEW=$SKEW_B" "$G/two-host-skew.sh" & pb=$!
-trap 'rc=$?; kill $pa $pb 2>/dev/null; [ $rc = 0 ] && rm -rf "$WORK"' EXIT
+trap 'rc=$?; kill $pa $pb 2>/dev/null || true; [ $rc = 0 ] && rm -rf "$WORK"' EXIT
 # A guest that fails or never boots: its peer stops waiting for it (/out/X-failed, as when a
 # guest fails by itself).
 ra= rb=
