@@ -12,6 +12,7 @@ one memdev only (no interleave: the pool is one contiguous range of the file).
                             only by a catalog writer)
   diff OLD NEW              the blocks that differ between two `blocks` files (exit 1 if any)
   copied NAME IMAGE         how many leading bytes of NAME's extent (any state) equal IMAGE's
+  overlaps                  entries in force whose extents overlap (exit 1 if any)
 """
 import hashlib
 import mmap
@@ -143,6 +144,12 @@ def main():
         with open(a[2], "w") as out:
             for off, h in p.blocks():
                 out.write(f"{off:#x} {h}\n")
+    elif cmd == "overlaps":
+        used = sorted((e for e in p.entries() if e[1] != "free"), key=lambda e: e[4])
+        bad = [(a, b) for a, b in zip(used, used[1:]) if b[4] < a[4] + a[5]]
+        for a, b in bad:
+            print(f"overlap: '{a[6]}' ({a[1]}, {a[4]:#x}+{a[5]:#x}) and '{b[6]}' ({b[1]}, {b[4]:#x}+{b[5]:#x})")
+        return 1 if bad else 0
     elif cmd == "copied":
         name, image = a[2], a[3]
         e = [e for e in p.entries() if e[6] == name]

@@ -6,9 +6,11 @@
 # then taking it over; they land in the extent A had reserved). The harness keeps a hash of the
 # pool without its host table (catalog, superblocks, data area; read from the backing file,
 # poolpeek.py), resumes A (`cont`) and waits for A's load to end. Promised (docs/multihost.md,
-# fencing epoch): A's load fails ("fenced" / "lost the writer role") and writes nothing more
-# into the pool after it resumed: the hash is unchanged, B's images read back intact, fsck is
-# clean on both. Guest side: guest/two-host-pause.sh.
+# fencing epoch, quarantine): A's load fails ("fenced" / "lost the writer role") and writes
+# nothing more into the pool after it resumed, except that one store in flight may complete: at
+# most one 2 MiB chunk, inside A's own extent, which stays quarantined (PAUSE_STRICT=1 allows not
+# even that). B's images read back intact, B's listing is unchanged, fsck is clean on both.
+# Guest side: guest/two-host-pause.sh.
 . "$(dirname "$0")/lib.sh"
 TOPO=${1:-cxl}
 LEASE_MS=3000 MARGIN_MS=1000
@@ -84,10 +86,21 @@ sed 's/^/    /' "$SYNC/a-load.out"
 peek blocks "$WORK/after"
 say "catalog after A's load ended:"
 peek entries | tee "$WORK/entries-after"
+# What A may still store after it resumed (docs/multihost.md, "What remains", A2 bounded): a
+# writer paused between its epoch check and its next store makes that one store: at most one
+# 2 MiB chunk of image data into its own extent, which stays quarantined (WRITING, not reused).
+# Anything else changed -- catalog, superblocks, epoch line, B's images, free space -- is a
+# write after the fence. PAUSE_STRICT=1: not even that chunk.
 if ! peek diff "$WORK/before" "$WORK/after" > "$WORK/changed"; then
 	cat "$WORK/changed"
-	problems+=("A wrote into the pool after it resumed: $(wc -l < "$WORK/changed") 2 MiB block(s) of catalog/data changed (listed above)")
+	if [ -z "${PAUSE_STRICT:-}" ] && [ "$(wc -l < "$WORK/changed")" = 1 ] &&
+		grep -q "in the extent of 'big' (writing" "$WORK/changed"; then
+		say "A finished its in-flight chunk (one 2 MiB block) in its own quarantined extent: the bound docs/multihost.md allows"
+	else
+		problems+=("A wrote into the pool after it resumed: $(wc -l < "$WORK/changed") 2 MiB block(s) changed (listed above); allowed: at most one, inside A's own quarantined extent")
+	fi
 fi
+peek overlaps > "$WORK/overlaps" || { cat "$WORK/overlaps"; problems+=("extents overlap after A's load ended (listed above)"); }
 [ "$(cat "$SYNC/a-load.rc")" != 0 ] || problems+=("A's load succeeded after the pause; it must fail")
 grep -qE 'fenced|lost the writer role' "$SYNC/a-load.out" ||
 	problems+=("A's load output says neither 'fenced' nor 'lost the writer role'")
