@@ -7,12 +7,14 @@
 # advises --force. Liveness must be judged by observed change of the heartbeat on the
 # observer's own clock, never by comparing the hosts' clocks (docs/multihost.md).
 # SKEW_A / SKEW_B (seconds of the two phases, default "-30 3600" / "30 0") and ROUNDS (of the two
-# phases, default "12 5") change the run; SKEW_A="0 0" SKEW_B="0 0" is the control (clocks agree).
+# phases, default "10 4") change the run; SKEW_A="0 0" SKEW_B="0 0" is the control (clocks agree).
+# STRICT_WORDS=1: also a conditional hint ("if that host is down for good, ... --force") is a
+# finding (guest/two-host-skew.sh, check_words).
 . "$(dirname "$0")/lib.sh"
 TOPO=${1:-cxl}
-SKEW_A=${SKEW_A:--30 3600} SKEW_B=${SKEW_B:-30 0} ROUNDS=${ROUNDS:-12 5}
-common=(-t "$TOPO" -s 1G -f "$WORK/mem.raw" -o "$WORK/sync" -T 420 -e SIZE=512M -e TIMEOUT=330 -e "ROUNDS=$ROUNDS"
-	-e DAXPOOL_LEASE_MS=3000 -e DAXPOOL_MARGIN_MS=1000)
+SKEW_A=${SKEW_A:--30 3600} SKEW_B=${SKEW_B:-30 0} ROUNDS=${ROUNDS:-10 4} STRICT_WORDS=${STRICT_WORDS:-}
+common=(-t "$TOPO" -s 1G -f "$WORK/mem.raw" -o "$WORK/sync" -T 420 -e SIZE=512M -e TIMEOUT=330
+	-e "ROUNDS=$ROUNDS" -e "STRICT_WORDS=$STRICT_WORDS" -e DAXPOOL_LEASE_MS=3000 -e DAXPOOL_MARGIN_MS=1000)
 mkdir -p "$WORK/sync"
 "$RUN" "${common[@]}" -n "$TOPO-skew-a" -e ROLE=A -e "PEER=$TOPO-skew-b" -e "SKEW=$SKEW_A" "$G/two-host-skew.sh" & pa=$!
 "$RUN" "${common[@]}" -n "$TOPO-skew-b" -e ROLE=B -e "PEER=$TOPO-skew-a" -e "SKEW=$SKEW_B" "$G/two-host-skew.sh" & pb=$!
