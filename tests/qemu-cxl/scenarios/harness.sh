@@ -1,7 +1,8 @@
 #!/bin/bash
 # The harness itself: a failing scenario fails with its status and keeps its serial log; a hung
 # guest is killed at its timeout and leaves no QEMU behind; kernel errors in dmesg fail a
-# scenario that exited 0; files go in (/in) and out (/out); arguments and -e variables arrive.
+# scenario that exited 0; files go in (/in) and out (/out); arguments and -e variables arrive;
+# QMP stop/cont (run -Q) pauses a whole guest, its clocks included.
 . "$(dirname "$0")/lib.sh"
 LOGS=$DAXPOOL_BUILD/qemu-cxl/logs
 
@@ -48,3 +49,25 @@ cp /in/payload /out/payload.back
 G
 "$RUN" -t none -n harness-io -i "$WORK/payload" -o "$WORK/out" -e "GREETING=hello world" "$WORK/io.sh" first "second arg"
 cmp "$WORK/payload" "$WORK/out/payload.back" || fail "the file did not come back intact"
+
+say "QMP stop pauses the whole guest, its clocks included; cont resumes it"
+cat > "$WORK/pause.sh" <<'G'
+echo "$(cut -d' ' -f1 /proc/uptime) $(date +%s)" > /out/ready
+until [ -e /out/resumed ]; do usleep 100000; done
+echo "$(cut -d' ' -f1 /proc/uptime) $(date +%s)" > /out/after
+G
+"$RUN" -t none -n harness-pause -Q "$WORK/q.sock" -o "$WORK/p" "$WORK/pause.sh" & pid=$!
+for _ in $(seq 600); do [ -e "$WORK/p/ready" ] && break; sleep 0.1; done
+[ -e "$WORK/p/ready" ] || fail "the pause guest did not start"
+"$HERE/qmp" "$WORK/q.sock" stop > /dev/null
+[ "$("$HERE/qmp" "$WORK/q.sock" status)" = paused ] || fail "qmp stop: the guest is not paused"
+sleep 4
+"$HERE/qmp" "$WORK/q.sock" cont > /dev/null
+[ "$("$HERE/qmp" "$WORK/q.sock" status)" = running ] || fail "qmp cont: the guest is not running"
+touch "$WORK/p/resumed"
+wait $pid || fail "the pause guest failed"
+read -r up0 rt0 < "$WORK/p/ready"
+read -r up1 rt1 < "$WORK/p/after"
+# 4 s stopped: neither clock of the guest may count them (the rest of the wait is a few tenths).
+awk -v a="$up0" -v b="$up1" 'BEGIN { exit !(b - a < 3) }' || fail "the guest's uptime advanced $up0 -> $up1 over a 4 s stop"
+[ $((rt1 - rt0)) -lt 3 ] || fail "the guest's realtime advanced $((rt1 - rt0)) s over a 4 s stop"
