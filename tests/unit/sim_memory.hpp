@@ -137,7 +137,13 @@ public:
 	static std::vector<DeadCache> open_all(const std::string &state_dir, int pid, const std::string &pool_path);
 	~DeadCache();
 	DeadCache(DeadCache &&o) noexcept : path_(std::exchange(o.path_, {})), cache_(std::move(o.cache_)), mem_(std::move(o.mem_)) {}
-	DeadCache &operator=(DeadCache &&) = delete;
+	DeadCache &operator=(DeadCache &&o) noexcept
+	{
+		std::swap(path_, o.path_);
+		std::swap(cache_, o.cache_);
+		std::swap(mem_, o.mem_);
+		return *this;
+	}
 	DeadCache(const DeadCache &) = delete;
 
 	// The lines it was storing to when it died (Pending): each word it had changed lands or not,

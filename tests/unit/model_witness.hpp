@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The writer-role witness of the model test: a file naming the process that entered the
+// writer role last ("PID PAUSES": PAUSES = how many lines the driver's paused file had then).
+// Updated under an exclusive flock by the hosts themselves (writer.enter / writer.exit fault
+// points) and read before every store to the catalog or an extent (simulator only).
+//
+// Entering while the witness names another process that is still running is a violation (two
+// writers), unless the driver SIGSTOPped that process since it entered (a paused VM: a takeover
+// of a slow-but-live holder is legitimate; what it must never do after it resumes is store).
+#pragma once
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace model {
+
+// Running (not gone, not a zombie waiting for the driver to reap it).
+inline bool pid_running(long pid)
+{
+	std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+	std::string all;
+	if (!std::getline(f, all))
+		return false;
+	size_t r = all.rfind(')');
+	return r != std::string::npos && r + 2 < all.size() && all[r + 2] != 'Z' && all[r + 2] != 'X';
+}
+
+inline std::vector<long> paused_pids(const char *path)
+{
+	std::vector<long> out;
+	if (!path || !*path)
+		return out;
+	std::ifstream f(path);
+	long p;
+	while (f >> p)
+		out.push_back(p);
+	return out;
+}
+
+class Witness {
+public:
+	explicit Witness(const std::string &path) : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {}
+	~Witness()
+	{
+		if (fd_ >= 0)
+			::close(fd_);
+	}
+	Witness(const Witness &) = delete;
+	Witness &operator=(const Witness &) = delete;
+	bool ok() const { return fd_ >= 0; }
+
+	struct Holder {
+		long pid = 0;
+		size_t pauses = 0;
+	};
+
+	// Returns "" or the violation.
+	std::string enter(long me)
+	{
+		Lock l(fd_);
+		Holder h = read();
+		auto paused = paused_pids(std::getenv("DAXPOOL_MODEL_PAUSED"));
+		if (h.pid && h.pid != me && pid_running(h.pid)) {
+			bool deposed = false;
+			for (size_t i = h.pauses; i < paused.size(); i++)
+				deposed |= paused[i] == h.pid;
+			if (!deposed)
+				return "two processes in the writer role at once (the other: pid " + std::to_string(h.pid) + ")";
+		}
+		write({me, paused.size()});
+		return "";
+	}
+	void exit(long me)
+	{
+		Lock l(fd_);
+		if (read().pid == me)
+			write({});
+	}
+	long holder()
+	{
+		Lock l(fd_);
+		return read().pid;
+	}
+
+private:
+	struct Lock {
+		int fd;
+		explicit Lock(int f) : fd(f) { ::flock(fd, LOCK_EX); }
+		~Lock() { ::flock(fd, LOCK_UN); }
+	};
+	Holder read() const
+	{
+		char b[64] = {};
+		Holder h;
+		if (::pread(fd_, b, sizeof b - 1, 0) > 0)
+			std::sscanf(b, "%ld %zu", &h.pid, &h.pauses);
+		return h;
+	}
+	void write(Holder h)
+	{
+		char b[64];
+		int n = std::snprintf(b, sizeof b, "%ld %zu\n", h.pid, h.pauses);
+		std::string s(b, size_t(n));
+		s.resize(63, ' ');
+		(void)!::pwrite(fd_, s.data(), s.size(), 0);
+	}
+	int fd_;
+};
+
+} // namespace model
