@@ -122,11 +122,28 @@ struct Driver {
 	std::unique_ptr<Pool> p;
 	std::mt19937_64 rng;
 	std::vector<Host> hosts;
-	unsigned starts = 0, host_kills = 0, proc_kills = 0, checks = 0, lost_leases = 0, pauses = 0, byte_checks = 0;
+	unsigned starts = 0, targeted = 0, host_kills = 0, proc_kills = 0, checks = 0, lost_leases = 0, pauses = 0, byte_checks = 0;
 	size_t landed_words = 0, late_lines = 0, dead_caches = 0;
 	std::deque<std::pair<Clock::time_point, daxpool::sim::DeadCache>> dead;
 	std::vector<std::string> summaries;
 	const Clock::time_point t0 = Clock::now();
+	std::deque<std::string> events; // the last driver actions, for failure messages
+
+	void event(const std::string &e)
+	{
+		char t[32];
+		std::snprintf(t, sizeof t, "%.3f s ", elapsed());
+		events.push_back(t + e);
+		if (events.size() > 24)
+			events.pop_front();
+	}
+	std::string recent() const
+	{
+		std::string s = "\nrecent driver events:";
+		for (const auto &e : events)
+			s += "\n  " + e;
+		return s;
+	}
 
 	explicit Driver(const Config &cfg) : c(cfg), rng(cfg.seed) {}
 	// A failed check ends the run: its hosts must not outlive it.
@@ -173,6 +190,8 @@ struct Driver {
 		args.insert(args.end(), images.begin(), images.end());
 		pr.child = test::spawn_exe(MODEL_HOST_EXE, args, env);
 		pr.running = true;
+		event("start h" + std::to_string(h.index) + " boot " + std::to_string(h.boot) + " pid " +
+		      std::to_string(pr.child.pid));
 	}
 
 	// A process is gone: its verdict, and (simulator) what its cache still held.
@@ -180,10 +199,13 @@ struct Driver {
 	{
 		pr.running = false;
 		INFO("host h" << h.index << " boot " << h.boot << " pid " << pr.child.pid << " (seed " << c.seed << ", "
-			      << elapsed() << " s): " << r.err);
+			      << elapsed() << " s): " << r.err << recent());
 		REQUIRE(r.status != 3); // a violation
-		if (r.status == 4)
+		if (r.status == 4) {
 			lost_leases++;
+			event("pid " + std::to_string(pr.child.pid) + " of h" + std::to_string(h.index) +
+			      " lost its lease: " + r.err.substr(0, 300));
+		}
 		else if (r.signal != SIGKILL)
 			REQUIRE(r.status == 0);
 		if (r.status == 0)
@@ -193,7 +215,10 @@ struct Driver {
 		for (auto &dc : daxpool::sim::DeadCache::open_all(simdir, pr.child.pid, pool)) {
 			// Its non-temporal stores in flight land (or not) now; its dirty lines whenever its
 			// cache would have evicted them: within a few leases, often after its takeover.
-			landed_words += dc.land_pending(rng);
+			size_t w = dc.land_pending(rng);
+			landed_words += w;
+			event("pid " + std::to_string(pr.child.pid) + " died with " + std::to_string(dc.dirty_lines()) +
+			      " dirty lines; " + std::to_string(w) + " words of its stores in flight landed");
 			dead_caches++;
 			auto due = Clock::now() + std::chrono::milliseconds(200 + rng() % 3000);
 			dead.emplace_back(due, std::move(dc));
@@ -207,7 +232,10 @@ struct Driver {
 				++it;
 				continue;
 			}
-			late_lines += it->second.write_back_dirty(rng);
+			size_t n = it->second.write_back_dirty(rng);
+			late_lines += n;
+			if (n)
+				event("wrote back " + std::to_string(n) + " dirty lines of a dead process");
 			it = dead.erase(it);
 		}
 	}
@@ -234,6 +262,7 @@ struct Driver {
 
 	void kill_host(Host &h)
 	{
+		event("crash h" + std::to_string(h.index));
 		for (auto &pr : h.procs)
 			if (pr.running)
 				::kill(pr.child.pid, SIGKILL);
@@ -243,6 +272,25 @@ struct Driver {
 		h.paused_since.reset();
 		h.resume_at.reset();
 		host_kills++;
+	}
+
+	// Simulator: waits (a little) for a process in the middle of storing image data and crashes
+	// its host then: what it was storing lands at once or never, what it had in its cache later.
+	void targeted_crash()
+	{
+		const auto until = Clock::now() + std::chrono::milliseconds(400);
+		while (Clock::now() < until) {
+			for (auto &h : hosts)
+				for (auto &pr : h.procs)
+					if (pr.running && !h.paused_since && daxpool::sim::storing_bulk(simdir, pr.child.pid)) {
+						event("targeted crash of h" + std::to_string(h.index) + ": pid " +
+						      std::to_string(pr.child.pid) + " is storing image data");
+						kill_host(h);
+						targeted++;
+						return;
+					}
+			::usleep(1000);
+		}
 	}
 
 	void pause(Host &h)
@@ -263,6 +311,7 @@ struct Driver {
 		h.resume_at = *h.paused_since + std::chrono::milliseconds((LEASE_MS + MARGIN_MS) * 6 / 5 + rng() % 800);
 		h.paused_this_boot = true;
 		pauses++;
+		event("pause h" + std::to_string(h.index) + " (pids " + pids.substr(0, pids.size() - 1) + ")");
 	}
 
 	// Its clocks stood still over the pause: the freeze file grows by its length first.
@@ -270,6 +319,8 @@ struct Driver {
 	{
 		h.frozen_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - *h.paused_since).count();
 		write_atomically(freeze_file(h), std::to_string(h.frozen_ns));
+		event("resume h" + std::to_string(h.index) + ", its clocks " + std::to_string(h.frozen_ns / 1000000) +
+		      " ms behind");
 		for (auto &pr : h.procs)
 			if (pr.running)
 				::kill(pr.child.pid, SIGCONT);
@@ -372,8 +423,8 @@ struct Driver {
 			if (!why.empty() && Ledger::read(ledger).unload_tried.count(id))
 				continue; // an unload started meanwhile: its extent may be reused now
 			byte_checks++;
-			INFO("image '" << g1.loaded[id].name << "' (id " << id << ", sealed, never unloaded; seed " << c.seed
-				       << "): " << why);
+			INFO("image '" << g1.loaded[id].name << "' (id " << id << ", sealed at [" << s->entry.offset << ", +"
+				       << s->entry.length << "), never unloaded; seed " << c.seed << "): " << why << recent());
 			REQUIRE(why.empty());
 		}
 	}
@@ -414,10 +465,13 @@ struct Driver {
 			Host &h = hosts[rng() % c.hosts];
 			if (h.up())
 				kill_host(h);
+		} else if (c.sim && rng() % 25 == 0) {
+			targeted_crash();
 		} else if (c.procs > 1 && rng() % 80 == 0) {
 			Host &h = hosts[rng() % c.hosts];
 			Proc &pr = h.procs[rng() % h.procs.size()];
 			if (pr.running) {
+				event("kill pid " + std::to_string(pr.child.pid) + " of h" + std::to_string(h.index));
 				::kill(pr.child.pid, SIGKILL);
 				reap(h, pr, test::wait_cli(pr.child));
 				proc_kills++;
@@ -455,12 +509,12 @@ struct Driver {
 		for (const auto &s : summaries)
 			std::printf("  %s", s.c_str());
 		Ledger g = Ledger::read(ledger);
-		std::printf("model seed %u%s%s%s: %u hosts x %u processes, %u s, %u host crashes, %u process kills, %u pauses, "
+		std::printf("model seed %u%s%s%s: %u hosts x %u processes, %u s, %u host crashes (%u targeted), %u process kills, %u pauses, "
 			    "%u lost leases, %u continuous checks, %u image byte checks; %u loads, %u unloads, %u mounts, "
 			    "%zu mounts reclaimed after a pause; simulator: %zu dead caches, %zu words landed at death, "
 			    "%zu dirty lines written back later\n",
 			    c.seed, c.sim ? " sim" : "", c.pauses ? " pauses" : "", c.clock_offsets_ms.empty() ? "" : " clock-offsets",
-			    c.hosts, c.procs, c.seconds, host_kills, proc_kills, pauses, lost_leases, checks, byte_checks, g.loads,
+			    c.hosts, c.procs, c.seconds, host_kills, targeted, proc_kills, pauses, lost_leases, checks, byte_checks, g.loads,
 			    g.unloads, g.mounts, g.reclaimed.size(), dead_caches, landed_words, late_lines);
 		INFO("seed " << c.seed << ": too few completed operations");
 		CHECK(g.loads >= c.min_loads);

@@ -206,6 +206,21 @@ bool verify(Pool &p, const Mounted &m)
 		  " was changed while this host had it mounted: " + why);
 }
 
+// For violation messages: every slot's liveness and writer ticket as this process sees them.
+std::string hosts_view(Pool &p)
+{
+	std::string s;
+	const int64_t now = realtime_ns();
+	for (const auto &h : read_hosts(p, now))
+		s += "\n  slot " + std::to_string(h.slot) + " " + h.hostname + " boot " + h.boot_id.substr(0, 16) + " " +
+		     liveness_name(h.liveness) + " (beat " + std::to_string((now - h.last_beat) / 1000000) +
+		     " ms ago) ticket " + std::to_string(h.ticket.ticket) + (h.ticket.choosing ? " choosing" : "") +
+		     " pid " + std::to_string(h.ticket.pid) + (h.ticket_torn ? " torn" : "") +
+		     (h.ticket_alive ? " alive" : " dead") + " (ticket beat " +
+		     std::to_string((now - h.ticket.beat) / 1000000) + " ms ago)";
+	return s;
+}
+
 std::string hex16(const uint8_t *b) { return daxpool::util::hex(std::span<const uint8_t>(b, 16)); }
 
 // A new daxfs image (its own uuid and digest) of about `bytes`, built in dir; removed by the
@@ -266,10 +281,10 @@ int cmd_run(const std::string &pool, uint64_t seed, double seconds, const std::s
 	const std::string tag = std::getenv("DAXPOOL_HOSTNAME") ? std::getenv("DAXPOOL_HOSTNAME") : "h";
 
 	// Delays inside the writer role widen the windows in which a second writer would be caught.
-	set_fault_hook([&witness, me, &rng](const char *point) {
+	set_fault_hook([&witness, me, &rng, tag, &p](const char *point) {
 		if (std::strcmp(point, "writer.enter") == 0) {
-			if (std::string v = witness.enter(me); !v.empty())
-				violation(v);
+			if (std::string v = witness.enter(me, tag); !v.empty())
+				violation(v + "; the host table as this process reads it now:" + hosts_view(*p));
 		} else if (std::strcmp(point, "writer.exit") == 0) {
 			witness.exit(me);
 		} else if (rng() % 8 == 0) {

@@ -15,6 +15,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -30,6 +31,23 @@ inline bool pid_running(long pid)
 		return false;
 	size_t r = all.rfind(')');
 	return r != std::string::npos && r + 2 < all.size() && all[r + 2] != 'Z' && all[r + 2] != 'X';
+}
+
+// "tid state wchan" of every thread of pid, for violation messages.
+inline std::string threads_of(long pid)
+{
+	std::string out;
+	std::error_code ec;
+	for (const auto &t : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+		std::ifstream st(t.path() / "stat"), wc(t.path() / "wchan");
+		std::string all, w;
+		std::getline(st, all);
+		std::getline(wc, w);
+		size_t r = all.rfind(')');
+		out += " [" + t.path().filename().string() + " " + (r != std::string::npos && r + 2 < all.size() ? all.substr(r + 2, 1) : "?") +
+		       " " + w + "]";
+	}
+	return out;
 }
 
 inline std::vector<long> paused_pids(const char *path)
@@ -59,10 +77,11 @@ public:
 	struct Holder {
 		long pid = 0;
 		size_t pauses = 0;
+		char host[24] = {};
 	};
 
 	// Returns "" or the violation.
-	std::string enter(long me)
+	std::string enter(long me, const std::string &host)
 	{
 		Lock l(fd_);
 		Holder h = read();
@@ -71,10 +90,17 @@ public:
 			bool deposed = false;
 			for (size_t i = h.pauses; i < paused.size(); i++)
 				deposed |= paused[i] == h.pid;
+			bool ever = false;
+			for (long x : paused)
+				ever |= x == h.pid;
 			if (!deposed)
-				return "two processes in the writer role at once (the other: pid " + std::to_string(h.pid) + ")";
+				return "two processes in the writer role at once (the other: pid " + std::to_string(h.pid) + " of " +
+				       h.host + ", not paused since it entered" + (ever ? " but paused before" : "") +
+				       "; its threads:" + threads_of(h.pid) + ")";
 		}
-		write({me, paused.size()});
+		Holder n{me, paused.size(), {}};
+		std::snprintf(n.host, sizeof n.host, "%s", host.c_str());
+		write(n);
 		return "";
 	}
 	void exit(long me)
@@ -100,13 +126,13 @@ private:
 		char b[64] = {};
 		Holder h;
 		if (::pread(fd_, b, sizeof b - 1, 0) > 0)
-			std::sscanf(b, "%ld %zu", &h.pid, &h.pauses);
+			std::sscanf(b, "%ld %zu %23s", &h.pid, &h.pauses, h.host);
 		return h;
 	}
 	void write(Holder h)
 	{
 		char b[64];
-		int n = std::snprintf(b, sizeof b, "%ld %zu\n", h.pid, h.pauses);
+		int n = std::snprintf(b, sizeof b, "%ld %zu %s\n", h.pid, h.pauses, h.host[0] ? h.host : "-");
 		std::string s(b, size_t(n));
 		s.resize(63, ' ');
 		(void)!::pwrite(fd_, s.data(), s.size(), 0);

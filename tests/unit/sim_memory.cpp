@@ -33,7 +33,13 @@ struct CacheHeader {
 	char magic[8];
 	uint64_t pool_size, lines;
 	int64_t pid;
+	uint32_t bulk; // a bulk store (or its write-back) is in progress: for targeted kills
 };
+
+void set_bulk(uint8_t *cache, uint32_t v)
+{
+	std::atomic_ref<uint32_t>(reinterpret_cast<CacheHeader *>(cache)->bulk).store(v, std::memory_order_relaxed);
+}
 
 uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 uint64_t states_off() { return PAGE; }
@@ -170,9 +176,12 @@ void SimBackend::mark(uint64_t line, LineState s) const
 	std::atomic_ref<LineState>(state_[line]).store(s, std::memory_order_relaxed);
 	if (s != LineState::Dirty)
 		return;
+	// A bounded sample of the dirty lines is enough to pick random victims from (entries that
+	// are clean again are skipped when picked).
 	if (dirty_.size() >= 65536)
-		std::erase_if(dirty_, [this](uint64_t l) { return state(l) != LineState::Dirty; });
-	dirty_.push_back(line);
+		dirty_[rng_() % dirty_.size()] = line;
+	else
+		dirty_.push_back(line);
 }
 
 void SimBackend::write_back(uint64_t line, bool bulk) const
@@ -210,21 +219,40 @@ void SimBackend::maybe_evict() const
 		write_back(l, false);
 }
 
+// Runs fn(line) for every line of [off, off + len) under the lock, a batch at a time, so that a
+// bulk operation of one thread (a 16 MiB chunk) does not stall the others (the heartbeat).
+template <typename Fn> void SimBackend::each_line(uint64_t off, uint64_t len, Fn fn) const
+{
+	constexpr uint64_t BATCH = 64;
+	const uint64_t end = (off + len + LINE - 1) / LINE;
+	for (uint64_t l = off / LINE; l < end;) {
+		{
+			std::lock_guard g(m_);
+			for (uint64_t stop = std::min(end, l + BATCH); l < stop; l++)
+				fn(l);
+		}
+		if (l < end)
+			std::this_thread::yield(); // let a waiting thread have the lock
+	}
+}
+
 void SimBackend::fetch(uint64_t off, uint64_t len) const
 {
-	std::lock_guard g(m_);
-	own_pending_to_dirty();
-	maybe_evict();
+	{
+		std::lock_guard g(m_);
+		own_pending_to_dirty();
+		maybe_evict();
+	}
 	bool bulk = len > BULK;
-	for (uint64_t l = off / LINE; l * LINE < off + len; l++) {
+	each_line(off, len, [&](uint64_t l) {
 		LineState s = state(l);
 		if (s == LineState::Pending)
-			continue; // another thread is storing to it right now: its own bytes are newer
+			return; // another thread is storing to it right now: its own bytes are newer
 		if (s == LineState::Dirty)
 			write_back(l, bulk); // clflushopt writes a dirty line back before dropping it
 		mem_.load_line(l, shadow_ + l * LINE);
 		mark(l, LineState::Clean);
-	}
+	});
 }
 
 void SimBackend::prepare_write(uint64_t off, uint64_t len)
@@ -233,11 +261,15 @@ void SimBackend::prepare_write(uint64_t off, uint64_t len)
 		return;
 	if (check_)
 		check_(off, len);
-	std::lock_guard g(m_);
-	own_pending_to_dirty();
-	maybe_evict();
+	{
+		std::lock_guard g(m_);
+		own_pending_to_dirty();
+		maybe_evict();
+	}
 	bool bulk = len > BULK;
-	for (uint64_t l = off / LINE; l * LINE < off + len; l++) {
+	if (bulk)
+		set_bulk(cache_.data(), 1);
+	each_line(off, len, [&](uint64_t l) {
 		LineState s = state(l);
 		if (s == LineState::Dirty)
 			write_back(l, bulk); // an eviction before the store; always allowed
@@ -246,7 +278,8 @@ void SimBackend::prepare_write(uint64_t off, uint64_t len)
 		if (s != LineState::Pending)
 			mem_.load_line(l, shadow_ + l * LINE);
 		mark(l, LineState::Pending);
-	}
+	});
+	std::lock_guard g(m_);
 	pending_.push_back({std::this_thread::get_id(), {off, len}});
 }
 
@@ -254,18 +287,20 @@ void SimBackend::stored_nt(uint64_t off, uint64_t len)
 {
 	if (len == 0)
 		return;
-	std::lock_guard g(m_);
-	const auto me = std::this_thread::get_id();
-	for (auto it = pending_.begin(); it != pending_.end(); ++it)
-		if (it->first == me && it->second == std::pair(off, len)) {
-			pending_.erase(it);
-			break;
-		}
-	own_pending_to_dirty(); // earlier ranges of this thread without stored_nt: cached stores
+	{
+		std::lock_guard g(m_);
+		const auto me = std::this_thread::get_id();
+		for (auto it = pending_.begin(); it != pending_.end(); ++it)
+			if (it->first == me && it->second == std::pair(off, len)) {
+				pending_.erase(it);
+				break;
+			}
+		own_pending_to_dirty(); // earlier ranges of this thread without stored_nt: cached stores
+	}
 	// The words the store touched (nt_store merges unaligned edges into whole words).
 	const uint64_t a = off / 8 * 8, b = align_up(off + len, 8);
 	bool bulk = len > BULK;
-	for (uint64_t l = a / LINE; l * LINE < b; l++) {
+	each_line(a, b - a, [&](uint64_t l) {
 		uint64_t ls = l * LINE;
 		unsigned first = ls < a ? unsigned((a - ls) / 8) : 0;
 		unsigned last = ls + LINE > b ? unsigned((b - ls) / 8) : WORDS;
@@ -273,18 +308,27 @@ void SimBackend::stored_nt(uint64_t off, uint64_t len)
 		// A non-temporal store to a line evicts it. (A line only partly stored that was dirty
 		// before was written back by prepare_write.)
 		mark(l, LineState::Uncached);
-	}
+	});
+	if (bulk)
+		set_bulk(cache_.data(), 0);
+	std::lock_guard g(m_);
 	maybe_evict();
 }
 
 void SimBackend::flushed(uint64_t off, uint64_t len)
 {
-	std::lock_guard g(m_);
-	own_pending_to_dirty();
+	{
+		std::lock_guard g(m_);
+		own_pending_to_dirty();
+	}
 	bool bulk = len > BULK;
-	for (uint64_t l = off / LINE; l * LINE < off + len; l++)
+	each_line(off, len, [&](uint64_t l) {
 		if (state(l) == LineState::Dirty)
 			write_back(l, bulk);
+	});
+	if (bulk)
+		set_bulk(cache_.data(), 0);
+	std::lock_guard g(m_);
 	maybe_evict();
 }
 
@@ -303,6 +347,23 @@ void SimBackend::write_back_all()
 		if (state(l) == LineState::Dirty)
 			write_back(l, true);
 	dirty_.clear();
+}
+
+bool storing_bulk(const std::string &state_dir, int pid)
+{
+	std::error_code ec;
+	const std::string prefix = cache_prefix(pid);
+	for (const auto &e : std::filesystem::directory_iterator(state_dir, ec)) {
+		std::string n = e.path().filename().string();
+		if (n.rfind(prefix, 0) != 0 || !n.ends_with(".cache"))
+			continue;
+		util::Fd fd(::open(e.path().c_str(), O_RDONLY | O_CLOEXEC));
+		CacheHeader h{};
+		if (fd && ::pread(fd.get(), &h, sizeof h, 0) == ssize_t(sizeof h) &&
+		    std::memcmp(h.magic, CACHE_MAGIC, sizeof h.magic) == 0 && h.bulk)
+			return true;
+	}
+	return false;
 }
 
 // ---- DeadCache -----------------------------------------------------------------------------

@@ -108,6 +108,7 @@ public:
 	void write_back_all();
 
 private:
+	template <typename Fn> void each_line(uint64_t off, uint64_t len, Fn fn) const;
 	void own_pending_to_dirty() const;
 	void write_back(uint64_t line, bool bulk) const;
 	void maybe_evict() const;
@@ -127,6 +128,10 @@ private:
 	mutable std::vector<std::pair<std::thread::id, std::pair<uint64_t, uint64_t>>> pending_;
 	mutable std::vector<uint64_t> dirty_; // candidates for eviction (may hold clean ones)
 };
+
+// Whether process `pid` is in the middle of a bulk store or its write-back (image data): the
+// driver's targeted kills.
+bool storing_bulk(const std::string &state_dir, int pid);
 
 // The cache file a SimBackend process left when it died (SIGKILL, _exit). The driver opens it
 // when it reaps the process, lands the stores it was making at once, writes its dirty lines

@@ -230,3 +230,4 @@ TEST_CASE("sim: a clean exit writes dirty lines back and removes the cache file"
 	CHECK(f.memory_bytes(256, 64) == std::string(64, 'c'));
 	CHECK_FALSE(std::filesystem::exists(path));
 }
+
