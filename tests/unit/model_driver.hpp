@@ -21,6 +21,9 @@ struct Config {
 	// Now and then a whole host is SIGSTOPped past lease + margin and resumed with its clocks
 	// frozen over the pause (a paused VM).
 	bool pauses = false;
+	// Simulator: also pause a host in the middle of a bulk store (image data). Off: such a
+	// pause would break assumption A2 (docs/multihost.md), which no lease can cover.
+	bool pause_anywhere = false;
 	// A run that does less than this fails (loads and mounts that returned success, from the
 	// ledger; successful unloads).
 	unsigned min_loads = 0, min_mounts = 0, min_unloads = 0;

@@ -7,6 +7,7 @@
 //   u id                    an unload that returned success
 //   M id                    a mount recorded (record_mount returned)
 //   R id                    a mount of this host found reclaimed after this host was paused
+//   T pid                   pid entered the writer role over a holder paused since it entered
 //
 // The promise checked from it: an image whose load returned success and that nobody tried to
 // unload is in the catalog, SEALED, with that uuid and digest, and its bytes are that image,
@@ -44,7 +45,7 @@ struct Loaded {
 struct Ledger {
 	std::map<uint64_t, Loaded> loaded;
 	std::set<uint64_t> unload_tried, unload_forced, reclaimed;
-	unsigned loads = 0, unloads = 0, mounts = 0;
+	unsigned loads = 0, unloads = 0, mounts = 0, takeovers = 0;
 
 	static Ledger read(const std::string &path)
 	{
@@ -73,6 +74,8 @@ struct Ledger {
 				g.unloads++;
 			} else if (k == 'M') {
 				g.mounts++;
+			} else if (k == 'T') {
+				g.takeovers++;
 			} else if (k == 'R') {
 				g.reclaimed.insert(id);
 			}

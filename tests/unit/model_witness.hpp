@@ -73,6 +73,8 @@ public:
 	Witness(const Witness &) = delete;
 	Witness &operator=(const Witness &) = delete;
 	bool ok() const { return fd_ >= 0; }
+	// Entries that took the role over from a holder paused since it entered (legitimate).
+	unsigned takeovers = 0;
 
 	struct Holder {
 		long pid = 0;
@@ -93,7 +95,9 @@ public:
 			bool ever = false;
 			for (long x : paused)
 				ever |= x == h.pid;
-			if (!deposed)
+			if (deposed)
+				takeovers++;
+			else
 				return "two processes in the writer role at once (the other: pid " + std::to_string(h.pid) + " of " +
 				       h.host + ", not paused since it entered" + (ever ? " but paused before" : "") +
 				       "; its threads:" + threads_of(h.pid) + ")";

@@ -7,7 +7,8 @@
 //                a killed process's stores landing at its death and its dirty lines later
 //   [skew]       per-host clock offsets (DAXPOOL_TEST_CLOCK_OFFSET_MS) of both signs
 //   [pause]      whole hosts SIGSTOPped past lease + margin, resumed with their clocks frozen
-//                over the pause (a paused VM): legitimate takeovers of a slow-but-live holder
+//                over the pause (a paused VM): legitimate takeovers of a slow-but-live holder;
+//                never inside a bulk store (A2); [pause-anywhere] (not run by meson) there too
 //
 // Each configuration runs a few fixed seeds for a few seconds (under a minute per meson test on
 // two cores). Soak: DAXPOOL_SIM_SEEDS=N runs N seeds from DAXPOOL_SOAK_SEED on (default 1), each
@@ -29,8 +30,8 @@ void seeds(model::Config c, unsigned n_default, unsigned first_default)
 	c.seconds = 8;
 	c.sim = true;
 	c.unique_images = true;
-	c.min_loads = 6;
-	c.min_mounts = 6;
+	c.min_loads = 4;
+	c.min_mounts = 4;
 	c = model::from_env(c);
 	const unsigned first = c.seed;
 	for (unsigned s = first; s < first + count; s++) {
@@ -63,7 +64,7 @@ TEST_CASE("sim model: a host's clock 30 s ahead of the others", "[skew][skew-ahe
 TEST_CASE("sim model: a host's clock an hour ahead", "[skew][skew-hour]")
 {
 	model::Config c;
-	c.clock_offsets_ms = {0, 0, -30000, 3600000};
+	c.clock_offsets_ms = {0, 3600000};
 	seeds(c, 1, 31);
 }
 
@@ -72,4 +73,14 @@ TEST_CASE("sim model: hosts paused past their lease with frozen clocks", "[pause
 	model::Config c;
 	c.pauses = true;
 	seeds(c, 2, 41);
+}
+
+// Pauses also in the middle of storing image data (outside assumption A2): not run by meson;
+// shows what a stall between a lease check and its stores does.
+TEST_CASE("sim model: pauses also inside bulk stores", "[.][pause-anywhere]")
+{
+	model::Config c;
+	c.pauses = true;
+	c.pause_anywhere = true;
+	seeds(c, 2, 51);
 }
