@@ -373,8 +373,11 @@ struct Driver {
 	// Its clocks stood still over the pause: the freeze file grows by its length first.
 	void resume(Host &h)
 	{
-		h.frozen_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - *h.paused_since).count();
-		write_atomically(freeze_file(h), std::to_string(h.frozen_ns));
+		if (c.freeze) {
+			h.frozen_ns +=
+				std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - *h.paused_since).count();
+			write_atomically(freeze_file(h), std::to_string(h.frozen_ns));
+		}
 		event("resume h" + std::to_string(h.index) + ", its clocks " + std::to_string(h.frozen_ns / 1000000) +
 		      " ms behind");
 		for (auto &pr : h.procs)
@@ -569,11 +572,11 @@ struct Driver {
 		Ledger g = Ledger::read(ledger);
 		std::printf("model seed %u%s%s%s: %u hosts x %u processes, %u s, %u host crashes (%u targeted), %u process kills, %u pauses, "
 			    "%u lost leases, %u continuous checks, %u image byte checks; %u loads, %u unloads, %u mounts, "
-			    "%zu mounts reclaimed after a pause, %u takeovers of a paused writer; simulator: %zu dead caches, %zu words landed at death, "
+			    "%zu mounts reclaimed after a pause, %u takeovers of a paused writer, %u entries of a paused waiter while another held the role; simulator: %zu dead caches, %zu words landed at death, "
 			    "%zu dirty lines written back later\n",
 			    c.seed, c.sim ? " sim" : "", c.pauses ? " pauses" : "", c.clock_offsets_ms.empty() ? "" : " clock-offsets",
 			    c.hosts, c.procs, c.seconds, host_kills, targeted, proc_kills, pauses, lost_leases, checks, byte_checks, g.loads,
-			    g.unloads, g.mounts, g.reclaimed.size(), g.takeovers, dead_caches, landed_words, late_lines);
+			    g.unloads, g.mounts, g.reclaimed.size(), g.takeovers, g.stale_entries, dead_caches, landed_words, late_lines);
 		INFO("seed " << c.seed << ": too few completed operations");
 		CHECK(g.loads >= c.min_loads);
 		CHECK(g.mounts >= c.min_mounts);

@@ -24,6 +24,9 @@ struct Config {
 	// Simulator: also pause a host in the middle of a bulk store (image data). Off: such a
 	// pause would break assumption A2 (docs/multihost.md), which no lease can cover.
 	bool pause_anywhere = false;
+	// The paused host's clocks stand still over a pause (a paused VM). Off: they run on (a
+	// stopped process on a running host), which a lease sees: a check of the test itself.
+	bool freeze = true;
 	// A run that does less than this fails (loads and mounts that returned success, from the
 	// ledger; successful unloads).
 	unsigned min_loads = 0, min_mounts = 0, min_unloads = 0;

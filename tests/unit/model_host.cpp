@@ -283,11 +283,13 @@ int cmd_run(const std::string &pool, uint64_t seed, double seconds, const std::s
 	// Delays inside the writer role widen the windows in which a second writer would be caught.
 	set_fault_hook([&witness, me, &rng, tag, &p](const char *point) {
 		if (std::strcmp(point, "writer.enter") == 0) {
-			unsigned before = witness.takeovers;
+			unsigned before = witness.takeovers, stale_before = witness.stale_entries;
 			if (std::string v = witness.enter(me, tag); !v.empty())
 				violation(v + "; the host table as this process reads it now:" + hosts_view(*p));
 			if (witness.takeovers != before)
 				model::ledger_append(env_str("DAXPOOL_MODEL_LEDGER"), "T " + std::to_string(me));
+			if (witness.stale_entries != stale_before)
+				model::ledger_append(env_str("DAXPOOL_MODEL_LEDGER"), "E " + std::to_string(me));
 		} else if (std::strcmp(point, "writer.exit") == 0) {
 			witness.exit(me);
 		} else if (rng() % 8 == 0) {

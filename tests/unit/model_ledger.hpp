@@ -8,6 +8,7 @@
 //   M id                    a mount recorded (record_mount returned)
 //   R id                    a mount of this host found reclaimed after this host was paused
 //   T pid                   pid entered the writer role over a holder paused since it entered
+//   E pid                   pid, paused itself, entered while another process held the role
 //
 // The promise checked from it: an image whose load returned success and that nobody tried to
 // unload is in the catalog, SEALED, with that uuid and digest, and its bytes are that image,
@@ -45,7 +46,7 @@ struct Loaded {
 struct Ledger {
 	std::map<uint64_t, Loaded> loaded;
 	std::set<uint64_t> unload_tried, unload_forced, reclaimed;
-	unsigned loads = 0, unloads = 0, mounts = 0, takeovers = 0;
+	unsigned loads = 0, unloads = 0, mounts = 0, takeovers = 0, stale_entries = 0;
 
 	static Ledger read(const std::string &path)
 	{
@@ -74,6 +75,8 @@ struct Ledger {
 				g.unloads++;
 			} else if (k == 'M') {
 				g.mounts++;
+			} else if (k == 'E') {
+				g.stale_entries++;
 			} else if (k == 'T') {
 				g.takeovers++;
 			} else if (k == 'R') {

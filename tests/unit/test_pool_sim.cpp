@@ -84,3 +84,14 @@ TEST_CASE("sim model: pauses also inside bulk stores", "[.][pause-anywhere]")
 	c.pause_anywhere = true;
 	seeds(c, 2, 51);
 }
+
+// Pauses whose clocks run on (a stopped process on a running host): the lease sees them, so the
+// current protocol must pass; a check that the pause machinery of the test (legitimate
+// takeovers, mounts reclaimed with --force) does not report what is allowed.
+TEST_CASE("sim model: pauses with running clocks", "[.][pause-unfrozen]")
+{
+	model::Config c;
+	c.pauses = true;
+	c.freeze = false;
+	seeds(c, 3, 61);
+}
