@@ -221,7 +221,7 @@ struct Driver {
 			event("pid " + std::to_string(pr.child.pid) + " died with " + std::to_string(dc.dirty_lines()) +
 			      " dirty lines; " + std::to_string(w) + " words of its stores in flight landed");
 			dead_caches++;
-			auto due = Clock::now() + std::chrono::milliseconds(200 + rng() % 3000);
+			auto due = Clock::now() + std::chrono::milliseconds(200 + rng() % 4800);
 			dead.emplace_back(due, std::move(dc));
 		}
 	}
@@ -524,7 +524,7 @@ struct Driver {
 			Host &h = hosts[rng() % c.hosts];
 			if (h.up())
 				kill_host(h);
-		} else if (c.sim && rng() % 40 == 0) {
+		} else if (c.sim && rng() % 20 == 0) {
 			targeted_crash();
 		} else if (c.procs > 1 && rng() % 80 == 0) {
 			Host &h = hosts[rng() % c.hosts];
@@ -572,7 +572,7 @@ struct Driver {
 		Ledger g = Ledger::read(ledger);
 		std::printf("model seed %u%s%s%s: %u hosts x %u processes, %u s, %u host crashes (%u targeted), %u process kills, %u pauses, "
 			    "%u lost leases, %u continuous checks, %u image byte checks; %u loads, %u unloads, %u mounts, "
-			    "%zu mounts reclaimed after a pause, %u takeovers of a paused writer, %u entries of a paused waiter while another held the role; simulator: %zu dead caches, %zu words landed at death, "
+			    "%zu mounts reclaimed after a pause, %u takeovers of a paused writer, %u entries over a running holder; simulator: %zu dead caches, %zu words landed at death, "
 			    "%zu dirty lines written back later\n",
 			    c.seed, c.sim ? " sim" : "", c.pauses ? " pauses" : "", c.clock_offsets_ms.empty() ? "" : " clock-offsets",
 			    c.hosts, c.procs, c.seconds, host_kills, targeted, proc_kills, pauses, lost_leases, checks, byte_checks, g.loads,

@@ -34,6 +34,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -258,21 +259,19 @@ int cmd_run(const std::string &pool, uint64_t seed, double seconds, const std::s
 	std::mt19937_64 rng(seed);
 	const long me = ::getpid();
 	const std::string ledger = env_str("DAXPOOL_MODEL_LEDGER"), unique_dir = env_str("DAXPOOL_MODEL_UNIQUE_DIR");
-	model::Witness witness(witness_path);
+	auto *sim = dynamic_cast<SimBackend *>(&p->backend());
+	model::Witness witness(witness_path, sim == nullptr);
 	if (!witness.ok())
 		throw Error("cannot open the witness " + witness_path);
-	// Simulator: a store to the catalog or an extent must come from the writer-role holder
-	// (a writer that was deposed, e.g. after a pause, must not store again).
-	if (auto *sb = dynamic_cast<SimBackend *>(&p->backend())) {
+	// Simulator: the stores of two writers to the catalog or an extent must not interleave (a
+	// writer that was deposed, e.g. after a pause, must not store again).
+	if (sim) {
 		const uint64_t catalog = p->super().catalog_off;
-		sb->set_store_check([&witness, me, catalog](uint64_t off, uint64_t len) {
+		sim->set_store_check([&witness, me, catalog](uint64_t off, uint64_t len) {
 			if (off + len <= catalog)
 				return; // the host table: this host's slot, not the writer role's
-			if (long h = witness.holder(); h != me)
-				violation("a store to pool offset " + std::to_string(off) + " (+" + std::to_string(len) +
-					  ", catalog or extent) by pid " + std::to_string(me) +
-					  ", which is not in the writer role (the witness names pid " + std::to_string(h) +
-					  "): a deposed writer wrote");
+			if (std::string v = witness.store(me, off); !v.empty())
+				violation(v);
 		});
 	}
 	// The agent: this host's heartbeat for the whole run.
@@ -283,13 +282,17 @@ int cmd_run(const std::string &pool, uint64_t seed, double seconds, const std::s
 	// Delays inside the writer role widen the windows in which a second writer would be caught.
 	set_fault_hook([&witness, me, &rng, tag, &p](const char *point) {
 		if (std::strcmp(point, "writer.enter") == 0) {
-			unsigned before = witness.takeovers, stale_before = witness.stale_entries;
+			unsigned before = witness.takeovers, overlaps_before = witness.overlaps;
 			if (std::string v = witness.enter(me, tag); !v.empty())
 				violation(v + "; the host table as this process reads it now:" + hosts_view(*p));
 			if (witness.takeovers != before)
 				model::ledger_append(env_str("DAXPOOL_MODEL_LEDGER"), "T " + std::to_string(me));
-			if (witness.stale_entries != stale_before)
-				model::ledger_append(env_str("DAXPOOL_MODEL_LEDGER"), "E " + std::to_string(me));
+			if (witness.overlaps != overlaps_before)
+			{
+				std::string v = hosts_view(*p);
+				std::replace(v.begin(), v.end(), '\n', '|');
+				model::ledger_append(env_str("DAXPOOL_MODEL_LEDGER"), "E " + std::to_string(me) + " " + v);
+			}
 		} else if (std::strcmp(point, "writer.exit") == 0) {
 			witness.exit(me);
 		} else if (rng() % 8 == 0) {

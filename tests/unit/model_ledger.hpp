@@ -8,7 +8,8 @@
 //   M id                    a mount recorded (record_mount returned)
 //   R id                    a mount of this host found reclaimed after this host was paused
 //   T pid                   pid entered the writer role over a holder paused since it entered
-//   E pid                   pid, paused itself, entered while another process held the role
+//   E pid ...               pid entered over a running holder that was not paused (simulator:
+//                           allowed while their stores do not interleave), with its host table
 //
 // The promise checked from it: an image whose load returned success and that nobody tried to
 // unload is in the catalog, SEALED, with that uuid and digest, and its bytes are that image,

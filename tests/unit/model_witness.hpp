@@ -64,7 +64,13 @@ inline std::vector<long> paused_pids(const char *path)
 
 class Witness {
 public:
-	explicit Witness(const std::string &path) : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {}
+	// strict: entering while another running, not paused holder is named is a violation by
+	// itself (the file-backed model test, which has no store check). Otherwise (simulator)
+	// such an entry is counted, and the store rule decides.
+	Witness(const std::string &path, bool strict)
+	    : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)), strict_(strict)
+	{
+	}
 	~Witness()
 	{
 		if (fd_ >= 0)
@@ -73,60 +79,75 @@ public:
 	Witness(const Witness &) = delete;
 	Witness &operator=(const Witness &) = delete;
 	bool ok() const { return fd_ >= 0; }
-	// Entries that took the role over from a holder paused since it entered (legitimate).
-	unsigned takeovers = 0;
-	// Entries of a process that was paused itself while another held the role (not recorded).
-	unsigned stale_entries = 0;
-
-	struct Holder {
-		long pid = 0;
-		size_t pauses = 0;
-		char host[24] = {};
-	};
+	// Entries over a holder the driver paused since it entered (legitimate takeovers), and
+	// entries over a running holder that was not paused (simulator: allowed as long as the two
+	// never both store, e.g. one of them is paused itself or its lease broke on a busy machine).
+	unsigned takeovers = 0, overlaps = 0;
 
 	// Returns "" or the violation.
 	std::string enter(long me, const std::string &host)
 	{
 		Lock l(fd_);
-		Holder h = read();
+		State st = read();
 		auto paused = paused_pids(std::getenv("DAXPOOL_MODEL_PAUSED"));
-		if (h.pid && h.pid != me && pid_running(h.pid)) {
-			bool deposed = false;
-			for (size_t i = h.pauses; i < paused.size(); i++)
-				deposed |= paused[i] == h.pid;
-			bool ever = false, me_paused = false;
-			for (long x : paused) {
-				ever |= x == h.pid;
-				me_paused |= x == me;
+		if (st.holder && st.holder != me && pid_running(st.holder)) {
+			bool deposed = false, ever = false;
+			for (size_t i = 0; i < paused.size(); i++) {
+				deposed |= i >= st.pauses && paused[i] == st.holder;
+				ever |= paused[i] == st.holder;
 			}
-			if (deposed) {
+			if (deposed)
 				takeovers++;
-			} else if (me_paused && std::getenv("DAXPOOL_SIM_DIR")) {
-				// This process was paused (e.g. while it waited with a ticket), so its own lease
-				// broke: it may believe it entered, but must fail before it stores anything,
-				// which the simulator's store check sees. The holder stays the holder.
-				stale_entries++;
-				return "";
-			} else
-				return "two processes in the writer role at once (the other: pid " + std::to_string(h.pid) + " of " +
-				       h.host + ", not paused since it entered" + (ever ? " but paused before" : "") +
-				       "; its threads:" + threads_of(h.pid) + ")";
+			else if (!strict_)
+				overlaps++;
+			else
+				return "two processes in the writer role at once (the other: pid " + std::to_string(st.holder) +
+				       " of " + st.host + ", not paused since it entered" + (ever ? " but paused before" : "") +
+				       "; its threads:" + threads_of(st.holder) + ")";
 		}
-		Holder n{me, paused.size(), {}};
-		std::snprintf(n.host, sizeof n.host, "%s", host.c_str());
-		write(n);
+		st.holder = me;
+		st.pauses = paused.size();
+		std::snprintf(st.host, sizeof st.host, "%s", host.c_str());
+		entered_ = ++st.seq;
+		write(st);
 		return "";
 	}
 	void exit(long me)
 	{
 		Lock l(fd_);
-		if (read().pid == me)
-			write({});
+		State st = read();
+		if (st.holder == me) {
+			st.holder = 0;
+			write(st);
+		}
 	}
 	long holder()
 	{
 		Lock l(fd_);
-		return read().pid;
+		return read().holder;
+	}
+	// Before every store of this process to the catalog or an extent (simulator): the store
+	// before it, if another process's, was made before this process entered the role. Two
+	// writers whose stores interleave (a deposed writer that stores after its successor did,
+	// or two holders at once) are caught at the first store that crosses the other's.
+	std::string store(long me, uint64_t off)
+	{
+		Lock l(fd_);
+		State st = read();
+		std::string v;
+		if (!entered_)
+			v = "a store to pool offset " + std::to_string(off) + " (catalog or extent) by pid " +
+			    std::to_string(me) + ", which never entered the writer role";
+		else if (st.last_storer && st.last_storer != me && st.last_store > entered_)
+			v = "a store to pool offset " + std::to_string(off) + " (catalog or extent) by pid " + std::to_string(me) +
+			    ", in the writer role since event " + std::to_string(entered_) + ", after pid " +
+			    std::to_string(st.last_storer) + " stored (event " + std::to_string(st.last_store) +
+			    "): two writers' stores interleave (the witness names pid " + std::to_string(st.holder) +
+			    " as the last to enter)";
+		st.last_storer = me;
+		st.last_store = ++st.seq;
+		write(st);
+		return v;
 	}
 
 private:
@@ -135,23 +156,35 @@ private:
 		explicit Lock(int f) : fd(f) { ::flock(fd, LOCK_EX); }
 		~Lock() { ::flock(fd, LOCK_UN); }
 	};
-	Holder read() const
+	// "HOLDER PAUSES HOST SEQ LAST_STORER LAST_STORE": the last process to enter, how many lines
+	// the paused file had then, its host; the event counter; who stored last, at which event.
+	struct State {
+		long holder = 0, last_storer = 0;
+		size_t pauses = 0;
+		unsigned long long seq = 0, last_store = 0;
+		char host[24] = {};
+	};
+	State read() const
 	{
-		char b[64] = {};
-		Holder h;
+		char b[160] = {};
+		State st;
 		if (::pread(fd_, b, sizeof b - 1, 0) > 0)
-			std::sscanf(b, "%ld %zu %23s", &h.pid, &h.pauses, h.host);
-		return h;
+			std::sscanf(b, "%ld %zu %23s %llu %ld %llu", &st.holder, &st.pauses, st.host, &st.seq, &st.last_storer,
+				    &st.last_store);
+		return st;
 	}
-	void write(Holder h)
+	void write(const State &st)
 	{
-		char b[64];
-		int n = std::snprintf(b, sizeof b, "%ld %zu %s\n", h.pid, h.pauses, h.host[0] ? h.host : "-");
+		char b[160];
+		int n = std::snprintf(b, sizeof b, "%ld %zu %s %llu %ld %llu\n", st.holder, st.pauses,
+				      st.host[0] ? st.host : "-", st.seq, st.last_storer, st.last_store);
 		std::string s(b, size_t(n));
-		s.resize(63, ' ');
+		s.resize(159, ' ');
 		(void)!::pwrite(fd_, s.data(), s.size(), 0);
 	}
 	int fd_;
+	bool strict_;
+	unsigned long long entered_ = 0; // the event at which this process last entered
 };
 
 } // namespace model
