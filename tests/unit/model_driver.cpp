@@ -221,7 +221,7 @@ struct Driver {
 			event("pid " + std::to_string(pr.child.pid) + " died with " + std::to_string(dc.dirty_lines()) +
 			      " dirty lines; " + std::to_string(w) + " words of its stores in flight landed");
 			dead_caches++;
-			auto due = Clock::now() + std::chrono::milliseconds(200 + rng() % 4800);
+			auto due = Clock::now() + std::chrono::milliseconds(200 + rng() % 7800);
 			dead.emplace_back(due, std::move(dc));
 		}
 	}

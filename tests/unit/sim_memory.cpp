@@ -34,6 +34,9 @@ struct CacheHeader {
 	uint64_t pool_size, lines;
 	int64_t pid;
 	uint32_t bulk; // a bulk store (or its write-back) is in progress: for targeted kills
+	// This process has made a cached store (a store reported by no stored_nt): the stores it
+	// was making when it died are cached ones too, and stay in its cache.
+	uint32_t cached_stores;
 };
 
 void set_bulk(uint8_t *cache, uint32_t v)
@@ -201,8 +204,11 @@ void SimBackend::own_pending_to_dirty() const
 		}
 		auto [off, len] = it->second;
 		for (uint64_t l = off / LINE; l * LINE < off + len; l++)
-			if (state(l) == LineState::Pending)
+			if (state(l) == LineState::Pending) {
 				mark(l, LineState::Dirty);
+				std::atomic_ref<uint32_t>(reinterpret_cast<CacheHeader *>(cache_.data())->cached_stores)
+					.store(1, std::memory_order_relaxed);
+			}
 		it = pending_.erase(it);
 	}
 }
@@ -407,6 +413,10 @@ size_t DeadCache::land_pending(std::mt19937_64 &rng)
 	for (uint64_t l = 0; l < h->lines; l++) {
 		if (st[l] != LineState::Pending)
 			continue;
+		if (h->cached_stores) {
+			st[l] = LineState::Dirty; // a cached store: in its cache, written back later
+			continue;
+		}
 		for (unsigned w = 0; w < WORDS; w++) {
 			uint64_t off = l * LINE + w * 8, v;
 			std::memcpy(&v, shadow + off, 8);

@@ -152,7 +152,9 @@ public:
 	DeadCache(const DeadCache &) = delete;
 
 	// The lines it was storing to when it died (Pending): each word it had changed lands or not,
-	// at random (the kill came somewhere in the store). Returns the words landed.
+	// at random (the kill came somewhere in the store). Returns the words landed. A process
+	// that made a cached store before (a Pending line met another hook) makes cached stores:
+	// its Pending lines become dirty instead (written back by write_back_dirty).
 	size_t land_pending(std::mt19937_64 &rng);
 	// Writes back its dirty lines (what its cache still held when it died). Returns the lines.
 	size_t write_back_dirty(std::mt19937_64 &rng);

@@ -178,9 +178,9 @@ TEST_CASE("sim: a killed process's dirty lines land later, through the driver", 
 	pid_t pid = ::fork();
 	REQUIRE(pid >= 0);
 	if (pid == 0) {
-		SimBackend c(f.mem, f.opts(3));
-		cached_store(c, 0, std::string(64, 'd')); // a cached store ...
-		c.fenced();                                // ... that stays dirty
+		SimBackend d(f.mem, f.opts(3)), c(f.mem, f.opts(4)); // two caches of the process
+		cached_store(d, 0, std::string(64, 'd')); // a cached store ...
+		d.fenced();                                // ... that stays dirty
 		nt_store(c, 64, std::string(64, 'n'));     // a finished non-temporal store
 		c.prepare_write(128, 64);                  // killed in the middle of a store
 		std::memcpy(c.map().data() + 128, std::string(64, 'p').data(), 64);
@@ -199,10 +199,14 @@ TEST_CASE("sim: a killed process's dirty lines land later, through the driver", 
 	CHECK(f.memory_bytes(64, 64) == std::string(64, 'n'));
 	{
 		auto dead = sim::DeadCache::open_all(f.dir.path().string(), pid, f.mem);
-		REQUIRE(dead.size() == 1);
+		REQUIRE(dead.size() == 2);
+		if (dead[0].dirty_lines() == 0)
+			std::swap(dead[0], dead[1]); // dead[0]: d's cache, dead[1]: c's
 		CHECK(dead[0].dirty_lines() == 1);
+		CHECK(dead[1].dirty_lines() == 0);
 		std::mt19937_64 rng(5);
-		size_t landed = dead[0].land_pending(rng);
+		CHECK(dead[0].land_pending(rng) == 0);
+		size_t landed = dead[1].land_pending(rng);
 		CHECK(landed <= 8);
 		std::string p = f.memory_bytes(128, 64);
 		for (unsigned w = 0; w < 8; w++) { // each word is whole: landed or not
@@ -231,3 +235,35 @@ TEST_CASE("sim: a clean exit writes dirty lines back and removes the cache file"
 	CHECK_FALSE(std::filesystem::exists(path));
 }
 
+
+TEST_CASE("sim: a process that made cached stores keeps the store it died in in its cache", "[sim]")
+{
+	Fixture f;
+	int ready[2];
+	REQUIRE(::pipe(ready) == 0);
+	pid_t pid = ::fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		SimBackend c(f.mem, f.opts(3));
+		cached_store(c, 0, std::string(64, 'a')); // a cached store, found out ...
+		c.flushed(0, 64);                         // ... here
+		cached_store(c, 128, std::string(64, 'b')); // killed before its flush
+		(void)!::write(ready[1], "r", 1);
+		for (;;)
+			::pause();
+	}
+	char r;
+	REQUIRE(::read(ready[0], &r, 1) == 1);
+	::kill(pid, SIGKILL);
+	::waitpid(pid, nullptr, 0);
+	::close(ready[0]);
+	::close(ready[1]);
+	auto dead = sim::DeadCache::open_all(f.dir.path().string(), pid, f.mem);
+	REQUIRE(dead.size() == 1);
+	std::mt19937_64 rng(5);
+	CHECK(dead[0].land_pending(rng) == 0);
+	CHECK(f.memory_bytes(128, 64) == std::string(64, '\0'));
+	CHECK(dead[0].dirty_lines() == 1);
+	CHECK(dead[0].write_back_dirty(rng) == 1);
+	CHECK(f.memory_bytes(128, 64) == std::string(64, 'b'));
+}
