@@ -85,9 +85,10 @@ TEST_CASE("sim model: pauses also inside bulk stores", "[.][pause-anywhere]")
 	seeds(c, 2, 51);
 }
 
-// Pauses whose clocks run on (a stopped process on a running host): the lease sees them, so the
-// current protocol must pass; a check that the pause machinery of the test (legitimate
-// takeovers, mounts reclaimed with --force) does not report what is allowed.
+// Pauses whose clocks run on (a stopped process on a running host): the lease sees them; a
+// check that the pause machinery of the test (legitimate takeovers, mounts reclaimed with
+// --force) does not report what is allowed. (Seed 70 stops a writer between the two halves of
+// a catalog write, which are stored after one lease check: docs/sim.md.)
 TEST_CASE("sim model: pauses with running clocks", "[.][pause-unfrozen]")
 {
 	model::Config c;
