@@ -14,31 +14,53 @@
 //   model_host run POOL SEED SECONDS WITNESS IMAGE...
 //       random load / unload [--force] / mount / umount with random delays for SECONDS, with an
 //       in-process heartbeat thread (the agent). Checks as it goes: every image this host has
-//       mounted is intact in the pool (validated in place, same digest), and nobody else is in
-//       the writer role while this process is (an exclusive flock on WITNESS taken at
-//       writer.enter). A violation prints "VIOLATION: ..." and exits 3; a lost lease (this
-//       host was slow enough to be declared dead) exits 4.
+//       mounted is intact in the pool (validated in place, the very image: uuid, size and
+//       digest of the entry it mounted), and nobody else is in the writer role while this
+//       process is (WITNESS names the holder, model_witness.hpp). A violation prints
+//       "VIOLATION: ..." and exits 3; a lost lease (this host was slow enough to be declared
+//       dead) exits 4.
+//
+// Environment of `run` (set by the driver, tests/unit/model_driver.cpp):
+//   DAXPOOL_SIM_DIR, DAXPOOL_SIM_SEED  the pool is opened on the non-coherent memory simulator
+//                                      (sim_memory.hpp), its cache file in that directory; every
+//                                      store to the catalog or an extent is checked to come from
+//                                      the writer-role holder
+//   DAXPOOL_MODEL_LEDGER               what this host reports (model_ledger.hpp)
+//   DAXPOOL_MODEL_PAUSED               pids the driver SIGSTOPped (model_witness.hpp)
+//   DAXPOOL_MODEL_UNIQUE_DIR           every load builds a new image there (its own uuid and
+//                                      digest), of the size of one of the IMAGE arguments
 #include <signal.h>
 #include <sys/file.h>
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "lib/daxfs/build.hpp"
 #include "lib/daxfs/fsck.hpp"
+#include "lib/format/daxfs_format.h"
+#include "lib/util/hex.hpp"
 #include "pool/error.hpp"
 #include "pool/fault.hpp"
 #include "pool/hosts.hpp"
 #include "pool/pool.hpp"
+#include "tests/unit/model_ledger.hpp"
+#include "tests/unit/model_witness.hpp"
+#include "tests/unit/sim_memory.hpp"
 
 using namespace daxpool::pool;
+using daxpool::sim::SimBackend;
+using daxpool::sim::SimOptions;
 
 namespace {
 
@@ -49,7 +71,18 @@ namespace {
 	::_exit(3);
 }
 
-std::unique_ptr<Pool> open_rw(const std::string &path) { return Pool::open({path, {}}, Access::ReadWrite); }
+// On the non-coherent memory simulator when DAXPOOL_SIM_DIR is set (the driver's model test).
+std::unique_ptr<Pool> open_rw(const std::string &path)
+{
+	const char *dir = std::getenv("DAXPOOL_SIM_DIR");
+	if (!dir || !*dir)
+		return Pool::open({path, {}}, Access::ReadWrite);
+	SimOptions o;
+	o.state_dir = dir;
+	const char *seed = std::getenv("DAXPOOL_SIM_SEED");
+	o.seed = (seed ? std::strtoull(seed, nullptr, 10) : 1) * 1000003 + uint64_t(::getpid());
+	return std::make_unique<Pool>(std::make_unique<SimBackend>(path, o), Access::ReadWrite);
+}
 
 ImageInfo find_sealed(Pool &p, const std::string &name)
 {
@@ -115,44 +148,153 @@ int cmd_load_pause(const std::string &pool, const std::string &image, const std:
 struct Mounted {
 	ImageInfo img;
 	std::string mp;
+	int64_t frozen = 0; // this host's paused time when it mounted
 };
 
-void verify(Pool &p, const Mounted &m)
+std::string env_str(const char *name)
 {
-	daxpool::daxfs::FsckReport r = daxpool::daxfs::fsck_bytes(p.shared().view(m.img.offset, m.img.image_size));
-	if (!r.ok() || r.computed != m.img.digest)
-		violation("image '" + m.img.name + "' (id " + std::to_string(m.img.id) + ") at " + m.mp +
-			  " was changed while this host had it mounted");
+	const char *v = std::getenv(name);
+	return v ? v : "";
 }
 
-int cmd_run(const std::string &pool, uint64_t seed, double seconds, const std::string &witness,
+// Nanoseconds this simulated host has spent paused (pool/clock.hpp's freeze file).
+int64_t frozen_now()
+{
+	std::ifstream f(env_str("DAXPOOL_TEST_FREEZE_FILE"));
+	int64_t v = 0;
+	f >> v;
+	return v;
+}
+
+// "" when the pool bytes at m are the very image that was mounted, else what differs.
+std::string check_image(Pool &p, const Mounted &m)
+{
+	std::span<const uint8_t> b = p.shared().view(m.img.offset, m.img.image_size);
+	daxpool::daxfs::FsckReport r = daxpool::daxfs::fsck_bytes(b);
+	if (!r.ok())
+		return "not a valid image";
+	if (r.size != m.img.image_size)
+		return "size " + std::to_string(r.size) + " instead of " + std::to_string(m.img.image_size);
+	if (std::memcmp(reinterpret_cast<const daxfs_super *>(b.data())->uuid, m.img.uuid.data(), 16) != 0)
+		return "another image's uuid";
+	if (r.computed != m.img.digest)
+		return "another digest";
+	return "";
+}
+
+// A mount of this host is gone legitimately only if the host was paused (past its lease) since
+// it mounted and someone tried `unload --force` of the image: a paused host is expired to the
+// others, and --force reclaims an expired host's mount.
+bool reclaimed_while_paused(const Mounted &m)
+{
+	if (frozen_now() == m.frozen)
+		return false;
+	auto g = model::Ledger::read(env_str("DAXPOOL_MODEL_LEDGER"));
+	return g.unload_forced.count(m.img.id) != 0;
+}
+
+// Returns false when the mount was legitimately reclaimed (it is then forgotten).
+bool verify(Pool &p, const Mounted &m)
+{
+	std::string why = check_image(p, m);
+	if (why.empty())
+		return true;
+	if (reclaimed_while_paused(m)) {
+		model::ledger_append(env_str("DAXPOOL_MODEL_LEDGER"), "R " + std::to_string(m.img.id));
+		return false;
+	}
+	violation("image '" + m.img.name + "' (id " + std::to_string(m.img.id) + ") at " + m.mp +
+		  " was changed while this host had it mounted: " + why);
+}
+
+// For violation messages: every slot's liveness and writer ticket as this process sees them.
+std::string hosts_view(Pool &p)
+{
+	std::string s;
+	const int64_t now = realtime_ns();
+	for (const auto &h : read_hosts(p, now))
+		s += "\n  slot " + std::to_string(h.slot) + " " + h.hostname + " boot " + h.boot_id.substr(0, 16) + " " +
+		     liveness_name(h.liveness) + " (beat " + std::to_string((now - h.last_beat) / 1000000) +
+		     " ms ago) ticket " + std::to_string(h.ticket.ticket) + (h.ticket.choosing ? " choosing" : "") +
+		     " pid " + std::to_string(h.ticket.pid) + (h.ticket_torn ? " torn" : "") +
+		     (h.ticket_alive ? " alive" : " dead") + " (ticket beat " +
+		     std::to_string((now - h.ticket.beat) / 1000000) + " ms ago)";
+	return s;
+}
+
+std::string hex16(const uint8_t *b) { return daxpool::util::hex(std::span<const uint8_t>(b, 16)); }
+
+// A new daxfs image (its own uuid and digest) of about `bytes`, built in dir; removed by the
+// caller after the load.
+std::string unique_image(const std::string &dir, const std::string &name, uint64_t bytes, uint64_t seed)
+{
+	namespace fs = std::filesystem;
+	fs::path tree = fs::path(dir) / ("tree-" + name);
+	fs::create_directories(tree / "sub");
+	std::mt19937_64 rng(seed);
+	std::string big(bytes, '\0');
+	for (size_t i = 0; i + 8 <= big.size(); i += 8) {
+		uint64_t v = rng();
+		std::memcpy(big.data() + i, &v, 8);
+	}
+	auto put = [](const fs::path &f, const std::string &d) {
+		std::ofstream o(f, std::ios::binary);
+		o.write(d.data(), static_cast<std::streamsize>(d.size()));
+	};
+	put(tree / "big", big);
+	put(tree / "sub" / "name", name + "\n");
+	daxpool::daxfs::BuildOptions b;
+	b.source = tree.string();
+	b.output = (fs::path(dir) / (name + ".img")).string();
+	b.mtime = 1700000000;
+	daxpool::daxfs::build_image(b);
+	fs::remove_all(tree);
+	return b.output;
+}
+
+int cmd_run(const std::string &pool, uint64_t seed, double seconds, const std::string &witness_path,
 	    const std::vector<std::string> &images)
 {
 	auto p = open_rw(pool);
 	std::mt19937_64 rng(seed);
+	const long me = ::getpid();
+	const std::string ledger = env_str("DAXPOOL_MODEL_LEDGER"), unique_dir = env_str("DAXPOOL_MODEL_UNIQUE_DIR");
+	auto *sim = dynamic_cast<SimBackend *>(&p->backend());
+	model::Witness witness(witness_path, sim == nullptr);
+	if (!witness.ok())
+		throw Error("cannot open the witness " + witness_path);
+	// Simulator: the stores of two writers to the catalog or an extent must not interleave (a
+	// writer that was deposed, e.g. after a pause, must not store again).
+	if (sim) {
+		const uint64_t catalog = p->super().catalog_off;
+		sim->set_store_check([&witness, me, catalog](uint64_t off, uint64_t len) {
+			if (off + len <= catalog)
+				return; // the host table: this host's slot, not the writer role's
+			if (std::string v = witness.store(me, off); !v.empty())
+				violation(v);
+		});
+	}
 	// The agent: this host's heartbeat for the whole run.
 	auto agent = HostSession::claim(*p);
 	agent->start_beating();
 	const std::string tag = std::getenv("DAXPOOL_HOSTNAME") ? std::getenv("DAXPOOL_HOSTNAME") : "h";
 
-	int wfd = ::open(witness.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (wfd < 0)
-		throw Error("cannot open the witness " + witness);
 	// Delays inside the writer role widen the windows in which a second writer would be caught.
-	set_fault_hook([wfd, &rng](const char *point) {
+	set_fault_hook([&witness, me, &rng, tag, &p](const char *point) {
 		if (std::strcmp(point, "writer.enter") == 0) {
-			if (::flock(wfd, LOCK_EX | LOCK_NB) != 0) {
-				char who[64] = {};
-				ssize_t n = ::pread(wfd, who, sizeof who - 1, 0);
-				violation("two processes in the writer role at once (the other: " +
-					  std::string(who, n > 0 ? size_t(n) : 0) + ")");
+			unsigned before = witness.takeovers, overlaps_before = witness.overlaps;
+			if (std::string v = witness.enter(me, tag); !v.empty())
+				violation(v + "; the host table as this process reads it now:" + hosts_view(*p));
+			if (witness.takeovers != before)
+				model::ledger_append(env_str("DAXPOOL_MODEL_LEDGER"), "T " + std::to_string(me));
+			if (witness.overlaps != overlaps_before)
+			{
+				std::string v = hosts_view(*p);
+				std::replace(v.begin(), v.end(), '\n', '|');
+				model::ledger_append(env_str("DAXPOOL_MODEL_LEDGER"), "E " + std::to_string(me) + " " + v);
 			}
-			const char *hn = std::getenv("DAXPOOL_HOSTNAME"), *bt = std::getenv("DAXPOOL_BOOT_ID");
-			std::string me = std::to_string(::getpid()) + " " + (hn ? hn : "?") + " " + (bt ? bt : "?") + "          ";
-			if (::pwrite(wfd, me.data(), me.size(), 0) < 0)
-				violation("cannot write the witness");
 		} else if (std::strcmp(point, "writer.exit") == 0) {
-			::flock(wfd, LOCK_UN);
+			witness.exit(me);
 		} else if (rng() % 8 == 0) {
 			::usleep(static_cast<useconds_t>(rng() % 10000));
 		}
@@ -167,6 +309,10 @@ int cmd_run(const std::string &pool, uint64_t seed, double seconds, const std::s
 			std::fflush(stderr);
 			::_exit(4);
 		}
+	};
+	auto verify_some = [&](size_t k) {
+		if (!verify(*p, mounted[k]))
+			mounted.erase(mounted.begin() + long(k));
 	};
 	const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
 	unsigned n = 0, loads = 0, unloads = 0, mounts = 0, umounts = 0, refusals = 0;
@@ -187,9 +333,22 @@ int cmd_run(const std::string &pool, uint64_t seed, double seconds, const std::s
 		unsigned op = static_cast<unsigned>(rng() % 100);
 		try {
 			if (op < 30) {
-				const std::string &img = images[rng() % images.size()];
-				p->load({img, tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(n), {}, nullptr});
+				const std::string name = tag + "-" + std::to_string(me) + "-" + std::to_string(n);
+				std::string img = images[rng() % images.size()];
+				if (!unique_dir.empty())
+					img = unique_image(unique_dir, name, std::filesystem::file_size(img) * 15 / 16, rng());
+				struct Remove {
+					std::string path;
+					~Remove()
+					{
+						if (!path.empty())
+							::unlink(path.c_str());
+					}
+				} rm{unique_dir.empty() ? "" : img};
+				ImageInfo i = p->load({img, name, {}, nullptr});
 				loads++;
+				model::ledger_append(ledger, "L " + std::to_string(i.id) + " " + hex16(i.uuid.data()) + " " +
+								     hex16(i.digest.data()) + " " + i.name);
 			} else if (op < 55) {
 				auto imgs = p->info(false).images;
 				if (!imgs.empty()) {
@@ -198,9 +357,11 @@ int cmd_run(const std::string &pool, uint64_t seed, double seconds, const std::s
 					for (const auto &m : mounted)
 						ours |= m.img.id == victim.id;
 					bool force = rng() % 3 == 0;
+					model::ledger_append(ledger, "U " + std::to_string(victim.id) + (force ? " force" : " plain"));
 					try {
 						p->unload(victim.name, nullptr, force);
 						unloads++;
+						model::ledger_append(ledger, "u " + std::to_string(victim.id));
 						if (ours)
 							violation("unload of '" + victim.name + "' succeeded while this host has it mounted");
 					} catch (const Error &e) {
@@ -214,12 +375,14 @@ int cmd_run(const std::string &pool, uint64_t seed, double seconds, const std::s
 				if (!imgs.empty() && mounted.size() < 4) {
 					ImageInfo img = imgs[rng() % imgs.size()];
 					// (the processes of one host mount at different places)
-					std::string mp = "/mnt/" + tag + "/" + std::to_string(::getpid()) + "/" + std::to_string(n);
+					std::string mp = "/mnt/" + tag + "/" + std::to_string(me) + "/" + std::to_string(n);
 					try {
+						int64_t fz = frozen_now();
 						record_mount(*p, img, mp);
-						mounted.push_back({img, mp});
+						mounted.push_back({img, mp, fz});
 						mounts++;
-						verify(*p, mounted.back());
+						model::ledger_append(ledger, "M " + std::to_string(img.id));
+						verify_some(mounted.size() - 1);
 					} catch (const Error &e) {
 						refused(e);
 					}
@@ -227,10 +390,12 @@ int cmd_run(const std::string &pool, uint64_t seed, double seconds, const std::s
 			} else if (op < 98) {
 				if (!mounted.empty()) {
 					size_t k = rng() % mounted.size();
-					verify(*p, mounted[k]);
-					forget_mount(*p, mounted[k].img.id, mounted[k].mp);
+					Mounted m = mounted[k];
 					mounted.erase(mounted.begin() + long(k));
-					umounts++;
+					if (verify(*p, m)) {
+						forget_mount(*p, m.img.id, m.mp);
+						umounts++;
+					}
 				}
 			}
 		} catch (const Error &e) {
@@ -244,11 +409,11 @@ int cmd_run(const std::string &pool, uint64_t seed, double seconds, const std::s
 		}
 		lease_ok();
 		if (!mounted.empty())
-			verify(*p, mounted[rng() % mounted.size()]);
+			verify_some(rng() % mounted.size());
 		::usleep(static_cast<useconds_t>(rng() % 20000));
 	}
-	for (const auto &m : mounted)
-		verify(*p, m);
+	for (size_t k = mounted.size(); k-- > 0;)
+		verify_some(k);
 	std::string kinds;
 	for (const auto &[k, c] : why)
 		kinds += " [" + k + "]=" + std::to_string(c);
