@@ -212,13 +212,13 @@ std::string hosts_view(Pool &p)
 {
 	std::string s;
 	const int64_t now = realtime_ns();
-	for (const auto &h : read_hosts(p, now))
+	for (const auto &h : read_hosts(p))
 		s += "\n  slot " + std::to_string(h.slot) + " " + h.hostname + " boot " + h.boot_id.substr(0, 16) + " " +
-		     liveness_name(h.liveness) + " (beat " + std::to_string((now - h.last_beat) / 1000000) +
-		     " ms ago) ticket " + std::to_string(h.ticket.ticket) + (h.ticket.choosing ? " choosing" : "") +
-		     " pid " + std::to_string(h.ticket.pid) + (h.ticket_torn ? " torn" : "") +
-		     (h.ticket_alive ? " alive" : " dead") + " (ticket beat " +
-		     std::to_string((now - h.ticket.beat) / 1000000) + " ms ago)";
+		     liveness_name(h.liveness) + " (beat " + std::to_string(h.beat.counter) + ", stamped " +
+		     std::to_string((now - h.stamped) / 1000000) + " ms ago by its clock, ticket beats " +
+		     std::to_string(h.beat.ticket_beats) + ") ticket " + std::to_string(h.ticket.ticket) +
+		     (h.ticket.choosing ? " choosing" : "") + " pid " + std::to_string(h.ticket.pid) +
+		     (h.ticket_unknown ? " unknown" : "");
 	return s;
 }
 
