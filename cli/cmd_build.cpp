@@ -31,7 +31,8 @@ void add_build(CLI::App &app)
 	auto *cmd = app.add_subcommand("build", "build a daxfs image from a directory or a tar archive");
 	struct Opts {
 		std::string source, output, uuid, label, mtime, max_size;
-		bool tar = false, all_root = false, quiet = false;
+		bool tar = false, all_root = false;
+		Verbosity v;
 	};
 	auto o = std::make_shared<Opts>();
 	cmd->add_option("SRC", o->source, "source directory (or archive with --tar)")->required();
@@ -45,8 +46,9 @@ void add_build(CLI::App &app)
 	cmd->add_flag("--all-root", o->all_root, "make every inode owned by 0:0");
 	cmd->add_option("--max-size", o->max_size, std::string("refuse images larger than this (") +
 							   std::string(util::size_forms) + ")");
-	cmd->add_flag("-q,--quiet", o->quiet, "print nothing on success");
+	add_verbosity(cmd, o->v);
 	cmd->callback([o] {
+		set_verbosity(o->v);
 		daxfs::BuildOptions b;
 		b.source = o->source;
 		b.output = o->output;
@@ -69,7 +71,7 @@ void add_build(CLI::App &app)
 			b.max_size = max.value;
 		}
 		daxfs::BuildResult r = daxfs::build_image(b);
-		if (!o->quiet)
+		if (!quiet())
 			std::printf("%s: %s, %u inodes, %s of file data, uuid %s, digest xxh3-128:%s\n", b.output.c_str(),
 				    util::format_size(r.size).c_str(), r.inodes, util::format_size(r.data_bytes).c_str(),
 				    util::format_uuid(r.uuid).c_str(), util::hex(r.digest).c_str());

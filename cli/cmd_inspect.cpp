@@ -147,12 +147,15 @@ void add_inspect(CLI::App &app)
 	struct Opts {
 		std::string image, path;
 		bool json = false;
+		Verbosity v;
 	};
 	auto o = std::make_shared<Opts>();
 	cmd->add_option("IMAGE", o->image, "image file")->required();
 	cmd->add_option("PATH", o->path, "a path in the image (\"/etc/passwd\"): show only its metadata");
-	cmd->add_flag("--json,-j", o->json, "print JSON");
+	cmd->add_flag("-j,--json", o->json, "print JSON");
+	add_verbosity(cmd, o->v);
 	cmd->callback([o] {
+		set_verbosity(o->v);
 		Image img = Image::open(o->image);
 		if (!o->path.empty()) {
 			auto ino = img.resolve(o->path);

@@ -325,6 +325,59 @@ DevicePool create_device_pool(const ProvisionOptions &o)
 	}
 }
 
+DevicePool create_pool_on_device(const std::string &device, const std::string &name, bool force,
+				 void (*say)(const std::string &))
+{
+	require_root("create");
+	ProvisionLock plock;
+	if (!name.empty() && !valid_name(name))
+		throw Error("--name '" + name + "' is not a valid pool name (" + std::string(name_rules) + ")");
+	char buf[PATH_MAX];
+	if (!::realpath(device.c_str(), buf))
+		throw_errno("--device " + device, errno);
+	const std::string path = buf;
+	std::string seen;
+	for (auto &d : scan_devices()) {
+		if (d.device != path) {
+			seen += (seen.empty() ? "" : ", ") + d.device;
+			continue;
+		}
+		if (d.system_ram)
+			throw Error(path + " is in system-ram mode: its memory is in use by the kernel "
+					   "(daxctl reconfigure-device -m devdax gives it back)");
+		// The same checks as on a device create provisions itself: what it holds, a writer.
+		std::string sig = probe_signature(path);
+		if (!sig.empty() && !force)
+			throw Error(path + " holds " + sig + "; refusing to overwrite it without --force");
+		if (raw_in_use(path))
+			throw Error(path + " is in use (mounted, or opened exclusively)");
+		if (auto m = daxfs_mounts_of(d); !m.empty())
+			throw Error(path + " has a daxfs mount at " + m.front().mountpoint + "; refusing to overwrite it");
+		auto b = open_device_backend(path, Access::ReadWrite);
+		uint64_t size = b->map().size() / EXTENT_ALIGN * EXTENT_ALIGN;
+		if (auto why = check_pool_size(size); !why.empty())
+			throw Error(path + " is too small for a pool: " + why);
+		tell(say, "formatting a pool of " + sz(size) + " on " + path + " (" + d.mode + ", " + d.nd_region +
+				  (d.cxl_region.empty() ? "" : ", CXL " + d.cxl_region) + ")");
+		{
+			WriterLock lock = WriterLock::try_lock(path);
+			if (!lock.held())
+				throw Error(path + " is in use by a daxpool writer");
+			// No region record: the operator made the region and namespace, and re-creates them
+			// after a reboot (attach re-creates only the regions that create made).
+			format_pool(*b, size, name.empty() ? "pool" : name, random_uuid(), nullptr);
+		}
+		b.reset();
+		for (auto &n : scan_devices())
+			if (n.device == path)
+				return n;
+		throw Error("internal error: the new pool on " + path + " is not found again");
+	}
+	throw Error(path + " is not an active devdax or fsdax namespace's device (" +
+		    (seen.empty() ? std::string("this host has none") : "this host has: " + seen) +
+		    "); provision one with `cxl create-region` and `ndctl create-namespace -m devdax|fsdax`");
+}
+
 // ---- attach ----------------------------------------------------------------------------------
 
 std::vector<DevicePool> attach(const AttachOptions &o)
