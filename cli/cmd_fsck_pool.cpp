@@ -20,7 +20,7 @@ int fsck_pool_cmd(const pool::PoolRef &ref, bool repair, bool json)
 		}
 	if (json) {
 		Json root = json_obj();
-		add(root.get(), "source", ref.display());
+		add(root.get(), "pool_ref", ref.display());
 		add(root.get(), "clean", r.ok());
 		add(root.get(), "repaired", r.repaired);
 		add(root.get(), "sealed_images_checked", static_cast<uint64_t>(r.sealed_checked));

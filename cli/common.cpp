@@ -17,14 +17,14 @@ const char *const exit_status_epilog = "Exit status: 0 success, 1 error, 2 comma
 
 void add_verbosity(CLI::App *cmd, Verbosity &v)
 {
-	auto *q = cmd->add_flag("-q,--quiet", v.quiet, "print only results and errors (no steps, notes or progress)");
-	auto *vb = cmd->add_flag("-v,--verbose", v.verbose,
-				 "also every step and phase, and the log of libcxl/libndctl/libdaxctl");
-	q->excludes(vb);
+	cmd->add_flag("-q,--quiet", v.quiet, "print only results and errors (no steps, notes or progress)");
+	cmd->add_flag("-v,--verbose", v.verbose, "also every step and phase, and the log of libcxl/libndctl/libdaxctl");
 }
 
 void set_verbosity(const Verbosity &v)
 {
+	if (v.quiet && v.verbose)
+		throw CLI::ValidationError("--quiet and --verbose contradict each other: give one");
 	g_level = v;
 	// ndctl's libraries read their log level from the environment when their context is
 	// created (NDCTL_LOG, CXL_LOG, DAXCTL_LOG), as `ndctl -v` sets it.

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 #include "cli/commands.hpp"
@@ -29,6 +30,12 @@ int main(int argc, char **argv)
 	for (auto *sub : app.get_subcommands([](CLI::App *) { return true; }))
 		if (sub->get_footer().empty())
 			sub->footer(daxpool::cli::exit_status_epilog);
+
+	// Tests: DAXPOOL_PARSE_ONLY=1 checks a command line as far as CLI11 does (flags, values,
+	// required options) and runs nothing.
+	// (After parsing and validation, before any command's callback.)
+	if (const char *po = std::getenv("DAXPOOL_PARSE_ONLY"); po && *po == '1')
+		app.parse_complete_callback([] { throw CLI::Success(); });
 
 	using namespace daxpool::cli;
 	try {

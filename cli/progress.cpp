@@ -77,7 +77,7 @@ void Progress::draw(bool final)
 		uint64_t done = std::min(done_, total_);
 		line += " " + std::to_string(done * 100 / total_) + "% (" + util::format_size(done) + " of " +
 			util::format_size(total_) + ")";
-		if (secs > 0.05 && done) {
+		if (secs > 0 && done) {
 			double rate = static_cast<double>(done) / secs;
 			line += ", " + util::format_size(static_cast<uint64_t>(rate)) + "/s";
 			if (!final && done < total_)
