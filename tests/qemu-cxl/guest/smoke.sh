@@ -35,5 +35,6 @@ daxpool topology --json > /tmp/topo.json
 cat /tmp/topo.json
 grep -q '"memdev": "mem0"' /tmp/topo.json || fail "daxpool topology: no mem0"
 grep -q '"region": "region0"' /tmp/topo.json || fail "daxpool topology: no region0"
-grep -q "\"device\": \"${dax#/dev/}\"" /tmp/topo.json || fail "daxpool topology: no ${dax#/dev/}"
-grep -q "\"device\": \"${pmem#/dev/}\"" /tmp/topo.json || fail "daxpool topology: no ${pmem#/dev/}"
+grep -q "\"chardev\": \"${dax#/dev/}\"" /tmp/topo.json || fail "daxpool topology: no ${dax#/dev/}"
+grep -q "\"blockdev\": \"${pmem#/dev/}\"" /tmp/topo.json || fail "daxpool topology: no ${pmem#/dev/}"
+grep -q "\"device\": \"$dax\"" /tmp/topo.json || fail "daxpool topology: no $dax"
