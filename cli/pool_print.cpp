@@ -1,29 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "cli/pool_print.hpp"
 
-#include <time.h>
 
 #include <cstdio>
-#include <ctime>
 
 #include "cli/commands.hpp"
 #include "lib/daxfs/fsck.hpp"
 #include "lib/util/size.hpp"
 #include "lib/util/hex.hpp"
+#include "lib/util/time.hpp"
 
 namespace daxpool::cli {
 
 namespace {
 
-std::string iso_time(int64_t t)
-{
-	time_t tt = static_cast<time_t>(t);
-	struct tm tm;
-	char buf[32];
-	if (!gmtime_r(&tt, &tm) || !std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		return std::to_string(t);
-	return buf;
-}
+std::string iso_time(int64_t t) { return util::format_utc(t); }
 
 } // namespace
 

@@ -151,7 +151,7 @@ std::vector<MountHolder> mount_holders(Pool &pool, uint64_t image_id);
 // Alive hosts (live or suspect) whose slot lists the image as mounted, described for messages.
 std::vector<std::string> mounted_by(Pool &pool, const CatalogEntry &e);
 
-// For `daxpool mount` / `umount` (issue 6). record_mount claims this host's slot if needed,
+// For `daxpool mount` / `umount`. record_mount claims this host's slot if needed,
 // writes a PENDING record, rereads the image's catalog entry (it must still be SEALED, same id
 // and generation: otherwise the record is removed and Error thrown), then marks it MOUNTED.
 // Call it before mounting; forget_mount after unmounting (a missing record is not an error).

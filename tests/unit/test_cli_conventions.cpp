@@ -379,7 +379,7 @@ TEST_CASE("identity: the host id in a pool is an application-specific hash of /e
 	CHECK_THAT(run_cli({"status", "--pool", pool, "--json"}).out, Contains(std::string(32, 'c')));
 }
 
-TEST_CASE("progress: load shows validate, copy and verify on a terminal, nothing elsewhere", "[cli][progress]")
+TEST_CASE("progress: load and build show their phases on a terminal, nothing elsewhere", "[cli][progress]")
 {
 	test::TempDir d;
 	std::string pool = d / "p.pool", img = test::make_image(d, "big", 8 * 1024 * 1024);
@@ -429,6 +429,19 @@ TEST_CASE("progress: load shows validate, copy and verify on a terminal, nothing
 	CHECK_THAT(r.err, Contains("daxpool: load: validate") && Contains("daxpool: load: copy 100%") &&
 				  Contains("daxpool: load: verify"));
 	CHECK_THAT(r.out, Contains("loaded ") && !Contains("load: copy"));
+
+	// build: scan and write on a terminal; nothing elsewhere unless -v.
+	std::string tree = (d.path() / "tree-big").string();
+	tty = on_tty({"build", tree, "-o", d / "again.img"});
+	CHECK_THAT(tty, Contains("build: scan") && Contains("build: write 100% (") && Contains("again.img: "));
+	tty = on_tty({"build", tree, "-o", d / "again.img", "--no-progress"});
+	CHECK_THAT(tty, !Contains("build: write") && Contains("again.img: "));
+	r = run_cli({"build", tree, "-o", d / "again.img"});
+	REQUIRE(r.ok());
+	CHECK(r.err.empty());
+	r = run_cli({"build", tree, "-o", d / "again.img", "-v"});
+	REQUIRE(r.ok());
+	CHECK_THAT(r.err, Contains("daxpool: build: scan") && Contains("daxpool: build: write 100%"));
 }
 
 // ---- flags and keys against ndctl / cxl-cli -------------------------------------------------
