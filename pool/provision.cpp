@@ -158,7 +158,7 @@ DevicePool create_cxl(const ProvisionOptions &o, cxl_ctx *ctx, std::vector<CxlMe
 			pick.push_back(&*it);
 		}
 		if (o.ways && o.ways != pick.size())
-			throw Error("--interleave " + std::to_string(o.ways) + " does not match the " +
+			throw Error("--ways " + std::to_string(o.ways) + " does not match the " +
 				    std::to_string(pick.size()) + " memdevs given");
 		if (auto why = check_region_size(o.size, static_cast<unsigned>(pick.size())); !why.empty())
 			throw Error("--size " + sz(o.size) + ": " + why);
@@ -210,7 +210,7 @@ DevicePool create_cxl(const ProvisionOptions &o, cxl_ctx *ctx, std::vector<CxlMe
 				throw Error("--size " + sz(o.size) + ": " + size_why);
 			throw Error("not enough free CXL pmem capacity for " + sz(o.size) + ": " +
 				    std::to_string(avail.size()) + " memdev(s) with " + sz(total) +
-				    " free in all" + (o.ways ? " (with --interleave " + std::to_string(o.ways) + ")" : "") +
+				    " free in all" + (o.ways ? " (with --ways " + std::to_string(o.ways) + ")" : "") +
 				    (size_why.empty() ? "" : "; " + size_why));
 		}
 	}
@@ -314,7 +314,7 @@ DevicePool create_device_pool(const ProvisionOptions &o)
 		return create_cxl(o, cctx.get(), mds);
 	}
 	if (!o.memdevs.empty() || o.ways)
-		throw Error("--memdev and --interleave are for CXL; NVDIMM regions are fixed by the platform");
+		throw Error("--memdev and --ways are for CXL; NVDIMM regions are fixed by the platform");
 	auto cxl = cxl_regions(cctx.get());
 	try {
 		return create_nvdimm(o, cxl);
