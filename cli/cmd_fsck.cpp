@@ -56,33 +56,31 @@ void add_fsck(CLI::App &app)
 int fsck_image(const std::string &image, bool json)
 {
 	daxfs::FsckReport r = daxfs::fsck(image);
-	{
-		if (json) {
-			Json root = json_obj();
-			add(root.get(), "image", image);
-			add(root.get(), "clean", r.ok());
-			add(root.get(), "structure_ok", r.structure_ok);
-			if (r.structure_ok) {
-				add(root.get(), "digest_ok", r.digest_ok);
-				add(root.get(), "digest", "xxh3-128:" + util::hex(r.recorded));
-				add(root.get(), "inodes", static_cast<uint64_t>(r.inodes));
-				add(root.get(), "size", r.size);
-			}
-			Json probs = json_arr();
-			for (const auto &p : r.problems)
-				json_object_array_add(probs.get(), json_object_new_string(p.c_str()));
-			add(root.get(), "problems", std::move(probs));
-			print(root.get());
-		} else if (r.ok()) {
-			std::printf("%s: clean, %u inodes, %llu bytes, digest xxh3-128:%s\n", image.c_str(), r.inodes,
-				    static_cast<unsigned long long>(r.size), util::hex(r.recorded).c_str());
+	if (json) {
+		Json root = json_obj();
+		add(root.get(), "image", image);
+		add(root.get(), "clean", r.ok());
+		add(root.get(), "structure_ok", r.structure_ok);
+		if (r.structure_ok) {
+			add(root.get(), "digest_ok", r.digest_ok);
+			add(root.get(), "digest", "xxh3-128:" + util::hex(r.recorded));
+			add(root.get(), "inodes", static_cast<uint64_t>(r.inodes));
+			add(root.get(), "size", r.size);
 		}
-		if (!r.ok()) {
-			std::string msg = image + " is damaged:";
-			for (const auto &p : r.problems)
-				msg += "\n  " + p;
-			throw ExitStatus(FSCK_UNCORRECTED, msg);
-		}
+		Json probs = json_arr();
+		for (const auto &p : r.problems)
+			json_object_array_add(probs.get(), json_object_new_string(p.c_str()));
+		add(root.get(), "problems", std::move(probs));
+		print(root.get());
+	} else if (r.ok()) {
+		std::printf("%s: clean, %u inodes, %llu bytes, digest xxh3-128:%s\n", image.c_str(), r.inodes,
+			    static_cast<unsigned long long>(r.size), util::hex(r.recorded).c_str());
+	}
+	if (!r.ok()) {
+		std::string msg = image + " is damaged:";
+		for (const auto &p : r.problems)
+			msg += "\n  " + p;
+		throw ExitStatus(FSCK_UNCORRECTED, msg);
 	}
 	return FSCK_CLEAN;
 }

@@ -34,7 +34,7 @@ void add_unload(CLI::App &app)
 		std::vector<std::string> reclaimed;
 		pool::ImageInfo img = p->unload(o->name, nullptr, o->force, &reclaimed);
 		for (const auto &r : reclaimed)
-			note(r);
+			warn(r); // a forced reclaim of another host's mount: told even with --quiet
 		if (!quiet())
 			std::printf("unloaded '%s' (id %llu) from %s: %s freed\n", img.name.c_str(),
 				    static_cast<unsigned long long>(img.id), ref.display().c_str(),
