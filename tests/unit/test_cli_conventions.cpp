@@ -572,6 +572,11 @@ TEST_CASE("conventions: flags follow ndctl / cxl-cli (a table)", "[cli][conventi
 	CHECK_THAT(help["create"], !Contains("-f,--file") && !Contains("--backend") && !Contains("--interleave"));
 	test::TempDir d;
 	CHECK(run_cli({"create", "--file", d / "p", "--size", "8M", "--interleave", "2"}).status == 2);
+	// The old "-f FILE" is now -f (force) and a stray argument: a usage error, nothing created
+	// (and no device provisioned).
+	test::Run old = run_cli({"create", "-f", d / "old", "--size", "8M"});
+	CHECK(old.status == 2);
+	CHECK_FALSE(test::fs::exists(d / "old"));
 	CHECK(run_cli({"create", "--file", d / "p", "--size", "8M", "-f"}).ok());
 	CHECK(run_cli({"create", "--file", d / "p", "--size", "8M", "-f", "-q"}).out.empty());
 	// --region takes N and regionN; anything else is a usage error.
