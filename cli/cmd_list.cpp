@@ -17,21 +17,25 @@ void add_list(CLI::App &app)
 	struct Opts {
 		PoolOpts pool;
 		bool json = false, human = false, all = false;
+		std::string bus;
 		Verbosity v;
 	};
 	auto o = std::make_shared<Opts>();
 	add_pool_opts(cmd, o->pool);
+	auto *bus = add_bus_filter(cmd, o->bus);
 	cmd->add_flag("-j,--json", o->json, "print JSON");
 	cmd->add_flag("-u,--human", o->human, "JSON with human-readable sizes (implies --json, as ndctl list -u)");
 	cmd->add_flag("-a,--all", o->all, "also images being written (or interrupted) and retired ones");
 	add_verbosity(cmd, o->v);
-	cmd->callback([o] {
+	cmd->callback([o, bus] {
 		set_verbosity(o->v);
 		const bool json = o->json || o->human;
 		if (!o->pool.given()) {
-			print_topology(json, o->human);
+			print_topology(json, o->human, o->bus);
 			return;
 		}
+		if (bus->count())
+			throw CLI::ValidationError("--bus filters the devices list; a pool is named by --pool or --region alone");
 		auto p = pool::Pool::open(o->pool.ref(), pool::Access::ReadOnly);
 		pool::PoolInfo info = p->info(o->all);
 		if (json) {

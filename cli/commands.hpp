@@ -67,7 +67,10 @@ void add_destroy(CLI::App &app);
 void add_mount(CLI::App &app);
 void add_umount(CLI::App &app);
 
-// The devices, regions and pools this host sees (daxpool topology, daxpool list without a pool).
-void print_topology(bool json, bool human);
+// The devices, regions and pools this host sees (daxpool topology, daxpool list without a pool);
+// BUS "cxl" or "nvdimm" shows that bus's only (as ndctl list -b), "" all.
+void print_topology(bool json, bool human, const std::string &bus = "");
+// -b/--bus cxl|nvdimm, the filter of list and topology.
+CLI::Option *add_bus_filter(CLI::App *cmd, std::string &bus);
 
 } // namespace daxpool::cli

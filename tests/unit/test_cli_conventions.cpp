@@ -466,6 +466,7 @@ const FlagRow flag_table[] = {
 	{{"create"}, "-n,--name", "ndctl", "create-namespace", "-n, --name", "a name for it"},
 	{{"create"}, "-m,--mode", "ndctl", "create-namespace", "-m, --mode", "devdax or fsdax"},
 	{{"create"}, "-b,--bus", "ndctl", "create-namespace", "-b, --bus", "limit to a bus"},
+	{{"list", "topology"}, "-b,--bus", "ndctl", "list", "-b, --bus", "filter by bus"},
 	{{"create"}, "-w,--ways", "cxl", "create-region", "-w, --ways", "interleave ways"},
 	{{"list", "load", "unload", "status", "agent", "destroy", "mount", "fsck"}, "-r,--region", "ndctl",
 	 "create-namespace", "-r, --region", "a region, N or regionN"},
