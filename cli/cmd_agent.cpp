@@ -31,7 +31,8 @@ void add_agent(CLI::App &app)
 	auto *cmd = app.add_subcommand("agent", "beat this host's heartbeat in a pool (foreground; run it as a service)");
 	struct Opts {
 		PoolOpts pool;
-		bool once = false, quiet = false;
+		bool once = false;
+		Verbosity v;
 		uint32_t interval = 0, lease = 0, margin = 0;
 	};
 	auto o = std::make_shared<Opts>();
@@ -40,8 +41,9 @@ void add_agent(CLI::App &app)
 	cmd->add_option("--interval", o->interval, "milliseconds between beats (default: lease / 3; DAXPOOL_HEARTBEAT_MS)");
 	cmd->add_option("--lease", o->lease, "lease in milliseconds that this host announces (default 15000; DAXPOOL_LEASE_MS)");
 	cmd->add_option("--margin", o->margin, "margin in milliseconds for clock skew (default 5000; DAXPOOL_MARGIN_MS)");
-	cmd->add_flag("-q,--quiet", o->quiet, "print nothing but errors");
+	add_verbosity(cmd, o->v);
 	cmd->callback([o] {
+		set_verbosity(o->v);
 		pool::Timing t = pool::Timing::from_env();
 		if (o->lease) {
 			t.lease_ms = o->lease;
@@ -63,16 +65,14 @@ void add_agent(CLI::App &app)
 		::sigaction(SIGINT, &sa, nullptr);
 		auto s = pool::HostSession::claim(*p, t, static_cast<uint32_t>(::getpid()));
 		if (o->once) {
-			if (!o->quiet)
+			if (!quiet())
 				std::printf("host slot %u of %s: heartbeat published (lease %u ms)\n", s->slot(),
 					    ref.display().c_str(), t.lease_ms);
 			return;
 		}
-		if (!o->quiet) {
-			std::printf("daxpool agent: host slot %u of %s, a heartbeat every %u ms (lease %u ms, margin %u ms)\n",
-				    s->slot(), ref.display().c_str(), t.heartbeat_ms, t.lease_ms, t.margin_ms);
-			std::fflush(stdout);
-		}
+		note("agent: host slot " + std::to_string(s->slot()) + " of " + ref.display() + ", a heartbeat every " +
+		     std::to_string(t.heartbeat_ms) + " ms (lease " + std::to_string(t.lease_ms) + " ms, margin " +
+		     std::to_string(t.margin_ms) + " ms)");
 		while (!g_stop) {
 			for (uint32_t slept = 0; slept < t.heartbeat_ms && !g_stop; slept += 20)
 				::usleep(std::min<uint32_t>(20, t.heartbeat_ms - slept) * 1000);
@@ -80,10 +80,9 @@ void add_agent(CLI::App &app)
 				s->beat();
 		}
 		bool left = s->leave();
-		if (!o->quiet)
-			std::printf("daxpool agent: stopped; %s\n",
-				    left ? "no mounts recorded: this host has left the pool"
-					 : "mounts are still recorded: other hosts see this host expire after its lease");
+		note(std::string("agent: stopped; ") +
+		     (left ? "no mounts recorded: this host has left the pool"
+			   : "mounts are still recorded: other hosts see this host expire after its lease"));
 	});
 }
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// daxpool attach [--memdev M,...] [--json]: re-create this host's view of the pools in CXL /
+// daxpool attach [--memdev M,...] [-j [-u]]: re-create this host's view of the pools in CXL /
 // NVDIMM memory after a boot (or on another host sharing the memory).
 #include <cstdio>
 #include <memory>
@@ -17,17 +17,19 @@ void add_attach(CLI::App &app)
 	struct Opts {
 		std::vector<std::string> memdevs;
 		bool json = false, human = false;
+		Verbosity v;
 	};
 	auto o = std::make_shared<Opts>();
-	cmd->add_option("--memdev,-m", o->memdevs, "try exactly these memdevs, in this order (default: every memdev without a region)")
+	cmd->add_option("--memdev", o->memdevs, "try exactly these memdevs, in this order (default: every memdev without a region)")
 		->delimiter(',');
-	cmd->add_flag("--json,-j", o->json, "print JSON");
-	cmd->add_flag("--human,-u", o->human, "human-readable sizes in JSON");
+	cmd->add_flag("-j,--json", o->json, "print the devices found as JSON");
+	cmd->add_flag("-u,--human", o->human, "human-readable sizes in JSON");
+	add_verbosity(cmd, o->v);
 	cmd->callback([o] {
+		set_verbosity(o->v);
 		pool::AttachOptions a;
 		a.memdevs = o->memdevs;
-		if (!o->json)
-			a.say = [](const std::string &m) { std::printf("%s\n", m.c_str()); };
+		a.say = say_step;
 		auto devs = pool::attach(a);
 		if (o->json) {
 			Json arr = json_arr();

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // daxpool build SRC -o IMAGE [--tar] [--uuid U] [--label L] [--mtime T] [--all-root] [--max-size S]
+//               [--no-progress]
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/progress.hpp"
 #include "lib/daxfs/build.hpp"
 #include "lib/daxfs/fsck.hpp"
 #include "lib/util/size.hpp"
@@ -31,7 +33,8 @@ void add_build(CLI::App &app)
 	auto *cmd = app.add_subcommand("build", "build a daxfs image from a directory or a tar archive");
 	struct Opts {
 		std::string source, output, uuid, label, mtime, max_size;
-		bool tar = false, all_root = false, quiet = false;
+		bool tar = false, all_root = false, no_progress = false;
+		Verbosity v;
 	};
 	auto o = std::make_shared<Opts>();
 	cmd->add_option("SRC", o->source, "source directory (or archive with --tar)")->required();
@@ -45,8 +48,10 @@ void add_build(CLI::App &app)
 	cmd->add_flag("--all-root", o->all_root, "make every inode owned by 0:0");
 	cmd->add_option("--max-size", o->max_size, std::string("refuse images larger than this (") +
 							   std::string(util::size_forms) + ")");
-	cmd->add_flag("-q,--quiet", o->quiet, "print nothing on success");
+	cmd->add_flag("--no-progress", o->no_progress, "no progress on a terminal (phases scan, write, on stderr)");
+	add_verbosity(cmd, o->v);
 	cmd->callback([o] {
+		set_verbosity(o->v);
 		daxfs::BuildOptions b;
 		b.source = o->source;
 		b.output = o->output;
@@ -68,8 +73,15 @@ void add_build(CLI::App &app)
 				throw Error(util::size_error("--max-size", o->max_size, max));
 			b.max_size = max.value;
 		}
+		Progress prog("build", Progress::choose(o->no_progress));
+		b.progress = [&prog](const char *phase, uint64_t done, uint64_t total) {
+			if (prog.current() != phase)
+				prog.phase(phase, total);
+			prog.update(done);
+		};
 		daxfs::BuildResult r = daxfs::build_image(b);
-		if (!o->quiet)
+		prog.end_phase();
+		if (!quiet())
 			std::printf("%s: %s, %u inodes, %s of file data, uuid %s, digest xxh3-128:%s\n", b.output.c_str(),
 				    util::format_size(r.size).c_str(), r.inodes, util::format_size(r.data_bytes).c_str(),
 				    util::format_uuid(r.uuid).c_str(), util::hex(r.digest).c_str());

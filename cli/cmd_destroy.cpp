@@ -16,16 +16,21 @@ void add_destroy(CLI::App &app)
 	struct Opts {
 		PoolOpts pool;
 		bool force = false;
+		Verbosity v;
 	};
 	auto o = std::make_shared<Opts>();
 	add_pool_opts(cmd, o->pool);
-	cmd->add_flag("--force", o->force, "destroy even if the pool holds images (never while any is mounted)");
+	cmd->add_flag("-f,--force", o->force, "destroy even if the pool holds images (never while any is mounted)");
+	add_verbosity(cmd, o->v);
 	cmd->callback([o] {
+		set_verbosity(o->v);
 		pool::require_root("destroy");
 		pool::PoolRef ref = o->pool.ref();
 		pool::DevicePool d = pool::find_device_pool(ref);
-		pool::destroy_device_pool(d, o->force, [](const std::string &m) { std::printf("%s\n", m.c_str()); });
-		std::printf("destroyed pool %s (was %s, region %u)\n", d.pool_name.c_str(), d.device.c_str(), d.region);
+		pool::destroy_device_pool(d, o->force, say_step);
+		if (!quiet())
+			std::printf("destroyed pool %s (was %s, %s)\n", d.pool_name.c_str(), d.device.c_str(),
+				    d.nd_region.c_str());
 	});
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// daxpool fsck --pool P [--repair] [--json]: exit 0 when the pool is consistent (after
-// --repair: when every problem was fixed); notes (e.g. an interrupted load) do not fail it.
+// daxpool fsck --pool P [--repair] [--json]: exit statuses as fsck(8): 0 consistent, 1 every
+// problem corrected by --repair, 4 problems left; notes (e.g. an interrupted load) do not count.
 #include <cstdio>
 
 #include "cli/json.hpp"
@@ -9,7 +9,7 @@
 
 namespace daxpool::cli {
 
-void fsck_pool_cmd(const pool::PoolRef &ref, bool repair, bool json)
+int fsck_pool_cmd(const pool::PoolRef &ref, bool repair, bool json)
 {
 	pool::PoolFsckReport r = pool::fsck_pool(ref, repair);
 	unsigned problems = 0, unfixed = 0;
@@ -20,7 +20,7 @@ void fsck_pool_cmd(const pool::PoolRef &ref, bool repair, bool json)
 		}
 	if (json) {
 		Json root = json_obj();
-		add(root.get(), "pool", ref.display());
+		add(root.get(), "pool_ref", ref.display());
 		add(root.get(), "clean", r.ok());
 		add(root.get(), "repaired", r.repaired);
 		add(root.get(), "sealed_images_checked", static_cast<uint64_t>(r.sealed_checked));
@@ -51,8 +51,10 @@ void fsck_pool_cmd(const pool::PoolRef &ref, bool repair, bool json)
 				    problems ? "repaired" : "clean", r.sealed_checked);
 	}
 	if (!r.ok())
-		throw Error("pool " + ref.display() + ": " + std::to_string(unfixed) + " problem(s)" +
-			    (repair ? " left after repair" : "; run with --repair to fix them"));
+		throw ExitStatus(FSCK_UNCORRECTED, "pool " + ref.display() + ": " + std::to_string(unfixed) +
+							   " problem(s)" +
+							   (repair ? " left after repair" : "; run with --repair to fix them"));
+	return problems ? FSCK_CORRECTED : FSCK_CLEAN;
 }
 
 } // namespace daxpool::cli

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // daxpool inspect IMAGE [PATH] [--json]: the superblock and the tree, or one file's metadata.
 #include <cstdio>
-#include <ctime>
 #include <memory>
 
 #include <sys/stat.h>
@@ -13,6 +12,7 @@
 #include "lib/daxfs/image.hpp"
 #include "lib/util/size.hpp"
 #include "lib/util/hex.hpp"
+#include "lib/util/time.hpp"
 
 namespace daxpool::cli {
 
@@ -33,17 +33,7 @@ std::array<uint8_t, 16> uuid_of(const daxfs_super &sb)
 	return u;
 }
 
-std::string time_string(int64_t sec, uint32_t nsec)
-{
-	char buf[64];
-	time_t t = static_cast<time_t>(sec);
-	struct tm tm;
-	if (!gmtime_r(&t, &tm) || !std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm))
-		return std::to_string(sec);
-	char out[96];
-	std::snprintf(out, sizeof out, "%s.%09uZ", buf, nsec);
-	return out;
-}
+std::string time_string(int64_t sec, uint32_t nsec) { return util::format_utc(sec, nsec); }
 
 // Printable values as text, others as hex.
 std::string value_string(std::string_view v)
@@ -147,12 +137,15 @@ void add_inspect(CLI::App &app)
 	struct Opts {
 		std::string image, path;
 		bool json = false;
+		Verbosity v;
 	};
 	auto o = std::make_shared<Opts>();
 	cmd->add_option("IMAGE", o->image, "image file")->required();
 	cmd->add_option("PATH", o->path, "a path in the image (\"/etc/passwd\"): show only its metadata");
-	cmd->add_flag("--json,-j", o->json, "print JSON");
+	cmd->add_flag("-j,--json", o->json, "print JSON");
+	add_verbosity(cmd, o->v);
 	cmd->callback([o] {
+		set_verbosity(o->v);
 		Image img = Image::open(o->image);
 		if (!o->path.empty()) {
 			auto ino = img.resolve(o->path);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// daxpool load IMAGE (--pool P | --region N) [--name NAME] [--json]
+// daxpool load IMAGE (--pool P | --region N) [-n NAME] [-j [-u]] [--no-progress]
 #include <signal.h>
 #include <unistd.h>
 
@@ -11,14 +11,13 @@
 #include "cli/json.hpp"
 #include "cli/pool_opts.hpp"
 #include "cli/pool_print.hpp"
+#include "cli/progress.hpp"
 #include "lib/util/size.hpp"
 #include "pool/pool.hpp"
 
 namespace daxpool::cli {
 
 namespace {
-
-void say_waiting() { std::fprintf(stderr, "daxpool: waiting for another writer of this pool...\n"); }
 
 std::atomic<bool> stop_requested{false};
 void on_stop_signal(int) { stop_requested = true; }
@@ -53,49 +52,49 @@ private:
 
 void add_load(CLI::App &app)
 {
-	auto *cmd = app.add_subcommand("load", "copy a daxfs image into a pool (validated, verified, then sealed)");
+	auto *cmd = app.add_subcommand("load", "copy a daxfs image into a pool (validated, copied, verified, then sealed)");
 	struct Opts {
 		std::string image, name;
 		PoolOpts pool;
-		bool json = false, human = false, quiet = false;
+		bool json = false, human = false, no_progress = false;
+		Verbosity v;
 	};
 	auto o = std::make_shared<Opts>();
 	cmd->add_option("IMAGE", o->image, "daxfs image file (from daxpool build)")->required();
 	add_pool_opts(cmd, o->pool);
-	cmd->add_option("--name,-n", o->name, "image name in the pool (default: the file name without .img)");
-	cmd->add_flag("--json,-j", o->json, "print the loaded image as JSON");
-	cmd->add_flag("--human,-u", o->human, "human-readable sizes in JSON");
-	cmd->add_flag("-q,--quiet", o->quiet, "print nothing on success");
+	cmd->add_option("-n,--name", o->name, "image name in the pool (default: the file name without .img)");
+	cmd->add_flag("-j,--json", o->json, "print the loaded image as JSON");
+	cmd->add_flag("-u,--human", o->human, "human-readable sizes in JSON");
+	cmd->add_flag("--no-progress", o->no_progress,
+		      "no progress on a terminal (phases validate, copy, verify with rate and ETA, on stderr)");
+	add_verbosity(cmd, o->v);
 	cmd->callback([o] {
+		set_verbosity(o->v);
 		pool::PoolRef ref = o->pool.ref();
 		auto p = pool::Pool::open(ref, pool::Access::ReadWrite);
 		pool::LoadOptions lo;
 		lo.image = o->image;
 		lo.name = o->name;
-		lo.on_wait = say_waiting;
+		lo.on_wait = [] { note("waiting for another writer of this pool..."); };
 		lo.stop = &stop_requested;
 		StopOnSignal stop;
-		bool tty = ::isatty(STDERR_FILENO) && !o->quiet;
-		if (tty)
-			lo.progress = [](uint64_t done, uint64_t total) {
-				std::fprintf(stderr, "\rloading: %3u%% (%s of %s)", static_cast<unsigned>(done * 100 / total),
-					     util::format_size(done).c_str(), util::format_size(total).c_str());
-				std::fflush(stderr);
-			};
-		pool::ImageInfo img;
-		try {
-			img = p->load(lo);
-		} catch (...) {
-			if (tty)
-				std::fputc('\n', stderr);
-			throw;
-		}
-		if (tty)
-			std::fputc('\n', stderr);
+		// The library reports the copy only; the phases around it follow from its calls:
+		// validate (and plan) until the first chunk, verify (read back, seal) after the last.
+		Progress prog("load", Progress::choose(o->no_progress));
+		prog.phase("validate");
+		lo.progress = [&prog](uint64_t done, uint64_t total) {
+			if (prog.current() != "copy")
+				prog.phase("copy", total);
+			prog.update(done);
+			if (done >= total)
+				prog.phase("verify");
+		};
+		pool::ImageInfo img = p->load(lo);
+		prog.end_phase();
 		if (o->json) {
 			Json j = image_json(img, o->human);
 			print(j.get());
-		} else if (!o->quiet) {
+		} else if (!quiet()) {
 			std::printf("loaded %s into %s as '%s' (id %llu): %s at offset %#llx, digest xxh3-128:%s\n",
 				    o->image.c_str(), ref.display().c_str(), img.name.c_str(),
 				    static_cast<unsigned long long>(img.id), util::format_size(img.image_size).c_str(),

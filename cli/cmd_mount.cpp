@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// daxpool mount NAME DIR (--region N | --pool P) [--suid] [--dev] [--json]; daxpool umount DIR.
+// daxpool mount NAME DIR (--region N | --pool P) [--suid] [--dev] [-j]; daxpool umount DIR.
 #include <cstdio>
 #include <memory>
 
@@ -18,6 +18,7 @@ void add_mount(CLI::App &app)
 		std::string name, dir;
 		pool::MountOptions mo;
 		bool json = false;
+		Verbosity v;
 	};
 	auto o = std::make_shared<Opts>();
 	cmd->add_option("image", o->name, "the image's name in the pool")->required();
@@ -25,43 +26,51 @@ void add_mount(CLI::App &app)
 	add_pool_opts(cmd, o->pool);
 	cmd->add_flag("--suid", o->mo.suid, "honour setuid/setgid bits and file capabilities (default: nosuid)");
 	cmd->add_flag("--dev", o->mo.dev, "allow device nodes (default: nodev)");
-	cmd->add_flag("--json,-j", o->json, "print JSON");
+	cmd->add_flag("-j,--json", o->json, "print the mount as JSON");
+	add_verbosity(cmd, o->v);
 	cmd->callback([o] {
+		set_verbosity(o->v);
 		pool::MountResult r = pool::mount_image(o->pool.ref(), o->name, o->dir, o->mo);
 		if (o->json) {
 			Json j = json_obj();
 			add(j.get(), "image", r.image.name);
 			add(j.get(), "pool", r.device.pool_name);
-			add(j.get(), "region", r.device.region);
+			add(j.get(), "region", r.device.nd_region);
 			add(j.get(), "device", r.device.device);
 			add(j.get(), "offset", r.image.offset);
 			add(j.get(), "mountpoint", r.mountpoint);
 			add(j.get(), "options", r.data);
 			print(j.get());
-		} else {
+		} else if (!quiet()) {
 			std::printf("mounted %s of pool %s (%s at offset %llu) on %s\n", r.image.name.c_str(),
 				    r.device.pool_name.c_str(), r.device.device.c_str(),
 				    static_cast<unsigned long long>(r.image.offset), r.mountpoint.c_str());
 		}
 		if (!r.agent)
-			std::fprintf(stderr,
-				     "daxpool: note: no `daxpool agent` beats for this host in pool %s: other hosts will "
-				     "see this mount's host as expired once its lease passes (start the agent: docs/multihost.md)\n",
-				     r.device.pool_name.c_str());
+			note("note: no `daxpool agent` beats for this host in pool " + r.device.pool_name +
+			     ": other hosts will see this mount's host as expired once its lease passes (start the agent: "
+			     "docs/multihost.md)");
 	});
 }
 
 void add_umount(CLI::App &app)
 {
 	auto *cmd = app.add_subcommand("umount", "unmount a daxfs mount");
-	auto dir = std::make_shared<std::string>();
-	cmd->add_option("dir", *dir, "the mount point")->required();
-	cmd->callback([dir] {
-		std::string warn;
-		pool::DaxfsMount m = pool::umount_image(*dir, warn);
-		std::printf("unmounted %s (%s)\n", m.mountpoint.c_str(), m.source.c_str());
-		if (!warn.empty())
-			std::fprintf(stderr, "daxpool: warning: %s: %s\n", m.mountpoint.c_str(), warn.c_str());
+	struct Opts {
+		std::string dir;
+		Verbosity v;
+	};
+	auto o = std::make_shared<Opts>();
+	cmd->add_option("dir", o->dir, "the mount point")->required();
+	add_verbosity(cmd, o->v);
+	cmd->callback([o] {
+		set_verbosity(o->v);
+		std::string why;
+		pool::DaxfsMount m = pool::umount_image(o->dir, why);
+		if (!quiet())
+			std::printf("unmounted %s (%s)\n", m.mountpoint.c_str(), m.source.c_str());
+		if (!why.empty())
+			warn(m.mountpoint + ": " + why);
 	});
 }
 

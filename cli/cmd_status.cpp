@@ -13,6 +13,7 @@
 #include "cli/commands.hpp"
 #include "cli/json.hpp"
 #include "cli/pool_opts.hpp"
+#include "cli/pool_print.hpp"
 #include "pool/hosts.hpp"
 #include "pool/pool.hpp"
 
@@ -33,15 +34,18 @@ void add_status(CLI::App &app)
 		PoolOpts pool;
 		bool json = false;
 		int64_t watch_ms = -1;
+		Verbosity v;
 	};
 	auto o = std::make_shared<Opts>();
 	add_pool_opts(cmd, o->pool);
-	cmd->add_flag("--json,-j", o->json, "print JSON");
+	cmd->add_flag("-j,--json", o->json, "print JSON");
 	cmd->add_option("--watch", o->watch_ms,
 			"how long to watch the heartbeats, in ms (default: the longest heartbeat interval the hosts "
 			"announce + 1 s, less once every host has beaten; 0: do not watch, every host shows as silent)")
 		->check(CLI::Range(int64_t(0), int64_t(3600000)));
+	add_verbosity(cmd, o->v);
 	cmd->callback([o] {
+		set_verbosity(o->v);
 		pool::PoolRef ref = o->pool.ref();
 		auto p = pool::Pool::open(ref, pool::Access::ReadOnly);
 		pool::PoolInfo info = p->info(true);
@@ -89,11 +93,9 @@ void add_status(CLI::App &app)
 			add(j.get(), "source", info.source);
 			add(j.get(), "now", pool::format_time(now));
 			if (holder) {
-				Json w = json_obj();
+				Json w = writer_json(holder->machine_id, holder->boot_id, holder->ticket.pid);
 				add(w.get(), "slot", holder->slot);
 				add(w.get(), "hostname", holder->hostname);
-				add(w.get(), "machine_id", holder->machine_id);
-				add(w.get(), "pid", holder->ticket.pid);
 				add(w.get(), "op", op_of(holder->ticket));
 				add(w.get(), "since", pool::format_time(holder->ticket.since));
 				add(j.get(), "writer", std::move(w));
@@ -117,11 +119,14 @@ void add_status(CLI::App &app)
 				add(x.get(), "lease_ms", h.lease_ms);
 				add(x.get(), "margin_ms", h.margin_ms);
 				add(x.get(), "agent_pid", h.beat.agent_pid);
-				add(x.get(), "writer", role(h));
 				if (h.ticket_alive) {
-					add(x.get(), "ticket", h.ticket.ticket);
-					add(x.get(), "writer_pid", h.ticket.pid);
-					add(x.get(), "writer_op", op_of(h.ticket));
+					Json w = writer_json(h.machine_id, h.boot_id, h.ticket.pid);
+					add(w.get(), "role", role(h));
+					add(w.get(), "ticket", h.ticket.ticket);
+					add(w.get(), "op", op_of(h.ticket));
+					add(x.get(), "writer", std::move(w));
+				} else {
+					json_object_object_add(x.get(), "writer", nullptr);
 				}
 				Json ms = json_arr();
 				for (const auto &m : h.mounts) {

@@ -34,7 +34,7 @@ void print_json(const Topology &t, const std::vector<pool::DevicePool> &devs, bo
 		add(o.get(), "decoder", d.name);
 		add(o.get(), "pmem_capable", d.pmem);
 		add_size(o.get(), "size", d.size, human);
-		add_size(o.get(), "available", d.available, human);
+		add_size(o.get(), "max_available_extent", d.available, human);
 		push(decs.get(), std::move(o));
 	}
 	add(root.get(), "root_decoders", std::move(decs));
@@ -52,11 +52,15 @@ void print_json(const Topology &t, const std::vector<pool::DevicePool> &devs, bo
 	Json nss = json_arr();
 	for (const auto &n : t.namespaces) {
 		Json o = json_obj();
-		add(o.get(), "region", n.region);
-		add(o.get(), "namespace", n.name);
+		add(o.get(), "dev", n.name);
 		add(o.get(), "mode", n.mode);
-		add(o.get(), "device", n.device);
 		add_size(o.get(), "size", n.size, human);
+		if (!n.device.empty()) {
+			add(o.get(), n.device.rfind("dax", 0) == 0 ? "chardev" : "blockdev", n.device);
+			add(o.get(), "device", "/dev/" + n.device);
+		}
+		add(o.get(), "region", n.region);
+		add(o.get(), "bus", n.bus);
 		push(nss.get(), std::move(o));
 	}
 	add(root.get(), "namespaces", std::move(nss));
@@ -92,14 +96,29 @@ void print_text(const Topology &t, const std::vector<pool::DevicePool> &devs)
 
 } // namespace
 
-void print_topology(bool json, bool human)
+void print_topology(bool json, bool human, const std::string &bus)
 {
 	Topology t = read_topology();
 	std::vector<pool::DevicePool> devs = pool::scan_devices();
+	if (!bus.empty()) {
+		if (bus != "cxl") {
+			t.memdevs.clear();
+			t.root_decoders.clear();
+			t.cxl_regions.clear();
+		}
+		std::erase_if(t.namespaces, [&](const NamespaceInfo &n) { return n.bus != bus; });
+		std::erase_if(devs, [&](const pool::DevicePool &d) { return d.bus != bus; });
+	}
 	if (json)
 		print_json(t, devs, human);
 	else
 		print_text(t, devs);
+}
+
+CLI::Option *add_bus_filter(CLI::App *cmd, std::string &bus)
+{
+	return cmd->add_option("-b,--bus", bus, "only what is on this bus: cxl or nvdimm (as ndctl list -b)")
+		->check(CLI::IsMember({"cxl", "nvdimm"}));
 }
 
 void add_topology(CLI::App &app)
@@ -107,12 +126,17 @@ void add_topology(CLI::App &app)
 	auto *cmd = app.add_subcommand("topology", "show the CXL / NVDIMM / DAX devices this host can use");
 	struct Opts {
 		bool json = false, human = false;
+		std::string bus;
+		Verbosity v;
 	};
 	auto o = std::make_shared<Opts>();
-	cmd->add_flag("--json,-j", o->json, "print JSON");
-	cmd->add_flag("--human,-u", o->human, "human-readable sizes in JSON");
+	add_bus_filter(cmd, o->bus);
+	cmd->add_flag("-j,--json", o->json, "print JSON");
+	cmd->add_flag("-u,--human", o->human, "JSON with human-readable sizes (implies --json, as ndctl list -u)");
+	add_verbosity(cmd, o->v);
 	cmd->callback([o] {
-		print_topology(o->json, o->human);
+		set_verbosity(o->v);
+		print_topology(o->json || o->human, o->human, o->bus);
 	});
 }
 

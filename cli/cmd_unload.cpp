@@ -18,22 +18,24 @@ void add_unload(CLI::App &app)
 	struct Opts {
 		std::string name;
 		PoolOpts pool;
-		bool quiet = false, force = false;
+		bool force = false;
+		Verbosity v;
 	};
 	auto o = std::make_shared<Opts>();
 	cmd->add_option("NAME", o->name, "image name")->required();
 	add_pool_opts(cmd, o->pool);
-	cmd->add_flag("-q,--quiet", o->quiet, "print nothing on success");
-	cmd->add_flag("--force", o->force,
+	add_verbosity(cmd, o->v);
+	cmd->add_flag("-f,--force", o->force,
 		      "also when hosts whose heartbeat has expired (lease + margin) still list it as mounted");
 	cmd->callback([o] {
+		set_verbosity(o->v);
 		pool::PoolRef ref = o->pool.ref();
 		auto p = pool::Pool::open(ref, pool::Access::ReadWrite);
 		std::vector<std::string> reclaimed;
 		pool::ImageInfo img = p->unload(o->name, nullptr, o->force, &reclaimed);
 		for (const auto &r : reclaimed)
-			std::fprintf(stderr, "daxpool: %s\n", r.c_str());
-		if (!o->quiet)
+			warn(r); // a forced reclaim of another host's mount: told even with --quiet
+		if (!quiet())
 			std::printf("unloaded '%s' (id %llu) from %s: %s freed\n", img.name.c_str(),
 				    static_cast<unsigned long long>(img.id), ref.display().c_str(),
 				    util::format_size(img.length).c_str());

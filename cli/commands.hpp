@@ -15,6 +15,43 @@ struct Error : std::runtime_error {
 	using std::runtime_error::runtime_error;
 };
 
+// Ends the command with STATUS (fsck's fsck(8) codes); WHAT, when not empty, is printed as an
+// error first.
+struct ExitStatus : Error {
+	int status;
+	ExitStatus(int st, const std::string &what) : Error(what), status(st) {}
+};
+
+// Exit statuses of every command (docs and --help epilog).
+inline constexpr int EXIT_OK = 0, EXIT_ERROR = 1, EXIT_USAGE = 2;
+// fsck(8): 0 clean, 1 errors corrected, 4 errors left uncorrected, 8 operational error, 16
+// usage error.
+inline constexpr int FSCK_CLEAN = 0, FSCK_CORRECTED = 1, FSCK_UNCORRECTED = 4, FSCK_OPERATIONAL = 8,
+		     FSCK_USAGE = 16;
+
+// -v/--verbose and -q/--quiet, on every command. Results go to stdout; steps, notes and
+// warnings to stderr (quiet: errors only; verbose: also the libraries' log and every phase).
+struct Verbosity {
+	bool verbose = false, quiet = false;
+};
+void add_verbosity(CLI::App *cmd, Verbosity &v);
+// The process-wide level, set by the running command (for say-callbacks of the libraries).
+void set_verbosity(const Verbosity &v);
+bool quiet();
+bool verbose();
+// One step or note for the operator, on stderr as "daxpool: MSG"; nothing with --quiet.
+void note(const std::string &msg);
+void warn(const std::string &msg); // "daxpool: warning: MSG", also with --quiet
+// The callback form of note() for the libraries' progress lines.
+inline void say_step(const std::string &m) { note(m); }
+
+// --region N | regionN: CLI11 validator and parser (ndctl names regions "regionN").
+const CLI::Validator &region_validator();
+unsigned parse_region(const std::string &s);
+
+// The help epilog with the exit statuses of ordinary commands.
+extern const char *const exit_status_epilog;
+
 void add_topology(CLI::App &app);
 void add_build(CLI::App &app);
 void add_fsck(CLI::App &app);
@@ -30,7 +67,10 @@ void add_destroy(CLI::App &app);
 void add_mount(CLI::App &app);
 void add_umount(CLI::App &app);
 
-// The devices, regions and pools this host sees (daxpool topology, daxpool list without a pool).
-void print_topology(bool json, bool human);
+// The devices, regions and pools this host sees (daxpool topology, daxpool list without a pool);
+// BUS "cxl" or "nvdimm" shows that bus's only (as ndctl list -b), "" all.
+void print_topology(bool json, bool human, const std::string &bus = "");
+// -b/--bus cxl|nvdimm, the filter of list and topology.
+CLI::Option *add_bus_filter(CLI::App *cmd, std::string &bus);
 
 } // namespace daxpool::cli

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 #include "cli/commands.hpp"
@@ -25,19 +26,35 @@ int main(int argc, char **argv)
 	daxpool::cli::add_mount(app);
 	daxpool::cli::add_umount(app);
 
+	app.footer(daxpool::cli::exit_status_epilog);
+	for (auto *sub : app.get_subcommands([](CLI::App *) { return true; }))
+		if (sub->get_footer().empty())
+			sub->footer(daxpool::cli::exit_status_epilog);
+
+	// Tests: DAXPOOL_PARSE_ONLY=1 checks a command line as far as CLI11 does (flags, values,
+	// required options) and runs nothing.
+	// (After parsing and validation, before any command's callback.)
+	if (const char *po = std::getenv("DAXPOOL_PARSE_ONLY"); po && *po == '1')
+		app.parse_complete_callback([] { throw CLI::Success(); });
+
+	using namespace daxpool::cli;
 	try {
 		app.parse(argc, argv);
 	} catch (const CLI::ParseError &e) {
 		// --help and --version (exit code 0) print as CLI11 does; a bad command line is a usage
-		// error: status 2, one message in the form of every other error.
+		// error: status 2 (fsck: 16, as fsck(8)), one message in the form of every other error.
 		if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success))
 			return app.exit(e);
 		std::fprintf(stderr, "daxpool: error: %s\nRun 'daxpool --help' (or 'daxpool COMMAND --help') for usage.\n",
 			     e.what());
-		return 2;
+		return app.get_subcommand("fsck")->parsed() ? FSCK_USAGE : EXIT_USAGE;
+	} catch (const ExitStatus &e) {
+		if (*e.what())
+			std::fprintf(stderr, "daxpool: error: %s\n", e.what());
+		return e.status;
 	} catch (const std::exception &e) {
 		std::fprintf(stderr, "daxpool: error: %s\n", e.what());
-		return 1;
+		return EXIT_ERROR;
 	}
-	return 0;
+	return EXIT_OK;
 }

@@ -1,28 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "cli/pool_print.hpp"
 
-#include <time.h>
 
 #include <cstdio>
-#include <ctime>
 
+#include "cli/commands.hpp"
 #include "lib/daxfs/fsck.hpp"
 #include "lib/util/size.hpp"
 #include "lib/util/hex.hpp"
+#include "lib/util/time.hpp"
 
 namespace daxpool::cli {
 
 namespace {
 
-std::string iso_time(int64_t t)
-{
-	time_t tt = static_cast<time_t>(t);
-	struct tm tm;
-	char buf[32];
-	if (!gmtime_r(&tt, &tm) || !std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		return std::to_string(t);
-	return buf;
-}
+std::string iso_time(int64_t t) { return util::format_utc(t); }
 
 } // namespace
 
@@ -42,13 +34,19 @@ Json image_json(const pool::ImageInfo &img, bool human)
 	add(o.get(), "digest", "xxh3-128:" + digest_hex(img));
 	add(o.get(), "created", iso_time(img.created));
 	add(o.get(), "changed", iso_time(img.changed));
-	Json w = json_obj();
-	add(w.get(), "host", img.writer_host);
-	add(w.get(), "boot", img.writer_boot);
-	add(w.get(), "pid", static_cast<uint64_t>(img.writer_pid));
-	add(o.get(), "writer", std::move(w));
+	add(o.get(), "writer", writer_json(img.writer_host, img.writer_boot, img.writer_pid));
 	add(o.get(), "slot", static_cast<uint64_t>(img.slot));
 	return o;
+}
+
+Json writer_json(const std::string &machine_id, const std::string &boot_id, uint32_t pid)
+{
+	Json w = json_obj();
+	add(w.get(), "machine_id", machine_id);
+	if (!boot_id.empty())
+		add(w.get(), "boot_id", boot_id);
+	add(w.get(), "pid", static_cast<uint64_t>(pid));
+	return w;
 }
 
 Json pool_json(const pool::PoolInfo &p, bool human)
@@ -59,8 +57,8 @@ Json pool_json(const pool::PoolInfo &p, bool human)
 	add(o.get(), "source", p.source);
 	add_size(o.get(), "size", p.size, human);
 	add_size(o.get(), "data_size", p.space.total, human);
-	add_size(o.get(), "free", p.space.free, human);
-	add_size(o.get(), "largest_free_extent", p.space.largest_free, human);
+	add_size(o.get(), "available_size", p.space.free, human);
+	add_size(o.get(), "max_available_extent", p.space.largest_free, human);
 	add(o.get(), "free_extents", static_cast<uint64_t>(p.space.free_extents));
 	add(o.get(), "fragmentation_percent", static_cast<uint64_t>(p.space.fragmentation));
 	add(o.get(), "catalog_slots", static_cast<uint64_t>(p.catalog_slots));
@@ -88,9 +86,9 @@ void print_pool_text(const pool::PoolInfo &p, bool all)
 		    format_size(p.size).c_str(), format_size(p.space.total).c_str(), format_size(p.space.free).c_str(),
 		    format_size(p.space.largest_free).c_str(), p.space.free_extents, p.space.fragmentation);
 	for (const auto &s : p.superblock_problems)
-		std::printf("warning: %s (run daxpool fsck --repair)\n", s.c_str());
+		warn(s + " (run daxpool fsck --repair)");
 	if (p.damaged_slots)
-		std::printf("warning: %u damaged catalog slot(s) (run daxpool fsck --repair)\n", p.damaged_slots);
+		warn(std::to_string(p.damaged_slots) + " damaged catalog slot(s) (run daxpool fsck --repair)");
 	if (p.images.empty()) {
 		std::printf("no %simages\n", all ? "" : "sealed ");
 		return;
@@ -105,7 +103,13 @@ void print_pool_text(const pool::PoolInfo &p, bool all)
 Json device_json(const pool::DevicePool &d, bool human)
 {
 	Json o = json_obj();
-	add(o.get(), "region", d.region);
+	add(o.get(), "dev", d.ns);
+	add(o.get(), "mode", d.mode);
+	add_size(o.get(), "size", d.dev_size, human);
+	std::string base = d.device.substr(d.device.find_last_of('/') + 1);
+	add(o.get(), d.mode == "fsdax" ? "blockdev" : "chardev", base);
+	add(o.get(), "device", d.device);
+	add(o.get(), "region", d.nd_region);
 	add(o.get(), "bus", d.bus);
 	if (!d.cxl_region.empty()) {
 		add(o.get(), "cxl_region", d.cxl_region);
@@ -115,14 +119,10 @@ Json device_json(const pool::DevicePool &d, bool human)
 		add(o.get(), "memdevs", std::move(m));
 		add(o.get(), "interleave_ways", d.ways);
 	}
-	add(o.get(), "namespace", d.ns);
-	add(o.get(), "mode", d.mode);
-	add(o.get(), "device", d.device);
-	add_size(o.get(), "device_size", d.dev_size, human);
 	add(o.get(), "system_ram", d.system_ram);
 	if (!d.pool_name.empty()) {
 		add(o.get(), "pool", d.pool_name);
-		add(o.get(), "uuid", d.pool_uuid);
+		add(o.get(), "pool_uuid", d.pool_uuid);
 		add_size(o.get(), "pool_size", d.pool_size, human);
 	} else {
 		add(o.get(), "problem", d.pool_problem);
@@ -133,10 +133,10 @@ Json device_json(const pool::DevicePool &d, bool human)
 void print_device_text(const pool::DevicePool &d)
 {
 	if (!d.pool_name.empty())
-		std::printf("pool      %-14s region %u  %-12s %s, uuid %s\n", d.pool_name.c_str(), d.region, d.device.c_str(),
+		std::printf("pool      %-14s %-8s %-12s %s, uuid %s\n", d.pool_name.c_str(), d.nd_region.c_str(), d.device.c_str(),
 			    util::format_size(d.pool_size).c_str(), d.pool_uuid.c_str());
 	else
-		std::printf("device    %-14s region %u  %s\n", d.device.c_str(), d.region, d.pool_problem.c_str());
+		std::printf("device    %-14s %-8s %s\n", d.device.c_str(), d.nd_region.c_str(), d.pool_problem.c_str());
 }
 
 } // namespace daxpool::cli

@@ -12,6 +12,9 @@ namespace daxpool::cli {
 
 std::string digest_hex(const pool::ImageInfo &img);
 Json image_json(const pool::ImageInfo &img, bool human);
+// The one shape of "writer" (who wrote an image, who holds the writer role): machine_id (the
+// application-specific id, pool/identity.hpp), boot_id (omitted when empty), pid.
+Json writer_json(const std::string &machine_id, const std::string &boot_id, uint32_t pid);
 Json pool_json(const pool::PoolInfo &p, bool human);
 void print_pool_text(const pool::PoolInfo &p, bool all);
 // A DAX device and the pool on it (daxpool list, create, attach).

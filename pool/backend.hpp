@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Where a pool's bytes live. A Backend maps the whole pool [0, size) shared and knows how to
-// make a range durable. This issue has file-backed pools; device backends (devdax mmap of
-// /dev/daxX.Y, fsdax /dev/pmemN) plug in through open_region_backend() without pool changes.
+// make a range durable: a file (file-backed pools) or a device (devdax mmap of /dev/daxX.Y,
+// fsdax /dev/pmemN, pool/device.hpp), through open_backend().
 #pragma once
 
 #include <cstdint>
@@ -65,8 +65,7 @@ struct PoolRef {
 
 // A file-backed pool (an existing file; its size is the mapped size).
 std::unique_ptr<Backend> open_file_backend(const std::string &path, Access access);
-// The pool on kernel region N: resolved by device provisioning (issue 6). Until then it throws
-// a clear Error.
+// The pool on nd region N (the devdax or fsdax device of that region that holds a pool).
 std::unique_ptr<Backend> open_region_backend(unsigned region, Access access);
 std::unique_ptr<Backend> open_backend(const PoolRef &ref, Access access);
 

@@ -2,7 +2,7 @@
 // The image catalog: slots of two 256-byte entry copies. The valid copy with the higher
 // generation is the entry; a change writes the other copy, so a torn write leaves the previous
 // version in force. Written only by the pool's catalog writer (the holder of the writer lock on
-// one host; the multi-host writer role in issue 7); read by anyone, without locks.
+// one host; the multi-host writer role across hosts, docs/multihost.md); read by anyone, without locks.
 #pragma once
 
 #include <cstdint>

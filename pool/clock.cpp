@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "pool/clock.hpp"
 
+#include "lib/util/time.hpp"
+
 #include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,12 +61,10 @@ int64_t boottime_ns() { return read_clock(CLOCK_BOOTTIME) - frozen_ns(); }
 
 std::string format_time(int64_t ns)
 {
-	char buf[64] = "?";
-	time_t t = static_cast<time_t>(ns / 1000000000);
-	struct tm tmv;
-	if (::gmtime_r(&t, &tmv))
-		::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tmv);
-	return buf;
+	int64_t sec = ns / 1000000000;
+	if (ns < 0 && ns % 1000000000)
+		sec--; // floor: a time before the epoch is in the second that began earlier
+	return util::format_utc(sec);
 }
 
 } // namespace daxpool::pool

@@ -2,10 +2,11 @@
 #include "pool/create.hpp"
 
 #include <fcntl.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <uuid/uuid.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <ctime>
 
@@ -23,17 +24,10 @@ namespace daxpool::pool {
 
 Uuid random_uuid()
 {
+	uuid_t r;
+	::uuid_generate_random(r); // version 4, from the kernel's random source
 	Uuid u;
-	size_t got = 0;
-	while (got < u.size()) {
-		ssize_t n = ::getrandom(u.data() + got, u.size() - got, 0);
-		if (n < 0 && errno != EINTR)
-			throw_errno("getrandom", errno);
-		if (n > 0)
-			got += static_cast<size_t>(n);
-	}
-	u[6] = static_cast<uint8_t>((u[6] & 0x0f) | 0x40); // version 4
-	u[8] = static_cast<uint8_t>((u[8] & 0x3f) | 0x80); // RFC 9562 variant
+	std::copy(std::begin(r), std::end(r), u.begin());
 	return u;
 }
 
@@ -87,7 +81,7 @@ CreateResult create_file_pool(const CreateOptions &o)
 		throw_errno("cannot stat " + o.path, errno);
 	if (existed) {
 		if (!S_ISREG(st.st_mode))
-			throw Error(o.path + " is not a regular file (pools on devices come with provisioning, issue 6)");
+			throw Error(o.path + " is not a regular file (a pool on a device: daxpool create --device " + o.path + ")");
 		if (st.st_size > 0 && !o.force) {
 			std::string sig = probe_signature(o.path);
 			throw Error(o.path + (sig.empty() ? " exists and is not empty" : " holds " + sig) +

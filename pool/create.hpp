@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Formatting a pool: on a file here; on a provisioned device in issue 6 (format_pool is the
-// part they share).
+// Formatting a pool: on a file here; on a provisioned device in provision.cpp (format_pool is
+// the part they share).
 #pragma once
 
 #include <cstdint>

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Who is writing: this host's machine-id, its boot id, and the process id. Recorded in every
-// catalog entry a writer creates, so a later writer can prove a WRITING entry's writer is gone.
-// Tests override the first two with DAXPOOL_MACHINE_ID / DAXPOOL_BOOT_ID (32 hex digits or a
-// UUID), and the hostname with DAXPOOL_HOSTNAME. In the multi-host protocol (docs/multihost.md)
-// a host is its machine-id in one boot.
+// Who is writing: this host's id, its boot id, and the process id. Recorded in every catalog
+// entry a writer creates, so a later writer can prove a WRITING entry's writer is gone. The
+// host id is daxpool's application-specific id of /etc/machine-id (systemd's
+// sd_id128_get_machine_app_specific), never the machine-id itself, which machine-id(5) asks to
+// keep on the host. Tests override the first two with DAXPOOL_MACHINE_ID / DAXPOOL_BOOT_ID (32
+// hex digits or a UUID, used as given), and the hostname with DAXPOOL_HOSTNAME. In the
+// multi-host protocol (docs/multihost.md) a host is its id in one boot.
 #pragma once
 
 #include <array>
@@ -13,7 +15,7 @@
 namespace daxpool::pool {
 
 struct Identity {
-	std::array<uint8_t, 16> host{}; // /etc/machine-id
+	std::array<uint8_t, 16> host{}; // app-specific id of /etc/machine-id (or DAXPOOL_MACHINE_ID)
 	std::array<uint8_t, 16> boot{}; // /proc/sys/kernel/random/boot_id
 	uint32_t pid = 0;
 	std::string hostname;           // gethostname(), for messages only

@@ -16,7 +16,9 @@ extern char **environ;
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <sstream>
+#include <memory>
+
+#include <libmount/libmount.h>
 
 #include "pool/error.hpp"
 #include "pool/device.hpp"
@@ -27,30 +29,6 @@ namespace daxpool::pool {
 
 namespace {
 
-// mountinfo escapes space, tab, newline and backslash as \ooo.
-std::string unescape(const std::string &s)
-{
-	std::string out;
-	for (size_t i = 0; i < s.size(); i++) {
-		if (s[i] == '\\' && i + 3 < s.size()) {
-			int v = 0;
-			bool ok = true;
-			for (size_t k = 1; k <= 3; k++) {
-				char c = s[i + k];
-				ok = ok && c >= '0' && c <= '7';
-				v = v * 8 + (c - '0');
-			}
-			if (ok) {
-				out += static_cast<char>(v);
-				i += 3;
-				continue;
-			}
-		}
-		out += s[i];
-	}
-	return out;
-}
-
 uint64_t num(const std::string &v)
 {
 	try {
@@ -60,40 +38,45 @@ uint64_t num(const std::string &v)
 	}
 }
 
+struct TableUnref {
+	void operator()(libmnt_table *t) const noexcept { mnt_unref_table(t); }
+};
+struct IterFree {
+	void operator()(libmnt_iter *i) const noexcept { mnt_free_iter(i); }
+};
+
 } // namespace
 
-std::vector<DaxfsMount> daxfs_mounts()
+std::vector<DaxfsMount> daxfs_mounts(const std::string &mountinfo)
 {
+	// libmount parses (and unescapes) mountinfo as mount(8) and findmnt(8) do.
+	std::unique_ptr<libmnt_table, TableUnref> tb(mnt_new_table());
+	std::unique_ptr<libmnt_iter, IterFree> it(mnt_new_iter(MNT_ITER_FORWARD));
+	if (!tb || !it)
+		throw Error("out of memory");
+	if (int rc = mnt_table_parse_file(tb.get(), mountinfo.c_str()); rc < 0)
+		throw_errno("cannot read " + mountinfo, -rc);
 	std::vector<DaxfsMount> out;
-	std::ifstream f("/proc/self/mountinfo");
-	std::string line;
-	while (std::getline(f, line)) {
-		// id parent maj:min root mountpoint opts [optional...] - fstype source superopts
-		std::istringstream in(line);
-		std::vector<std::string> w;
-		for (std::string x; in >> x;)
-			w.push_back(x);
-		size_t dash = 0;
-		while (dash < w.size() && w[dash] != "-")
-			dash++;
-		if (dash < 5 || dash + 2 >= w.size() || w[dash + 1] != "daxfs")
+	libmnt_fs *fs = nullptr;
+	while (mnt_table_next_fs(tb.get(), it.get(), &fs) == 0) {
+		if (mnt_fs_match_fstype(fs, "daxfs") != 1)
 			continue;
 		DaxfsMount m;
-		m.mountpoint = unescape(w[4]);
-		m.source = unescape(w[dash + 2]);
-		std::istringstream opts(dash + 3 < w.size() ? w[dash + 3] : "");
-		for (std::string o; std::getline(opts, o, ',');) {
-			auto eq = o.find('=');
-			if (eq == std::string::npos)
-				continue;
-			std::string k = o.substr(0, eq), v = o.substr(eq + 1);
-			if (k == "phys")
-				m.phys = num(v);
-			else if (k == "size")
-				m.phys_size = num(v);
-			else if (k == "offset")
-				m.offset = num(v);
-		}
+		const char *target = mnt_fs_get_target(fs), *source = mnt_fs_get_source(fs);
+		m.mountpoint = target ? target : "";
+		m.source = source ? source : "none";
+		// daxfs's own options (the superblock options of mountinfo).
+		const char *opts = mnt_fs_get_fs_options(fs);
+		auto opt = [&](const char *name) -> uint64_t {
+			char *v = nullptr;
+			size_t n = 0;
+			if (!opts || mnt_optstr_get_option(opts, name, &v, &n) != 0 || !v)
+				return 0;
+			return num(std::string(v, n));
+		};
+		m.phys = opt("phys");
+		m.phys_size = opt("size");
+		m.offset = opt("offset");
 		out.push_back(std::move(m));
 	}
 	return out;

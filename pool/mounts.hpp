@@ -20,7 +20,8 @@ struct DaxfsMount {
 	uint64_t offset = 0;
 };
 
-std::vector<DaxfsMount> daxfs_mounts();
+// MOUNTINFO: /proc/self/mountinfo (tests give another file of that format).
+std::vector<DaxfsMount> daxfs_mounts(const std::string &mountinfo = "/proc/self/mountinfo");
 // The mounts that read device D: its block device or device node, or a physical range inside it.
 std::vector<DaxfsMount> daxfs_mounts_of(const DevicePool &d);
 std::vector<DaxfsMount> daxfs_mounts_of(const DevicePool &d, const std::vector<DaxfsMount> &mounts);

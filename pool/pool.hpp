@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// A pool on media: open (by file, or by region in issue 6), describe, load, unload.
+// A pool on media: open (by file, or by region), describe, load, unload.
 // docs/pool-format.md describes the layout and the order of every change.
 #pragma once
 

@@ -158,7 +158,7 @@ DevicePool create_cxl(const ProvisionOptions &o, cxl_ctx *ctx, std::vector<CxlMe
 			pick.push_back(&*it);
 		}
 		if (o.ways && o.ways != pick.size())
-			throw Error("--interleave " + std::to_string(o.ways) + " does not match the " +
+			throw Error("--ways " + std::to_string(o.ways) + " does not match the " +
 				    std::to_string(pick.size()) + " memdevs given");
 		if (auto why = check_region_size(o.size, static_cast<unsigned>(pick.size())); !why.empty())
 			throw Error("--size " + sz(o.size) + ": " + why);
@@ -210,7 +210,7 @@ DevicePool create_cxl(const ProvisionOptions &o, cxl_ctx *ctx, std::vector<CxlMe
 				throw Error("--size " + sz(o.size) + ": " + size_why);
 			throw Error("not enough free CXL pmem capacity for " + sz(o.size) + ": " +
 				    std::to_string(avail.size()) + " memdev(s) with " + sz(total) +
-				    " free in all" + (o.ways ? " (with --interleave " + std::to_string(o.ways) + ")" : "") +
+				    " free in all" + (o.ways ? " (with --ways " + std::to_string(o.ways) + ")" : "") +
 				    (size_why.empty() ? "" : "; " + size_why));
 		}
 	}
@@ -314,7 +314,7 @@ DevicePool create_device_pool(const ProvisionOptions &o)
 		return create_cxl(o, cctx.get(), mds);
 	}
 	if (!o.memdevs.empty() || o.ways)
-		throw Error("--memdev and --interleave are for CXL; NVDIMM regions are fixed by the platform");
+		throw Error("--memdev and --ways are for CXL; NVDIMM regions are fixed by the platform");
 	auto cxl = cxl_regions(cctx.get());
 	try {
 		return create_nvdimm(o, cxl);
@@ -323,6 +323,59 @@ DevicePool create_device_pool(const ProvisionOptions &o)
 			throw Error("no CXL memory devices or NVDIMM regions found on this host");
 		throw;
 	}
+}
+
+DevicePool create_pool_on_device(const std::string &device, const std::string &name, bool force,
+				 void (*say)(const std::string &))
+{
+	require_root("create");
+	ProvisionLock plock;
+	if (!name.empty() && !valid_name(name))
+		throw Error("--name '" + name + "' is not a valid pool name (" + std::string(name_rules) + ")");
+	char buf[PATH_MAX];
+	if (!::realpath(device.c_str(), buf))
+		throw_errno("--device " + device, errno);
+	const std::string path = buf;
+	std::string seen;
+	for (auto &d : scan_devices()) {
+		if (d.device != path) {
+			seen += (seen.empty() ? "" : ", ") + d.device;
+			continue;
+		}
+		if (d.system_ram)
+			throw Error(path + " is in system-ram mode: its memory is in use by the kernel "
+					   "(daxctl reconfigure-device -m devdax gives it back)");
+		// The same checks as on a device create provisions itself: what it holds, a writer.
+		std::string sig = probe_signature(path);
+		if (!sig.empty() && !force)
+			throw Error(path + " holds " + sig + "; refusing to overwrite it without --force");
+		if (raw_in_use(path))
+			throw Error(path + " is in use (mounted, or opened exclusively)");
+		if (auto m = daxfs_mounts_of(d); !m.empty())
+			throw Error(path + " has a daxfs mount at " + m.front().mountpoint + "; refusing to overwrite it");
+		auto b = open_device_backend(path, Access::ReadWrite);
+		uint64_t size = b->map().size() / EXTENT_ALIGN * EXTENT_ALIGN;
+		if (auto why = check_pool_size(size); !why.empty())
+			throw Error(path + " is too small for a pool: " + why);
+		tell(say, "formatting a pool of " + sz(size) + " on " + path + " (" + d.mode + ", " + d.nd_region +
+				  (d.cxl_region.empty() ? "" : ", CXL " + d.cxl_region) + ")");
+		{
+			WriterLock lock = WriterLock::try_lock(path);
+			if (!lock.held())
+				throw Error(path + " is in use by a daxpool writer");
+			// No region record: the operator made the region and namespace, and re-creates them
+			// after a reboot (attach re-creates only the regions that create made).
+			format_pool(*b, size, name.empty() ? "pool" : name, random_uuid(), nullptr);
+		}
+		b.reset();
+		for (auto &n : scan_devices())
+			if (n.device == path)
+				return n;
+		throw Error("internal error: the new pool on " + path + " is not found again");
+	}
+	throw Error(path + " is not an active devdax or fsdax namespace's device (" +
+		    (seen.empty() ? std::string("this host has none") : "this host has: " + seen) +
+		    "); provision one with `cxl create-region` and `ndctl create-namespace -m devdax|fsdax`");
 }
 
 // ---- attach ----------------------------------------------------------------------------------

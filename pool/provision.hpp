@@ -57,6 +57,13 @@ std::vector<DevicePool> scan_devices();
 // removed again and Error says why.
 DevicePool create_device_pool(const ProvisionOptions &o);
 
+// Formats a pool on DEVICE (/dev/daxX.Y or /dev/pmemN), an active devdax or fsdax namespace the
+// operator provisioned (cxl create-region, ndctl create-namespace). Refuses, without FORCE, a
+// device that holds a pool, a filesystem or other data libblkid recognises; refuses always a
+// device in system-ram mode, mounted, or in use by a daxpool writer.
+DevicePool create_pool_on_device(const std::string &device, const std::string &name, bool force,
+				 void (*say)(const std::string &) = nullptr);
+
 struct AttachOptions {
 	std::vector<std::string> memdevs;  // CXL: try exactly these (in this order)
 	void (*say)(const std::string &) = nullptr;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "pool/topology.hpp"
 
+#include <strings.h>
+
 #include <climits>
 
 #include "pool/ctx.hpp"
@@ -61,6 +63,8 @@ void read_nd(Topology &t)
 	NdctlCtx ctx = open_ndctl();
 	struct ndctl_bus *bus;
 	ndctl_bus_foreach(ctx.get(), bus) {
+		const char *provider = ndctl_bus_get_provider(bus);
+		const char *kind = provider && strncasecmp(provider, "cxl", 3) == 0 ? "cxl" : "nvdimm";
 		struct ndctl_region *region;
 		ndctl_region_foreach(bus, region) {
 			struct ndctl_namespace *ns;
@@ -68,7 +72,7 @@ void read_nd(Topology &t)
 				if (!ndctl_namespace_is_active(ns))
 					continue;
 				NamespaceInfo n{ndctl_region_get_devname(region), ndctl_namespace_get_devname(ns),
-						mode_name(ndctl_namespace_get_mode(ns)), "", ndctl_namespace_get_size(ns)};
+						mode_name(ndctl_namespace_get_mode(ns)), "", ndctl_namespace_get_size(ns), kind};
 				if (struct ndctl_pfn *pfn = ndctl_namespace_get_pfn(ns); pfn && ndctl_pfn_get_block_device(pfn))
 					n.device = ndctl_pfn_get_block_device(pfn);
 				else if (struct ndctl_dax *dax = ndctl_namespace_get_dax(ns)) {

@@ -38,6 +38,7 @@ struct NamespaceInfo {
 	std::string mode;     // devdax, fsdax, raw, ...
 	std::string device;   // dax0.0, pmem0, or empty
 	uint64_t size = 0;
+	std::string bus;      // "cxl" (nd bus of provider CXL) or "nvdimm"
 };
 
 struct Topology {

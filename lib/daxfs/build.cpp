@@ -2,6 +2,8 @@
 // build_image: source → Tree → Layout → temporary file → rename (docs/format.md).
 #include "lib/daxfs/build.hpp"
 
+#include <uuid/uuid.h>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -45,7 +47,9 @@ void check_output_outside(const BuildOptions &o)
 }
 
 // Sequential layout: metadata, then every extent in offset order, zeros between (holes).
-void write_from_dir(const Tree &tree, const Layout &l, int fd, Hasher &h)
+using Tick = std::function<void(uint64_t)>;
+
+void write_from_dir(const Tree &tree, const Layout &l, int fd, Hasher &h, const Tick &tick)
 {
 	SeqWriter w(fd, DAXFS_META_OFF, h);
 	w.write(l.meta.data(), l.meta.size());
@@ -78,6 +82,7 @@ void write_from_dir(const Tree &tree, const Layout &l, int fd, Hasher &h)
 				throw Error(n.src_path + ": file shrank while the image was being built");
 			w.advance(static_cast<size_t>(got));
 			left -= static_cast<uint64_t>(got);
+			tick(w.pos());
 		}
 		uint64_t end = (w.pos() + DAXFS_BLOCK_SIZE - 1) & ~uint64_t(DAXFS_BLOCK_SIZE - 1);
 		w.zeros(end - w.pos());
@@ -87,8 +92,10 @@ void write_from_dir(const Tree &tree, const Layout &l, int fd, Hasher &h)
 }
 
 // Tar: extents are written in archive order, then the image is hashed by reading it back.
-void write_from_tar(const std::string &archive, const Tree &tree, const Layout &l, int fd, Hasher &h)
+void write_from_tar(const std::string &archive, const Tree &tree, const Layout &l, int fd, Hasher &h,
+		    const BuildOptions &o)
 {
+	uint64_t total_written = l.meta.size();
 	pwrite_all(fd, l.meta.data(), l.meta.size(), DAXFS_META_OFF, "the image");
 	std::vector<uint64_t> written(tree.nodes.size(), 0);
 	read_tar_data(archive, tree, [&](uint32_t node, const void *buf, size_t len, uint64_t off) {
@@ -99,6 +106,9 @@ void write_from_tar(const std::string &archive, const Tree &tree, const Layout &
 			throw Error(archive + ": entry " + std::to_string(n.src_index) + " has more data than its size");
 		pwrite_all(fd, buf, len, l.extent[node] + off, "the image");
 		written[node] += len;
+		total_written += len;
+		if (o.progress)
+			o.progress("write", std::min(total_written, l.total_size), l.total_size);
 	});
 	for (uint32_t idx : l.order)
 		if (written[idx] != tree.nodes[idx].size && (tree.nodes[idx].mode & S_IFMT) == S_IFREG)
@@ -115,6 +125,8 @@ void write_from_tar(const std::string &archive, const Tree &tree, const Layout &
 		}
 		h.update(buf.data(), static_cast<size_t>(got));
 		off += static_cast<uint64_t>(got);
+		if (o.progress)
+			o.progress("hash", off, l.total_size);
 	}
 }
 
@@ -179,6 +191,8 @@ BuildResult build_image(const BuildOptions &o)
 		throw Error(o.source + (o.tar ? " is not a file (--tar)" : " is not a directory (use --tar for archives)"));
 	check_output_outside(o);
 
+	if (o.progress)
+		o.progress("scan", 0, 0);
 	Tree tree = o.tar ? scan_tar(o.source) : scan_dir(o.source);
 	Layout l = make_layout(tree, {o.mtime, o.source_date_epoch, o.all_root});
 	if (o.max_size && l.total_size > *o.max_size)
@@ -189,10 +203,15 @@ BuildResult build_image(const BuildOptions &o)
 	if (::ftruncate(out.fd(), static_cast<off_t>(l.total_size)) < 0)
 		throw_errno("cannot size " + out.path(), errno);
 	Hasher h;
+	if (o.progress)
+		o.progress("write", 0, l.total_size);
 	if (o.tar)
-		write_from_tar(o.source, tree, l, out.fd(), h);
+		write_from_tar(o.source, tree, l, out.fd(), h, o);
 	else
-		write_from_dir(tree, l, out.fd(), h);
+		write_from_dir(tree, l, out.fd(), h, [&](uint64_t done) {
+			if (o.progress)
+				o.progress("write", done, l.total_size);
+		});
 	BuildResult r;
 	r.digest = h.final();
 	r.size = l.total_size;
@@ -206,22 +225,11 @@ BuildResult build_image(const BuildOptions &o)
 
 std::optional<std::array<uint8_t, 16>> parse_uuid(const std::string &s)
 {
-	if (s.size() != 36)
+	uuid_t parsed;
+	if (s.size() != 36 || ::uuid_parse(s.c_str(), parsed) != 0)
 		return std::nullopt;
 	std::array<uint8_t, 16> u{};
-	size_t k = 0;
-	for (size_t i = 0; i < 36;) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i++] != '-')
-				return std::nullopt;
-			continue;
-		}
-		int hi = util::hex_nibble(s[i]), lo = util::hex_nibble(s[i + 1]);
-		if (hi < 0 || lo < 0)
-			return std::nullopt;
-		u[k++] = static_cast<uint8_t>(hi << 4 | lo);
-		i += 2;
-	}
+	std::copy(std::begin(parsed), std::end(parsed), u.begin());
 	return u;
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "lib/util/hex.hpp"
 
+#include <uuid/uuid.h>
+
 #include <algorithm>
 
 namespace daxpool::util {
@@ -19,8 +21,11 @@ std::string hex(std::span<const uint8_t> bytes)
 
 std::string format_uuid(std::span<const uint8_t, 16> u)
 {
-	std::string h = hex(u);
-	return h.substr(0, 8) + '-' + h.substr(8, 4) + '-' + h.substr(12, 4) + '-' + h.substr(16, 4) + '-' + h.substr(20);
+	uuid_t in;
+	std::copy(u.begin(), u.end(), in);
+	char out[UUID_STR_LEN];
+	::uuid_unparse_lower(in, out);
+	return out;
 }
 
 bool all_zero(const void *p, size_t n)

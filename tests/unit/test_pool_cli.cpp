@@ -59,8 +59,8 @@ TEST_CASE("cli: create, load, list, unload, fsck on a file-backed pool", "[pool]
 		JsonDoc j(r.out);
 		CHECK(std::string(json_object_get_string(j.get(j.o, "pool"))) == "lab");
 		CHECK(json_object_get_uint64(j.get(j.o, "size")) == 32u << 20);
-		CHECK(json_object_get_uint64(j.get(j.o, "free")) == 18u << 20);
-		CHECK(json_object_get_uint64(j.get(j.o, "largest_free_extent")) == 18u << 20);
+		CHECK(json_object_get_uint64(j.get(j.o, "available_size")) == 18u << 20);
+		CHECK(json_object_get_uint64(j.get(j.o, "max_available_extent")) == 18u << 20);
 		json_object *imgs = j.get(j.o, "images");
 		REQUIRE(json_object_array_length(imgs) == 2);
 		json_object *first = json_object_array_get_idx(imgs, 0);

@@ -231,7 +231,7 @@ TEST_CASE("hosts: a clone (same machine-id, another boot, still beating) is refu
 	::kill(agent.pid, SIGTERM);
 	test::Run a = test::wait_cli(agent);
 	CHECK(a.ok());
-	CHECK_THAT(a.out, Contains("has left the pool"));
+	CHECK_THAT(a.err, Contains("has left the pool")); // a note: stderr
 	// Once the first one has left, the second boot takes the slot.
 	CHECK(run_cli({"agent", "--pool", f.pool, "--once"}, host('a', '2')).ok());
 }

@@ -12,6 +12,7 @@
 #include "pool/error.hpp"
 #include "pool/fault.hpp"
 #include "pool/fsck.hpp"
+#include "pool/mounts.hpp"
 #include "pool/pool.hpp"
 #include "pool/shmem.hpp"
 #include "pool/superblock.hpp"
@@ -365,4 +366,26 @@ TEST_CASE("load: one backend sync of the whole extent, before the seal", "[pool]
 			catalog_after++;
 	CHECK(catalog_after == 2);
 	CHECK(counter->syncs.back().first < DATA_OFF); // (the rest: this host's slot, e.g. the ticket cleared)
+}
+
+TEST_CASE("mounts: daxfs mounts read from mountinfo (libmount): unescaped, with their options", "[pool][mounts]")
+{
+	test::TempDir d;
+	std::string mi = d / "mountinfo";
+	test::write_file(mi,
+			 "22 1 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw\n"
+			 "90 22 259:1 / /mnt/with\\040space ro,nosuid,nodev shared:40 - daxfs /dev/pmem0 ro,offset=2097152\n"
+			 "91 22 0:50 / /mnt/b ro,nosuid,nodev - daxfs none ro,phys=0x1080000000,size=0x4000000\n"
+			 "92 22 252:0 / /mnt/ext4 rw,relatime - ext4 /dev/vda rw\n");
+	auto m = daxpool::pool::daxfs_mounts(mi);
+	REQUIRE(m.size() == 2);
+	CHECK(m[0].mountpoint == "/mnt/with space");
+	CHECK(m[0].source == "/dev/pmem0");
+	CHECK(m[0].offset == 2097152u);
+	CHECK(m[0].phys == 0u);
+	CHECK(m[1].mountpoint == "/mnt/b");
+	CHECK(m[1].source == "none");
+	CHECK(m[1].phys == 0x1080000000u);
+	CHECK(m[1].phys_size == 0x4000000u);
+	CHECK(m[1].offset == 0u);
 }

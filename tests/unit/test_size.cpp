@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "lib/util/size.hpp"
+#include "lib/util/time.hpp"
 
 using daxpool::util::format_size;
 using daxpool::util::parse_size;
@@ -53,4 +54,13 @@ TEST_CASE("sizes: formatting", "[size]")
 	CHECK(format_size(1024) == "1.00 KiB");
 	CHECK(format_size(4ull << 30) == "4.00 GiB");
 	CHECK(format_size(3ull << 19) == "1.50 MiB");
+}
+
+TEST_CASE("format_utc: ISO 8601 in UTC, with nanoseconds when asked", "[util][time]")
+{
+	using daxpool::util::format_utc;
+	CHECK(format_utc(0) == "1970-01-01T00:00:00Z");
+	CHECK(format_utc(1796406848) == "2026-12-04T17:54:08Z");
+	CHECK(format_utc(1796406848, 5) == "2026-12-04T17:54:08.000000005Z");
+	CHECK(format_utc(-1) == "1969-12-31T23:59:59Z");
 }

@@ -34,9 +34,9 @@ create)
 		refused "4G over one memdev" "has 2G of free pmem capacity" \
 			daxpool create --size 4G --memdev mem0
 		refused "more than there is" "not enough free CXL pmem capacity" daxpool create --size 8G
-		refused "W=2 size rule" "multiple of 512M" daxpool create --size 768M --interleave 2
+		refused "W=2 size rule" "multiple of 512M" daxpool create --size 768M -w 2
 		refused "nvdimm backend on a CXL host" "no NVDIMM pmem region found" \
-			daxpool create --size 1G --backend nvdimm
+			daxpool create --size 1G -b nvdimm
 		refused "unknown memdev" "no such CXL memdev" daxpool create --size 1G --memdev mem7
 		refused "memdev given twice" "is given twice" daxpool create --size 1G --memdev mem0,mem0
 	else
@@ -64,7 +64,9 @@ create)
 		cxl list -R | grep -q '"interleave_ways":2' || fail "the region is not 2-way interleaved"
 	fi
 	ndctl list -N | grep -q '"map":"mem"' || fail "the namespace does not keep its page metadata in host RAM"
-	uuid=$(jsonget uuid /tmp/create.json)
+	uuid=$(jsonget pool_uuid /tmp/create.json)
+	expect_eq "region form" "$(echo "$region" | grep -c '^region[0-9]*$')" 1
+	expect_eq "chardev or blockdev" "$(jsonget chardev /tmp/create.json 2>/dev/null || jsonget blockdev /tmp/create.json)" "${dev#/dev/}"
 	echo "$uuid" | grep -Eq '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' || fail "create --json: uuid '$uuid'"
 	psize=$(jsonget pool_size /tmp/create.json)
 	case $POOL_SIZE in *G) want=$((${POOL_SIZE%G} << 30)) ;; *M) want=$((${POOL_SIZE%M} << 20)) ;; esac
@@ -75,7 +77,7 @@ create)
 	expect_eq "devices" "$(j devices.#)" 1
 	expect_eq "pool in list" "$(j devices.0.pool)" demo
 	expect_eq "device in list" "$(j devices.0.device)" "$dev"
-	expect_eq "uuid in list" "$(j devices.0.uuid)" "$uuid"
+	expect_eq "uuid in list" "$(j devices.0.pool_uuid)" "$uuid"
 	expect_eq "pool_size in list" "$(j devices.0.pool_size)" "$psize"
 	expect_eq "region in list" "$(j devices.0.region)" "$region"
 	daxpool list --region "$region" --json > /tmp/list2.json
@@ -163,6 +165,33 @@ attach)
 	fi
 	expect_eq "namespaces after destroy" "$(ns_count "$MODE")" 0
 	[ -n "$cxl" ] || exit 0
+
+	say "create --device: pools on a region and namespaces made with cxl and ndctl"
+	attach
+	r=$(cxl list -R | grep -o '"region":"region[0-9]*"' | cut -d'"' -f4)
+	refused "--device that is no namespace's" "is not an active devdax or fsdax namespace" \
+		daxpool create --device /dev/null
+	for m in devdax fsdax; do
+		ndctl create-namespace -m "$m" --map=mem -s 512M >/dev/null || fail "create-namespace -m $m"
+		d=$(ns_dev "$m")
+		wait_dev "$d"
+		refused "--device with --size" "is for provisioning" daxpool create --device "$d" --size 1G
+		daxpool create --device "$d" -n "hand-$m" -j > /tmp/dev.json
+		cat /tmp/dev.json
+		expect_eq "create --device: pool" "$(jsonget pool /tmp/dev.json)" "hand-$m"
+		expect_eq "create --device: mode" "$(jsonget mode /tmp/dev.json)" "$m"
+		expect_eq "create --device: device" "$(jsonget device /tmp/dev.json)" "$d"
+		refused "create --device over a pool" "holds a daxpool pool" daxpool create --device "$d"
+		daxpool create --device "$d" -n "hand-$m" -f -q
+		daxpool load /in/image -p "hand-$m" -n m -q
+		daxpool list -p "hand-$m" -j > /tmp/hl.json
+		expect_eq "image in the pool on $d" "$(jsonget images.0.name /tmp/hl.json)" m
+		daxpool fsck -p "hand-$m"
+	done
+	# Torn down by hand as it was made.
+	ndctl destroy-namespace -f all >/dev/null 2>&1
+	cxl destroy-region -f "$r" >/dev/null 2>&1
+	expect_eq "regions after the teardown" "$(cxl list -R | grep -c region || true)" 0
 
 	say "a pool smaller than its memdevs: attach re-creates the region of the recorded size"
 	daxpool create --size 1G --name small --force > /dev/null

@@ -35,5 +35,13 @@ daxpool topology --json > /tmp/topo.json
 cat /tmp/topo.json
 grep -q '"memdev": "mem0"' /tmp/topo.json || fail "daxpool topology: no mem0"
 grep -q '"region": "region0"' /tmp/topo.json || fail "daxpool topology: no region0"
-grep -q "\"device\": \"${dax#/dev/}\"" /tmp/topo.json || fail "daxpool topology: no ${dax#/dev/}"
-grep -q "\"device\": \"${pmem#/dev/}\"" /tmp/topo.json || fail "daxpool topology: no ${pmem#/dev/}"
+grep -q "\"chardev\": \"${dax#/dev/}\"" /tmp/topo.json || fail "daxpool topology: no ${dax#/dev/}"
+grep -q "\"blockdev\": \"${pmem#/dev/}\"" /tmp/topo.json || fail "daxpool topology: no ${pmem#/dev/}"
+grep -q "\"device\": \"$dax\"" /tmp/topo.json || fail "daxpool topology: no $dax"
+# -b filters by bus, as ndctl list -b: both namespaces are in CXL memory.
+daxpool list -b cxl -j > /tmp/cxl.json
+expect_eq "list -b cxl: namespaces" "$(jsonget namespaces.# /tmp/cxl.json)" 2
+expect_eq "list -b cxl: memdevs" "$(jsonget memdevs.# /tmp/cxl.json)" "$(jsonget memdevs.# /tmp/topo.json)"
+daxpool list -b nvdimm -j > /tmp/nd.json
+expect_eq "list -b nvdimm: namespaces" "$(jsonget namespaces.# /tmp/nd.json)" 0
+expect_eq "list -b nvdimm: memdevs" "$(jsonget memdevs.# /tmp/nd.json)" 0

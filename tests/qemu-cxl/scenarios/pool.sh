@@ -4,7 +4,8 @@
 # nvdimm: one 1 GiB NVDIMM (label-less at first), the pool in fsdax mode.
 # Boot 1 creates the pool, loads and mounts an image, and checks the refusals; boot 2, on the
 # same backing files, attaches, finds the pool and the image by the memory alone, mounts again,
-# then unloads and destroys. A third guest without CXL or NVDIMM checks that create says so.
+# then unloads and destroys; on CXL it then lays pools with create --device on a devdax and an
+# fsdax namespace made with cxl/ndctl. A third guest without CXL or NVDIMM checks that create says so.
 . "$(dirname "$0")/lib.sh"
 TOPO=${1:-cxl}
 make_image
@@ -16,7 +17,8 @@ say "boot 1: create, load, mount"
 "$RUN" "${args[@]}" -f "$WORK/mem.raw" -n "pool-$TOPO-1" -M "pool-$TOPO" -i "$WORK/image" -i "$WORK/manifest" \
 	-e PHASE=create "$G/pool.sh"
 say "boot 2: attach, mount again, unload, destroy"
-"$RUN" "${args[@]}" -f "$WORK/mem.raw" -n "pool-$TOPO-2" -M "pool-$TOPO" -i "$WORK/manifest" -e PHASE=attach "$G/pool.sh"
+"$RUN" "${args[@]}" -f "$WORK/mem.raw" -n "pool-$TOPO-2" -M "pool-$TOPO" -i "$WORK/image" -i "$WORK/manifest" \
+	-e PHASE=attach "$G/pool.sh"
 if [ "$TOPO" = cxl ]; then
 	say "a host without CXL or NVDIMM"
 	"$RUN" -t none -n "pool-none" -e PHASE=none "$G/pool.sh"
