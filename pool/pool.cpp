@@ -437,12 +437,14 @@ ImageInfo Pool::unload(const std::string &name, void (*on_wait)(), bool force, s
 	if (!target && retired) {
 		// Unloaded while a host had it mounted: it stays RETIRED while any host lists it. A
 		// host that is down for good has its record reclaimed like a sealed image's, with --force.
-		std::vector<std::string> ignored;
-		check_holders(*this, retired->entry.id, "retired image '" + name + "'", false, force_cmd, ignored);
+		// Without --force, a host still lists it (else the next writer frees it): say which.
 		if (force)
 			target = retired;
-		else
+		else {
+			std::vector<std::string> ignored;
+			check_holders(*this, retired->entry.id, "retired image '" + name + "'", false, force_cmd, ignored);
 			other_state = state_name(State::Retired);
+		}
 	}
 	if (!target && writing && !reclaim_reason(*this, *writing))
 		return unload_quarantined(*writing, force, force_cmd, slots, reclaimed);
@@ -459,7 +461,8 @@ ImageInfo Pool::unload(const std::string &name, void (*on_wait)(), bool force, s
 		throw Error("image '" + name + "' is mounted on this host at " + here.front() +
 			    "; unmount it first (daxpool umount " + here.front() + ")");
 	std::vector<std::string> forced;
-	auto gone = check_holders(*this, target->entry.id, "image '" + name + "'", force, force_cmd, forced);
+	auto gone = check_holders(*this, target->entry.id, (target == retired ? "retired image '" : "image '") + name + "'",
+				  force, force_cmd, forced);
 	if (reclaimed)
 		reclaimed->insert(reclaimed->end(), forced.begin(), forced.end());
 	fault_point("unload.checked");

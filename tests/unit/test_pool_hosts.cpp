@@ -804,5 +804,16 @@ TEST_CASE("unload --force: a host it reclaims from that records a new mount mean
 	for (const auto &i : p->info(true).images)
 		retired |= i.name == "one" && i.state == State::Retired;
 	CHECK(retired); // the second check counts every host that has not left: /mnt/b keeps it
+
+	// hoste stands still again: the retired image is refused without --force, naming the
+	// mount; --force watches hoste stand still, reclaims /mnt/b and frees the image.
+	CHECK_THROWS_WITH(p->unload("one"), Contains("retired image 'one' is mounted on host 'hoste'") &&
+						    Contains("/mnt/b") && Contains("--force"));
+	reclaimed.clear();
+	p->unload("one", nullptr, true, &reclaimed);
+	REQUIRE(reclaimed.size() == 2); // /mnt/a (still in hoste's records) and /mnt/b
+	CHECK_THAT(reclaimed.back() + reclaimed.front(), Contains("/mnt/a") && Contains("/mnt/b"));
+	for (const auto &i : p->info(true).images)
+		CHECK(i.name != "one");
 	CHECK(fsck_pool(f.ref, false).ok());
 }
