@@ -126,10 +126,8 @@ int mount_helper(int argc, char **argv)
 			from = comma == std::string::npos ? opts.size() + 1 : comma + 1;
 			if (o.empty() || userspace_option(o))
 				continue;
-			if (o == "rw") {
-				std::fprintf(stderr, "mount.daxfs: %s: daxfs is read-only, mounting it read-only\n", dir.c_str());
-				continue;
-			}
+			if (o == "rw")
+				continue; // mount(8)'s default when no -o is given: daxfs is always read-only
 			if (o == "suid" || o == "nosuid" || o == "dev" || o == "nodev") {
 				(o == "suid" || o == "nosuid" ? mo.suid : mo.dev) = o[0] != 'n';
 				continue;
