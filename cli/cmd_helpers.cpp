@@ -242,13 +242,17 @@ void add_probe(CLI::App &app)
 	};
 	auto o = std::make_shared<Opts>();
 	cmd->add_flag("--udev", o->udev, "udev's format: ID_DAXPOOL_* properties (the only format so far)")->required();
-	cmd->add_option("device", o->dev, "a device node (/dev/daxX.Y, /dev/pmemN)")->required();
+	cmd->add_option("device", o->dev, "a device node (/dev/daxX.Y, /dev/pmemN) or a file-backed pool")->required();
 	cmd->callback([o] {
 		// Reads only: the superblocks (both copies checked). A device without a pool prints
 		// nothing; a damaged one logs one line (udev's log); the status is 0 either way, so
 		// that udev keeps the device's other properties.
 		try {
-			pool::Pool p(pool::open_device_backend(o->dev, pool::Access::ReadOnly), pool::Access::ReadOnly);
+			struct stat st;
+			const bool file = ::stat(o->dev.c_str(), &st) == 0 && S_ISREG(st.st_mode); // a file-backed pool (tests)
+			pool::Pool p(file ? pool::open_file_backend(o->dev, pool::Access::ReadOnly)
+					  : pool::open_device_backend(o->dev, pool::Access::ReadOnly),
+				     pool::Access::ReadOnly);
 			const std::string name = p.super().name;
 			std::printf("ID_DAXPOOL_UUID=%s\nID_DAXPOOL_NAME=%s\nID_DAXPOOL_UNIT_NAME=%s\n", p.uuid().c_str(),
 				    name.c_str(), unit_escape(name).c_str());

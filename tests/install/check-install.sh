@@ -32,16 +32,41 @@ for h in mount.daxfs umount.daxfs; do
 	[ "$(readlink "$D$helperdir/$h")" = "$bindir/daxpool" ] || fail "$helperdir/$h links to '$(readlink "$D$helperdir/$h")', want $bindir/daxpool"
 done
 # The helper runs as such: argv[0] dispatch (a usage error is mount(8)'s status 1).
-rc=0; "$D$helperdir/mount.daxfs" > /dev/null 2>&1 || rc=$?
+# (run under the helper's name: the link names the binary where it will be installed)
+rc=0; (exec -a mount.daxfs "$D$bindir/daxpool") > /dev/null 2>&1 || rc=$?
 [ $rc = 1 ] || fail "mount.daxfs without arguments: status $rc, want 1 (usage)"
-rc=0; "$D$helperdir/umount.daxfs" -t ext4 /x > /dev/null 2>&1 || rc=$?
+rc=0; (exec -a /sbin/umount.daxfs "$D$bindir/daxpool" -t ext4 /x) > /dev/null 2>&1 || rc=$?
 [ $rc = 1 ] || fail "umount.daxfs -t ext4: status $rc, want 1"
 grep -n '@[A-Z]*@' "$D$rulesdir/90-daxpool.rules" "$D$unitdir"/daxpool-*.service && fail "unsubstituted @VAR@"
 grep -q "IMPORT{program}=\"$bindir/daxpool probe --udev \$devnode\"" "$D$rulesdir/90-daxpool.rules" ||
 	fail "the udev rule does not run $bindir/daxpool probe --udev"
-# The probe: a device without a pool prints nothing and exits 0.
-out=$("$D$bindir/daxpool" probe --udev /dev/null 2>&1) || fail "probe of /dev/null: status $?"
-[ -z "$out" ] || fail "probe of /dev/null printed '$out'"
+# The probe (on files: the same superblock code as on a device): no pool prints nothing; a
+# pool its properties, the unit name escaped as systemd-escape does; both superblocks damaged:
+# one log line, nothing on stdout, status 0.
+X=$D/probe
+mkdir -p "$X"
+truncate -s 8M "$X/zero"
+out=$("$D$bindir/daxpool" probe --udev "$X/zero" 2>&1) || fail "probe of zeros: status $?"
+[ -z "$out" ] || fail "probe of zeros printed '$out'"
+"$D$bindir/daxpool" create --file "$X/p" --size 64M --name demo-pool+1 > /dev/null
+out=$("$D$bindir/daxpool" probe --udev "$X/p") || fail "probe of a pool: status $?"
+echo "$out"
+echo "$out" | grep -qx 'ID_DAXPOOL_NAME=demo-pool+1' || fail "no ID_DAXPOOL_NAME"
+echo "$out" | grep -qE '^ID_DAXPOOL_UUID=[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' || fail "no ID_DAXPOOL_UUID"
+want_unit=$(systemd-escape 'demo-pool+1')
+echo "$out" | grep -qxF "ID_DAXPOOL_UNIT_NAME=$want_unit" || fail "ID_DAXPOOL_UNIT_NAME is not systemd-escape's '$want_unit'"
+python3 - "$X/p" <<'PY'
+import sys
+# Both superblock copies (pool/layout.hpp: at 0 and 2 MiB - 4 KiB): one byte of the UUID flipped,
+# the magic kept (so: a damaged pool, not "no pool").
+with open(sys.argv[1], 'r+b') as f:
+    for off in (0, 2 * 1024 * 1024 - 4096):
+        f.seek(off); assert f.read(8) == b'DAXPOOL1'
+        f.seek(off + 40); b = f.read(1); f.seek(off + 40); f.write(bytes([b[0] ^ 0xff]))
+PY
+out=$("$D$bindir/daxpool" probe --udev "$X/p" 2>"$X/err") || fail "probe of a damaged pool: status $?"
+[ -z "$out" ] || fail "probe of a damaged pool printed '$out'"
+[ "$(wc -l < "$X/err")" = 1 ] && grep -q "superblocks are both damaged" "$X/err" || fail "damaged pool: want one log line, got '$(cat "$X/err")'"
 
 V=$D/verify
 mkdir -p "$V"
