@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -165,6 +167,12 @@ int mount_helper(int argc, char **argv)
 			throw Error("source '" + src + "' is not POOL/IMAGE (a pool name, UUID or device, then the image's name)");
 		pool::PoolRef ref;
 		ref.path = src.substr(0, slash);
+		// /dev/daxpool/NAME (udev's link) names the device it points to.
+		if (ref.path[0] == '/')
+			if (char *r = ::realpath(ref.path.c_str(), nullptr)) {
+				ref.path = r;
+				std::free(r);
+			}
 		pool::MountResult r = pool::mount_image(ref, src.substr(slash + 1), dir, mo);
 		if (a.verbose)
 			std::printf("mount.daxfs: mounted %s of pool %s (%s at offset %llu) on %s\n", r.image.name.c_str(),

@@ -31,7 +31,8 @@ refused() {
 }
 
 say "create pool 'shared', load rootfs"
-daxpool create --size 512M --name shared --mode devdax
+daxpool create --size 512M --name shared --mode devdax --json > /tmp/create.json
+cat /tmp/create.json
 daxpool load /in/image --pool shared --name rootfs
 expect_eq "no records before mounting" "$(records)" ""
 
@@ -59,6 +60,14 @@ expect_tree /mnt/y
 expect_eq "fstab mount recorded" "$(records)" "/mnt/y"
 $UL/umount /mnt/y
 expect_eq "fstab mount's record removed" "$(records)" ""
+
+say "the pool named by udev's link: mount -t daxfs /dev/daxpool/shared/rootfs"
+mkdir -p /dev/daxpool
+ln -s "$(jsonget device /tmp/create.json)" /dev/daxpool/shared
+$UL/mount -t daxfs /dev/daxpool/shared/rootfs /mnt/x
+expect_eq "recorded through the link" "$(records)" "/mnt/x"
+$UL/umount /mnt/x
+expect_eq "record removed" "$(records)" ""
 
 say "umount -i (no helper): the record stays until the agent's next beat"
 daxpool mount rootfs /mnt/x --pool shared
