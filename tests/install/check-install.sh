@@ -78,4 +78,19 @@ for u in daxpool-agent@demo\\x2dpool.service daxpool-attach.service; do
 	MANPATH=$D$mandir systemd-analyze verify "$V/$u" || fail "systemd-analyze verify $u"
 	echo "verified: $u"
 done
+# README's fstab line: systemd-fstab-generator makes a daxfs mount unit that waits for the
+# pool's udev link (the rule above makes /dev/daxpool/NAME).
+G=$D/gen
+mkdir -p "$G"
+echo "shared/rootfs /srv/rootfs daxfs ro,nofail,x-systemd.requires=/dev/daxpool/shared 0 0" > "$D/fstab"
+gen=/lib/systemd/system-generators/systemd-fstab-generator
+[ -x "$gen" ] || fail "no $gen"
+SYSTEMD_FSTAB=$D/fstab SYSTEMD_PROC_CMDLINE= "$gen" "$G" "$G" "$G"
+m=$G/srv-rootfs.mount
+[ -f "$m" ] || fail "the fstab line made no srv-rootfs.mount"
+for l in 'What=shared/rootfs' 'Type=daxfs' 'Requires=dev-daxpool-shared.device' 'After=dev-daxpool-shared.device'; do
+	grep -qxF "$l" "$m" || { cat "$m"; fail "srv-rootfs.mount lacks $l"; }
+done
+grep -q 'SYMLINK+="daxpool/$env{ID_DAXPOOL_NAME}"' "$D$rulesdir/90-daxpool.rules" || fail "the rule makes no /dev/daxpool/NAME link"
+echo "fstab: srv-rootfs.mount requires dev-daxpool-shared.device"
 echo "install: ok"
