@@ -15,6 +15,7 @@
 #include "cli/commands.hpp"
 #include "cli/pool_opts.hpp"
 #include "pool/hosts.hpp"
+#include "pool/mounts.hpp"
 #include "pool/pool.hpp"
 
 namespace daxpool::cli {
@@ -64,6 +65,19 @@ void add_agent(CLI::App &app)
 		::sigaction(SIGTERM, &sa, nullptr);
 		::sigaction(SIGINT, &sa, nullptr);
 		auto s = pool::HostSession::claim(*p, t, static_cast<uint32_t>(::getpid()));
+		// Records of mounts gone from this host (umount -i, a crash): removed at every beat.
+		const auto dev = pool::device_pool_of(ref);
+		auto tidy = [&] {
+			try {
+				for (auto &r : dev ? pool::reconcile_mounts(*dev, *s) : std::vector<std::string>{})
+					std::printf("daxpool agent: removed the record of %s: not mounted on this host any more\n",
+						    r.c_str());
+			} catch (const std::exception &e) {
+				std::fprintf(stderr, "daxpool agent: warning: mount records not checked: %s\n", e.what());
+			}
+			std::fflush(stdout);
+		};
+		tidy();
 		if (o->once) {
 			if (!quiet())
 				std::printf("host slot %u of %s: heartbeat published (lease %u ms)\n", s->slot(),
@@ -76,8 +90,10 @@ void add_agent(CLI::App &app)
 		while (!g_stop) {
 			for (uint32_t slept = 0; slept < t.heartbeat_ms && !g_stop; slept += 20)
 				::usleep(std::min<uint32_t>(20, t.heartbeat_ms - slept) * 1000);
-			if (!g_stop)
+			if (!g_stop) {
 				s->beat();
+				tidy();
+			}
 		}
 		bool left = s->leave();
 		note(std::string("agent: stopped; ") +

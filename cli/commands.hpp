@@ -66,6 +66,9 @@ void add_attach(CLI::App &app);
 void add_destroy(CLI::App &app);
 void add_mount(CLI::App &app);
 void add_umount(CLI::App &app);
+void add_probe(CLI::App &app);
+// mount.daxfs / umount.daxfs: the binary run under that name (cmd_helpers.cpp); exit status.
+int helper_main(int argc, char **argv, bool umount);
 
 // The devices, regions and pools this host sees (daxpool topology, daxpool list without a pool);
 // BUS "cxl" or "nvdimm" shows that bus's only (as ndctl list -b), "" all.

@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 
 #include "cli/commands.hpp"
 
 int main(int argc, char **argv)
 {
+	// mount(8) and umount(8) run /sbin/mount.daxfs and /sbin/umount.daxfs (links to daxpool).
+	const char *base = std::strrchr(argv[0], '/') ? std::strrchr(argv[0], '/') + 1 : argv[0];
+	if (!std::strcmp(base, "mount.daxfs") || !std::strcmp(base, "umount.daxfs"))
+		return daxpool::cli::helper_main(argc, argv, base[0] == 'u');
+
 	CLI::App app{"daxpool: share read-only filesystem images across hosts through CXL memory"};
 	app.set_version_flag("--version", DAXPOOL_VERSION);
 	app.require_subcommand(1);
@@ -25,6 +31,7 @@ int main(int argc, char **argv)
 	daxpool::cli::add_destroy(app);
 	daxpool::cli::add_mount(app);
 	daxpool::cli::add_umount(app);
+	daxpool::cli::add_probe(app);
 
 	app.footer(daxpool::cli::exit_status_epilog);
 	for (auto *sub : app.get_subcommands([](CLI::App *) { return true; }))

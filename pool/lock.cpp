@@ -74,6 +74,18 @@ WriterLock WriterLock::try_lock(const std::string &path)
 	return l;
 }
 
+WriterLock WriterLock::try_writer(const std::string &path)
+{
+	WriterLock l;
+	util::Fd fd = open_lock(path, O_RDWR);
+	struct flock fl = byte(F_WRLCK, writer_byte());
+	if (::fcntl(fd.get(), F_OFD_SETLK, &fl) == 0)
+		l.fd_ = std::move(fd);
+	else if (errno != EAGAIN && errno != EACCES)
+		throw_errno("cannot lock " + path, errno);
+	return l;
+}
+
 bool WriterLock::is_free(const std::string &path)
 {
 	util::Fd fd = open_lock(path, O_RDONLY);

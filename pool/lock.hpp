@@ -23,6 +23,9 @@ public:
 	// Takes the writer locks of every identity at once, only if nobody holds one (create);
 	// nullopt-like: held() is false otherwise.
 	static WriterLock try_lock(const std::string &path);
+	// This host's writer lock on PATH only if nobody holds it now (held() tells); never waits
+	// (daxpool agent between two beats).
+	static WriterLock try_writer(const std::string &path);
 	bool held() const { return static_cast<bool>(fd_); }
 	// Held by nobody right now? (F_OFD_GETLK: needs only read access)
 	static bool is_free(const std::string &path);

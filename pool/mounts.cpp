@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include <dirent.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -17,6 +18,7 @@ extern char **environ;
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <set>
 
 #include <libmount/libmount.h>
 
@@ -45,18 +47,20 @@ struct IterFree {
 	void operator()(libmnt_iter *i) const noexcept { mnt_free_iter(i); }
 };
 
-} // namespace
-
-std::vector<DaxfsMount> daxfs_mounts(const std::string &mountinfo)
+// Appends the daxfs mounts listed in MOUNTINFO (a file of /proc/PID/mountinfo's format). A
+// process's mountinfo that is gone (it exited) is skipped when !MUST.
+void daxfs_mounts_in(const std::string &mountinfo, std::vector<DaxfsMount> &out, bool must = true)
 {
 	// libmount parses (and unescapes) mountinfo as mount(8) and findmnt(8) do.
 	std::unique_ptr<libmnt_table, TableUnref> tb(mnt_new_table());
 	std::unique_ptr<libmnt_iter, IterFree> it(mnt_new_iter(MNT_ITER_FORWARD));
 	if (!tb || !it)
 		throw Error("out of memory");
-	if (int rc = mnt_table_parse_file(tb.get(), mountinfo.c_str()); rc < 0)
+	if (int rc = mnt_table_parse_file(tb.get(), mountinfo.c_str()); rc < 0) {
+		if (!must)
+			return;
 		throw_errno("cannot read " + mountinfo, -rc);
-	std::vector<DaxfsMount> out;
+	}
 	libmnt_fs *fs = nullptr;
 	while (mnt_table_next_fs(tb.get(), it.get(), &fs) == 0) {
 		if (mnt_fs_match_fstype(fs, "daxfs") != 1)
@@ -78,6 +82,40 @@ std::vector<DaxfsMount> daxfs_mounts(const std::string &mountinfo)
 		m.phys_size = opt("size");
 		m.offset = opt("offset");
 		out.push_back(std::move(m));
+	}
+}
+
+} // namespace
+
+std::vector<DaxfsMount> daxfs_mounts(const std::string &mountinfo)
+{
+	std::vector<DaxfsMount> out;
+	daxfs_mounts_in(mountinfo, out);
+	return out;
+}
+
+std::vector<DaxfsMount> daxfs_mounts_all_namespaces()
+{
+	std::vector<DaxfsMount> out;
+	std::set<std::string> seen;
+	auto ns_of = [](const std::string &pid) {
+		char buf[64];
+		ssize_t n = ::readlink(("/proc/" + pid + "/ns/mnt").c_str(), buf, sizeof buf - 1);
+		return n > 0 ? std::string(buf, size_t(n)) : std::string();
+	};
+	seen.insert(ns_of("self"));
+	daxfs_mounts_in("/proc/self/mountinfo", out);
+	std::unique_ptr<DIR, int (*)(DIR *)> dir(::opendir("/proc"), ::closedir);
+	if (!dir)
+		throw_errno("cannot list /proc", errno);
+	while (struct dirent *e = ::readdir(dir.get())) {
+		std::string pid = e->d_name;
+		if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos)
+			continue;
+		std::string ns = ns_of(pid);
+		if (ns.empty() || !seen.insert(ns).second)
+			continue; // gone, a kernel thread, or a namespace already read
+		daxfs_mounts_in("/proc/" + pid + "/mountinfo", out, false);
 	}
 	return out;
 }
@@ -144,6 +182,14 @@ DevicePool resolve_device_pool(const PoolRef &ref)
 	return find_device_pool(ref);
 }
 
+std::optional<DevicePool> device_pool_of(const PoolRef &ref)
+{
+	struct stat st;
+	if (!ref.region && !ref.path.empty() && ::stat(ref.path.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+		return std::nullopt;
+	return find_device_pool(ref);
+}
+
 MountResult mount_image(const PoolRef &ref, const std::string &name, const std::string &dir, const MountOptions &o)
 {
 	require_root("mount");
@@ -179,7 +225,7 @@ MountResult mount_image(const PoolRef &ref, const std::string &name, const std::
 	// then keep what was not asked for off.
 	if (o.suid || o.dev)
 		r.data += ",trusted";
-	unsigned long flags = MS_RDONLY | (o.suid ? 0 : MS_NOSUID) | (o.dev ? 0 : MS_NODEV);
+	unsigned long flags = MS_RDONLY | (o.suid ? 0 : MS_NOSUID) | (o.dev ? 0 : MS_NODEV) | o.flags;
 	// Recorded first (docs/multihost.md, "Mounts"): record_mount re-reads the catalog after
 	// its PENDING record (the image must still be the sealed one found above), and from then
 	// on no host's unload frees it; so no re-check is needed after mount(2).
@@ -219,19 +265,46 @@ void forget_here(const DaxfsMount &m, std::string &warn)
 
 } // namespace
 
-DaxfsMount umount_image(const std::string &dir, std::string &warn)
+DaxfsMount umount_image(const std::string &dir, std::string &warn, int flags)
 {
 	require_root("umount");
 	std::string mp = real(dir);
 	for (auto &m : daxfs_mounts()) {
 		if (m.mountpoint != mp)
 			continue;
-		if (::umount2(mp.c_str(), 0) < 0)
+		if (::umount2(mp.c_str(), flags) < 0)
 			throw_errno("cannot unmount " + mp, errno);
 		forget_here(m, warn);
 		return m;
 	}
 	throw Error(mp + " is not a daxfs mount");
+}
+
+std::vector<std::string> reconcile_mounts(const DevicePool &d, HostSession &s)
+{
+	std::vector<std::string> out;
+	WriterLock lock = WriterLock::try_writer(d.device);
+	if (!lock.held())
+		return out; // a mount, load or unload of this host is under way: the next beat
+	auto records = s.mounts();
+	if (records.empty())
+		return out;
+	std::set<std::pair<uint64_t, uint64_t>> live; // (image id, mountpoint hash)
+	auto images = s.pool().info(true).images;
+	for (auto &m : daxfs_mounts_of(d, daxfs_mounts_all_namespaces())) {
+		uint64_t off = m.phys ? m.phys + m.offset - d.phys : m.offset;
+		for (auto &img : images)
+			if (img.offset == off && img.state != State::Free)
+				live.insert({img.id, mountpoint_hash(m.mountpoint)});
+	}
+	for (auto &r : records) {
+		if (live.count({r.image_id, r.mp_hash}))
+			continue;
+		s.update_mount(r.record, r.image_id, r.mp_hash, MountRecord{});
+		out.push_back("image " + std::to_string(r.image_id) + " at " +
+			      (r.mountpoint.empty() ? std::string("?") : r.mountpoint));
+	}
+	return out;
 }
 
 } // namespace daxpool::pool

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,8 @@
 #include "pool/provision.hpp"
 
 namespace daxpool::pool {
+
+class HostSession;
 
 struct DaxfsMount {
 	std::string mountpoint; // unescaped
@@ -22,6 +25,9 @@ struct DaxfsMount {
 
 // MOUNTINFO: /proc/self/mountinfo (tests give another file of that format).
 std::vector<DaxfsMount> daxfs_mounts(const std::string &mountinfo = "/proc/self/mountinfo");
+// The daxfs mounts of every mount namespace of this host (one process's mountinfo per
+// namespace: a container's mounts count too). Mount points are as that process sees them.
+std::vector<DaxfsMount> daxfs_mounts_all_namespaces();
 // The mounts that read device D: its block device or device node, or a physical range inside it.
 std::vector<DaxfsMount> daxfs_mounts_of(const DevicePool &d);
 std::vector<DaxfsMount> daxfs_mounts_of(const DevicePool &d, const std::vector<DaxfsMount> &mounts);
@@ -29,6 +35,7 @@ std::vector<DaxfsMount> daxfs_mounts_of(const DevicePool &d, const std::vector<D
 struct MountOptions {
 	bool suid = false;   // default nosuid
 	bool dev = false;    // default nodev
+	unsigned long flags = 0; // more MS_* flags (MS_NOEXEC, MS_NOATIME, ...): mount.daxfs's -o
 };
 struct MountResult {
 	DevicePool device;
@@ -40,6 +47,8 @@ struct MountResult {
 // The device pool REF names (--region N, a pool name/UUID, or a device path); Error for a
 // file-backed pool (daxfs needs DAX memory).
 DevicePool resolve_device_pool(const PoolRef &ref);
+// The same, or nullopt for a file-backed pool (daxpool agent: nothing to reconcile there).
+std::optional<DevicePool> device_pool_of(const PoolRef &ref);
 
 // Mounts the sealed image NAME of the pool read-only at DIR with the daxfs module (loaded with
 // modprobe if needed), from the device node at the image's offset. The mount is recorded in this
@@ -49,6 +58,16 @@ MountResult mount_image(const PoolRef &ref, const std::string &name, const std::
 
 // Unmounts the daxfs mount at DIR and removes its record from this host's slot; returns what it
 // was. WARN: why the record could not be removed (the unmount itself succeeded).
-DaxfsMount umount_image(const std::string &dir, std::string &warn);
+// FLAGS: umount2's (MNT_DETACH, MNT_FORCE), from umount.daxfs.
+DaxfsMount umount_image(const std::string &dir, std::string &warn, int flags = 0);
+
+// daxpool agent, at each beat: removes the mount records of this host's slot (session S) in
+// the pool on device D that no daxfs mount of this host backs any more (a plain `umount -i`, a
+// crash between umount(2) and the record's removal), so that nothing blocks unload forever.
+// Taken under this host's writer lock, which mount_image holds from the record to mount(2):
+// when that lock is busy nothing is done (the next beat tries again). Returns one line per
+// record removed ("image 3 at /mnt/x"). A lazily detached mount (umount -l) that is still in
+// use is not in any mountinfo: its record is removed too (docs/multihost.md, "Mounts").
+std::vector<std::string> reconcile_mounts(const DevicePool &d, HostSession &s);
 
 } // namespace daxpool::pool

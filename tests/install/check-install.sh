@@ -1,0 +1,96 @@
+#!/bin/bash
+# check-install.sh BUILDDIR: `meson install --destdir` into a fresh folder lays out every file
+# README's "Install on a host" lists, the helpers are links to the installed daxpool, every
+# @VAR@ was substituted, and `systemd-analyze verify` passes on each unit (its ExecStart= and
+# man: page pointed into the folder, where they were installed; the paths as installed are
+# checked to name the installed binary).
+set -euo pipefail
+B=$1
+D=$(mktemp -d)
+trap 'rm -rf "$D"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+opt() { meson introspect "$B" --buildoptions | python3 -c "import json,sys; print([o['value'] for o in json.load(sys.stdin) if o['name']=='$1'][0])"; }
+meson install -C "$B" --destdir "$D" --no-rebuild --quiet
+prefix=$(opt prefix)
+abs() { case $1 in /*) echo "$1" ;; *) echo "$prefix/$1" ;; esac; }
+bindir=$(abs "$(opt bindir)")
+sysconfdir=$(abs "$(opt sysconfdir)")
+mandir=$(abs "$(opt mandir)")
+helperdir=$(opt mounthelperdir)
+rulesdir=$(opt udevrulesdir); rulesdir=${rulesdir:-$prefix/lib/udev/rules.d}
+unitdir=$(opt systemdunitdir); unitdir=${unitdir:-$prefix/lib/systemd/system}
+
+want=("$bindir/daxpool" "$helperdir/mount.daxfs" "$helperdir/umount.daxfs" "$rulesdir/90-daxpool.rules"
+	"$unitdir/daxpool-agent@.service" "$unitdir/daxpool-attach.service" "$sysconfdir/daxpool/daxpool.conf"
+	"$mandir/man8/daxpool.8")
+for f in "${want[@]}"; do
+	[ -e "$D$f" ] || [ -L "$D$f" ] || fail "meson install did not lay out $f (got: $(cd "$D" && find . -type f -o -type l | sort | tr '\n' ' '))"
+	echo "installed: $f"
+done
+[ -x "$D$bindir/daxpool" ] || fail "$bindir/daxpool is not executable"
+for h in mount.daxfs umount.daxfs; do
+	[ "$(readlink "$D$helperdir/$h")" = "$bindir/daxpool" ] || fail "$helperdir/$h links to '$(readlink "$D$helperdir/$h")', want $bindir/daxpool"
+done
+# The helper runs as such: argv[0] dispatch (a usage error is mount(8)'s status 1).
+# (run under the helper's name: the link names the binary where it will be installed)
+rc=0; (exec -a mount.daxfs "$D$bindir/daxpool") > /dev/null 2>&1 || rc=$?
+[ $rc = 1 ] || fail "mount.daxfs without arguments: status $rc, want 1 (usage)"
+rc=0; (exec -a /sbin/umount.daxfs "$D$bindir/daxpool" -t ext4 /x) > /dev/null 2>&1 || rc=$?
+[ $rc = 1 ] || fail "umount.daxfs -t ext4: status $rc, want 1"
+grep -n '@[A-Z]*@' "$D$rulesdir/90-daxpool.rules" "$D$unitdir"/daxpool-*.service && fail "unsubstituted @VAR@"
+grep -q "IMPORT{program}=\"$bindir/daxpool probe --udev \$devnode\"" "$D$rulesdir/90-daxpool.rules" ||
+	fail "the udev rule does not run $bindir/daxpool probe --udev"
+# The probe (on files: the same superblock code as on a device): no pool prints nothing; a
+# pool its properties, the unit name escaped as systemd-escape does; both superblocks damaged:
+# one log line, nothing on stdout, status 0.
+X=$D/probe
+mkdir -p "$X"
+truncate -s 8M "$X/zero"
+out=$("$D$bindir/daxpool" probe --udev "$X/zero" 2>&1) || fail "probe of zeros: status $?"
+[ -z "$out" ] || fail "probe of zeros printed '$out'"
+"$D$bindir/daxpool" create --file "$X/p" --size 64M --name demo-pool+1 > /dev/null
+out=$("$D$bindir/daxpool" probe --udev "$X/p") || fail "probe of a pool: status $?"
+echo "$out"
+echo "$out" | grep -qx 'ID_DAXPOOL_NAME=demo-pool+1' || fail "no ID_DAXPOOL_NAME"
+echo "$out" | grep -qE '^ID_DAXPOOL_UUID=[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' || fail "no ID_DAXPOOL_UUID"
+want_unit=$(systemd-escape 'demo-pool+1')
+echo "$out" | grep -qxF "ID_DAXPOOL_UNIT_NAME=$want_unit" || fail "ID_DAXPOOL_UNIT_NAME is not systemd-escape's '$want_unit'"
+python3 - "$X/p" <<'PY'
+import sys
+# Both superblock copies (pool/layout.hpp: at 0 and 2 MiB - 4 KiB): one byte of the UUID flipped,
+# the magic kept (so: a damaged pool, not "no pool").
+with open(sys.argv[1], 'r+b') as f:
+    for off in (0, 2 * 1024 * 1024 - 4096):
+        f.seek(off); assert f.read(8) == b'DAXPOOL1'
+        f.seek(off + 40); b = f.read(1); f.seek(off + 40); f.write(bytes([b[0] ^ 0xff]))
+PY
+out=$("$D$bindir/daxpool" probe --udev "$X/p" 2>"$X/err") || fail "probe of a damaged pool: status $?"
+[ -z "$out" ] || fail "probe of a damaged pool printed '$out'"
+[ "$(wc -l < "$X/err")" = 1 ] && grep -q "superblocks are both damaged" "$X/err" || fail "damaged pool: want one log line, got '$(cat "$X/err")'"
+
+V=$D/verify
+mkdir -p "$V"
+for u in daxpool-agent@.service daxpool-attach.service; do
+	grep -q "^ExecStart=$bindir/daxpool " "$D$unitdir/$u" || fail "$u: ExecStart is not $bindir/daxpool"
+	sed "s|^ExecStart=$bindir/|ExecStart=$D$bindir/|" "$D$unitdir/$u" > "$V/$u"
+done
+for u in daxpool-agent@demo\\x2dpool.service daxpool-attach.service; do
+	MANPATH=$D$mandir systemd-analyze verify "$V/$u" || fail "systemd-analyze verify $u"
+	echo "verified: $u"
+done
+# README's fstab line: systemd-fstab-generator makes a daxfs mount unit that waits for the
+# pool's udev link (the rule above makes /dev/daxpool/NAME).
+G=$D/gen
+mkdir -p "$G"
+echo "shared/rootfs /srv/rootfs daxfs ro,nofail,x-systemd.requires=/dev/daxpool/shared 0 0" > "$D/fstab"
+gen=/lib/systemd/system-generators/systemd-fstab-generator
+[ -x "$gen" ] || fail "no $gen"
+SYSTEMD_FSTAB=$D/fstab SYSTEMD_PROC_CMDLINE= "$gen" "$G" "$G" "$G"
+m=$G/srv-rootfs.mount
+[ -f "$m" ] || fail "the fstab line made no srv-rootfs.mount"
+for l in 'What=shared/rootfs' 'Type=daxfs' 'Requires=dev-daxpool-shared.device' 'After=dev-daxpool-shared.device'; do
+	grep -qxF "$l" "$m" || { cat "$m"; fail "srv-rootfs.mount lacks $l"; }
+done
+grep -q 'SYMLINK+="daxpool/$env{ID_DAXPOOL_NAME}"' "$D$rulesdir/90-daxpool.rules" || fail "the rule makes no /dev/daxpool/NAME link"
+echo "fstab: srv-rootfs.mount requires dev-daxpool-shared.device"
+echo "install: ok"

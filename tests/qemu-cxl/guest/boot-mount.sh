@@ -1,0 +1,95 @@
+# Scenario (scenarios/boot-mount.sh): mount.daxfs / umount.daxfs under util-linux's mount(8),
+# and the agent removing records of mounts that are gone.
+UL=/opt/util-linux
+[ -x $UL/mount ] || fail "no util-linux mount in the guest"
+# As `meson install` lays them out: the helpers are the daxpool binary by another name.
+ln -s /usr/bin/daxpool /sbin/mount.daxfs
+ln -s /usr/bin/daxpool /sbin/umount.daxfs
+mkdir -p /mnt/x /mnt/y /run/mount
+
+# records: the mountpoints recorded for this host in pool 'shared', one per line.
+records() {
+	daxpool status --pool shared --json > /tmp/st.json
+	n=$(jsonget hosts.# /tmp/st.json)
+	i=0
+	while [ "$i" -lt "$n" ]; do
+		m=$(jsonget "hosts.$i.mounts.#" /tmp/st.json)
+		k=0
+		while [ "$k" -lt "$m" ]; do
+			jsonget "hosts.$i.mounts.$k.mountpoint" /tmp/st.json
+			k=$((k + 1))
+		done
+		i=$((i + 1))
+	done
+}
+refused() {
+	what=$1 want=$2
+	shift 2
+	if "$@" > /tmp/out 2>&1; then cat /tmp/out; fail "$what: succeeded, want a refusal"; fi
+	grep -q -- "$want" /tmp/out || { cat /tmp/out; fail "$what: message lacks '$want'"; }
+	echo "refused as expected ($what): $(head -1 /tmp/out)"
+}
+
+say "create pool 'shared', load rootfs"
+daxpool create --size 512M --name shared --mode devdax --json > /tmp/create.json
+cat /tmp/create.json
+daxpool load /in/image --pool shared --name rootfs
+expect_eq "no records before mounting" "$(records)" ""
+
+say "mount -t daxfs shared/rootfs /mnt/x (util-linux -> /sbin/mount.daxfs)"
+$UL/mount -t daxfs shared/rootfs /mnt/x
+grep " /mnt/x daxfs " /proc/mounts || fail "/mnt/x is not a daxfs mount"
+grep " /mnt/x daxfs " /proc/mounts | grep -q 'ro,nosuid,nodev' || fail "not mounted ro,nosuid,nodev"
+expect_tree /mnt/x
+expect_eq "recorded" "$(records)" "/mnt/x"
+refused "unload while mounted" "mounted" daxpool unload rootfs --pool shared
+refused "an image the pool lacks" "no image 'nosuch'" $UL/mount -t daxfs shared/nosuch /mnt/y
+refused "an unknown option" "unknown option 'bogus'" $UL/mount -t daxfs -o bogus shared/rootfs /mnt/y
+expect_eq "refusals recorded nothing" "$(records)" "/mnt/x"
+
+say "umount /mnt/x (util-linux -> /sbin/umount.daxfs)"
+$UL/umount /mnt/x
+grep -q " /mnt/x " /proc/mounts && fail "/mnt/x still mounted"
+expect_eq "record removed by umount.daxfs" "$(records)" ""
+
+say "fstab: shared/rootfs /mnt/y daxfs ro,nofail 0 0; mount /mnt/y"
+echo "shared/rootfs /mnt/y daxfs ro,nofail,noexec 0 0" > /etc/fstab
+$UL/mount /mnt/y
+grep " /mnt/y daxfs " /proc/mounts | grep -q noexec || fail "fstab's noexec not applied"
+expect_tree /mnt/y
+expect_eq "fstab mount recorded" "$(records)" "/mnt/y"
+$UL/umount /mnt/y
+expect_eq "fstab mount's record removed" "$(records)" ""
+
+say "the pool named by udev's link: mount -t daxfs /dev/daxpool/shared/rootfs"
+mkdir -p /dev/daxpool
+ln -s "$(jsonget device /tmp/create.json)" /dev/daxpool/shared
+$UL/mount -t daxfs /dev/daxpool/shared/rootfs /mnt/x
+expect_eq "recorded through the link" "$(records)" "/mnt/x"
+$UL/umount /mnt/x
+expect_eq "record removed" "$(records)" ""
+
+say "umount -i (no helper): the record stays until the agent's next beat"
+daxpool mount rootfs /mnt/x --pool shared
+$UL/mount -t daxfs shared/rootfs /mnt/y
+expect_eq "two records" "$(records | sort | tr '\n' ' ')" "/mnt/x /mnt/y "
+$UL/umount -i /mnt/x
+grep -q " /mnt/x " /proc/mounts && fail "/mnt/x still mounted"
+expect_eq "the stale record is still there" "$(records | sort | tr '\n' ' ')" "/mnt/x /mnt/y "
+daxpool agent --pool shared --once > /tmp/agent.out 2>&1 || { cat /tmp/agent.out; fail "agent --once"; }
+cat /tmp/agent.out
+grep -q "removed the record of image .* at /mnt/x" /tmp/agent.out || fail "the agent did not say it removed /mnt/x"
+expect_eq "the agent kept the live mount's record only" "$(records)" "/mnt/y"
+refused "unload while /mnt/y is mounted" "mounted" daxpool unload rootfs --pool shared
+$UL/umount -i /mnt/y
+refused "unload with the stale /mnt/y record" "mounted" daxpool unload rootfs --pool shared
+say "a running agent (heartbeat 300 ms) removes it at its next beat"
+daxpool agent --pool shared --lease 900 > /tmp/agent2.out 2>&1 &
+apid=$!
+i=0
+while [ -n "$(records)" ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+kill $apid; wait $apid || true
+cat /tmp/agent2.out
+expect_eq "stale record removed by the running agent" "$(records)" ""
+daxpool unload rootfs --pool shared
+echo "boot-mount: ok"
