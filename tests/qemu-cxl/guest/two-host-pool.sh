@@ -70,8 +70,12 @@ case $ROLE in
 A2)
 	say "A: (5) load a big image, and lose power while holding the writer role"
 	daxpool attach
-	daxpool load /in/big --pool shared --name big -q &
+	# Under TCG the whole copy takes about a second: the load stops itself (SIGSTOP) after its
+	# fifth 2 MiB chunk, so the power cut finds it holding the role with the copy half done
+	# whatever the timing (a stopped process is what a dead host looks like to B).
+	DAXPOOL_FAULT=load.copy:5:STOP daxpool load /in/big --pool shared --name big -q &
 	wait_for "the writer role" writer_is "$(hostname)"
+	wait_for "the stopped load" sh -c "grep -q '^State:.*T' /proc/$!/status"
 	daxpool status --pool shared | head -5
 	power_cut
 	;;
@@ -84,6 +88,14 @@ B2)
 	daxpool list --pool shared --all
 	daxpool list --pool shared --json > /tmp/l.json
 	[ -n "$(offset_of after-takeover)" ] || fail "B: the load after the takeover is not sealed"
+	# A's interrupted load stays quarantined (WRITING) in its own extent: A never showed it stopped.
+	daxpool list --pool shared --all --json > /tmp/l.json
+	i=0 big=
+	while n=$(jsonget "images.$i.name" /tmp/l.json); do
+		[ "$n" = big ] && big=$(jsonget "images.$i.state" /tmp/l.json)
+		i=$((i + 1))
+	done
+	[ "$big" = writing ] || fail "B: A's interrupted load 'big' is '$big', not writing (quarantined)"
 	daxpool fsck --pool shared
 	;;
 A)
