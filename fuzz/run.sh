@@ -21,7 +21,7 @@ done
 clang++ -std=c++20 -Wall -Wextra -Werror "${SAN[@]}" -fsanitize=fuzzer -I"$TOP" \
 	"$HERE/fuzz_image.cpp" "$TOP/lib/daxfs/image.cpp" "$TOP/lib/daxfs/fsck.cpp" \
 	"$TOP/lib/daxfs/digest.cpp" "$TOP"/lib/util/*.cpp "$WORK/obj/validate.o" "$WORK/obj/crc32c.o" \
-	-lxxhash -o "$WORK/fuzz_image"
+	-lxxhash -luuid -o "$WORK/fuzz_image"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 "$WORK/fuzz_image" -max_total_time="$SECS" -max_len=262144 -timeout=10 -rss_limit_mb=2048 \
