@@ -14,6 +14,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/pool_opts.hpp"
+#include "pool/config.hpp"
 #include "pool/hosts.hpp"
 #include "pool/mounts.hpp"
 #include "pool/pool.hpp"
@@ -48,7 +49,7 @@ void add_agent(CLI::App &app)
 		pool::Timing t = pool::Timing::from_env();
 		if (o->lease) {
 			t.lease_ms = o->lease;
-			if (!o->interval && !std::getenv("DAXPOOL_HEARTBEAT_MS"))
+			if (!o->interval && !pool::setting("DAXPOOL_HEARTBEAT_MS"))
 				t.heartbeat_ms = std::max<uint32_t>(1, o->lease / 3);
 		}
 		if (o->margin)

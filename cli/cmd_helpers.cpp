@@ -114,7 +114,6 @@ int mount_helper(int argc, char **argv)
 	const std::string &src = a.pos[0], &dir = a.pos[1];
 	pool::MountOptions mo;
 	std::string data; // filesystem options (a plain mount only)
-	unsigned long clear = 0;
 	bool plain = src == "none";
 	struct stat st;
 	if (::stat(src.c_str(), &st) == 0 && (S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode)))
@@ -137,8 +136,8 @@ int mount_helper(int argc, char **argv)
 			bool vfs = false;
 			for (auto &f : vfs_flags)
 				if (o == f.name) {
-					mo.flags |= f.set;
-					clear |= f.clear;
+					// In order: the last of atime/noatime (exec/noexec, ...) wins, as in mount(8).
+					mo.flags = (mo.flags & ~f.clear) | f.set;
 					vfs = true;
 				}
 			if (vfs)
@@ -150,9 +149,11 @@ int mount_helper(int argc, char **argv)
 			if (!a.sloppy)
 				throw Error("unknown option '" + o + "' (known: ro, suid, dev, exec, atime options, fstab's; -s ignores it)");
 		}
-		mo.flags &= ~clear;
 		if (a.fake)
 			return 0;
+		if (plain && src != "none" && pool::probe_signature(src) == "a daxpool pool")
+			throw Error(src + " holds a daxpool pool: mount its images as POOL/IMAGE (mount -t daxfs " + src +
+				    "/IMAGE DIR), which records the mount so that no host frees the image under it");
 		if (plain) {
 			unsigned long flags = MS_RDONLY | (mo.suid ? 0 : MS_NOSUID) | (mo.dev ? 0 : MS_NODEV) | mo.flags;
 			if (::mount(src.c_str(), dir.c_str(), "daxfs", flags, data.c_str()) < 0)
@@ -173,7 +174,13 @@ int mount_helper(int argc, char **argv)
 				ref.path = r;
 				std::free(r);
 			}
+		mo.ok_if_mounted = true; // mount -a again after boot: already there is success
 		pool::MountResult r = pool::mount_image(ref, src.substr(slash + 1), dir, mo);
+		if (r.already) {
+			if (a.verbose)
+				std::printf("mount.daxfs: %s is already mounted on %s\n", src.c_str(), r.mountpoint.c_str());
+			return 0;
+		}
 		if (a.verbose)
 			std::printf("mount.daxfs: mounted %s of pool %s (%s at offset %llu) on %s\n", r.image.name.c_str(),
 				    r.device.pool_name.c_str(), r.device.device.c_str(),
@@ -181,7 +188,7 @@ int mount_helper(int argc, char **argv)
 		if (!r.agent)
 			std::fprintf(stderr, "mount.daxfs: note: no `daxpool agent` beats for this host in pool %s "
 					     "(systemctl start daxpool-agent@%s: docs/multihost.md)\n",
-				     r.device.pool_name.c_str(), r.device.pool_name.c_str());
+				     r.device.pool_name.c_str(), r.device.device.substr(r.device.device.rfind('/') + 1).c_str());
 		return 0;
 	} catch (const std::exception &e) {
 		std::fprintf(stderr, "mount.daxfs: %s\n", e.what());
@@ -216,23 +223,6 @@ int umount_helper(int argc, char **argv)
 	}
 }
 
-// systemd-escape's rule for one unit-name component: [A-Za-z0-9:_.] stay, '/' would be '-',
-// anything else is \xNN. A pool name never holds '/' nor starts with '.'.
-std::string unit_escape(const std::string &s)
-{
-	std::string out;
-	for (unsigned char c : s) {
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ':' || c == '_' ||
-		    c == '.') {
-			out += char(c);
-		} else {
-			char buf[8];
-			std::snprintf(buf, sizeof buf, "\\x%02x", c);
-			out += buf;
-		}
-	}
-	return out;
-}
 
 } // namespace
 
@@ -262,8 +252,7 @@ void add_probe(CLI::App &app)
 					  : pool::open_device_backend(o->dev, pool::Access::ReadOnly),
 				     pool::Access::ReadOnly);
 			const std::string name = p.super().name;
-			std::printf("ID_DAXPOOL_UUID=%s\nID_DAXPOOL_NAME=%s\nID_DAXPOOL_UNIT_NAME=%s\n", p.uuid().c_str(),
-				    name.c_str(), unit_escape(name).c_str());
+			std::printf("ID_DAXPOOL_UUID=%s\nID_DAXPOOL_NAME=%s\n", p.uuid().c_str(), name.c_str());
 		} catch (const pool::NotAPool &) {
 			std::string sig;
 			try {

@@ -54,7 +54,7 @@ void add_load(CLI::App &app)
 {
 	auto *cmd = app.add_subcommand("load", "copy a daxfs image into a pool (validated, copied, verified, then sealed)");
 	struct Opts {
-		std::string image, name;
+		std::string image, name, automount;
 		PoolOpts pool;
 		bool json = false, human = false, no_progress = false;
 		Verbosity v;
@@ -63,6 +63,9 @@ void add_load(CLI::App &app)
 	cmd->add_option("IMAGE", o->image, "daxfs image file (from daxpool build)")->required();
 	add_pool_opts(cmd, o->pool);
 	cmd->add_option("-n,--name", o->name, "image name in the pool (default: the file name without .img)");
+	cmd->add_option("--automount", o->automount,
+			"the absolute path hosts mount it at on boot (daxpool-automount@.service; change it later "
+			"with daxpool automount)");
 	cmd->add_flag("-j,--json", o->json, "print the loaded image as JSON");
 	cmd->add_flag("-u,--human", o->human, "human-readable sizes in JSON");
 	cmd->add_flag("--no-progress", o->no_progress,
@@ -75,6 +78,7 @@ void add_load(CLI::App &app)
 		pool::LoadOptions lo;
 		lo.image = o->image;
 		lo.name = o->name;
+		lo.automount = o->automount;
 		lo.on_wait = [] { note("waiting for another writer of this pool..."); };
 		lo.stop = &stop_requested;
 		StopOnSignal stop;

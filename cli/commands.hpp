@@ -65,6 +65,7 @@ void add_agent(CLI::App &app);
 void add_attach(CLI::App &app);
 void add_destroy(CLI::App &app);
 void add_mount(CLI::App &app);
+void add_automount(CLI::App &app);
 void add_umount(CLI::App &app);
 void add_probe(CLI::App &app);
 // mount.daxfs / umount.daxfs: the binary run under that name (cmd_helpers.cpp); exit status.

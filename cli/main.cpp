@@ -31,6 +31,7 @@ int main(int argc, char **argv)
 	daxpool::cli::add_destroy(app);
 	daxpool::cli::add_mount(app);
 	daxpool::cli::add_umount(app);
+	daxpool::cli::add_automount(app);
 	daxpool::cli::add_probe(app);
 
 	app.footer(daxpool::cli::exit_status_epilog);

@@ -36,6 +36,10 @@ Json image_json(const pool::ImageInfo &img, bool human)
 	add(o.get(), "changed", iso_time(img.changed));
 	add(o.get(), "writer", writer_json(img.writer_host, img.writer_boot, img.writer_pid));
 	add(o.get(), "slot", static_cast<uint64_t>(img.slot));
+	if (!img.automount.empty())
+		add(o.get(), "automount", img.automount);
+	if (img.automount_unreadable)
+		add(o.get(), "automount_unreadable", true);
 	return o;
 }
 

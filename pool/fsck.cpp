@@ -12,6 +12,7 @@
 #include "lib/daxfs/fsck.hpp"
 #include "lib/format/daxfs_format.h"
 #include "lib/util/hex.hpp"
+#include "pool/automount.hpp"
 #include "pool/catalog.hpp"
 #include "pool/error.hpp"
 #include "pool/fault.hpp"
@@ -87,6 +88,7 @@ public:
 		for (auto *s : live)
 			if (!gone[s->index])
 				contents(*s);
+		automounts(slots, gone);
 		return r_;
 	}
 
@@ -183,6 +185,31 @@ private:
 		if (s.state() == State::Writing || s.state() == State::Retired)
 			return transient(s);
 		return true;
+	}
+
+	// The automount table: a slot with no valid copy whose image is still in the catalog loses
+	// that image's automount path (repair clears the slot; set it again with daxpool automount).
+	// Torn copies beside a valid one are the trace of an interrupted write (a note).
+	void automounts(const std::vector<Slot> &slots, const std::vector<bool> &gone)
+	{
+		AutomountTable t(p_.shared(), p_.super());
+		for (auto &a : t.snapshot()) {
+			const Slot &s = slots.at(a.index);
+			bool image = !gone[a.index] && s.holds_space() && s.state() == State::Sealed;
+			if (a.unreadable()) {
+				problem("automount record of catalog slot " + std::to_string(a.index) + " is damaged" +
+						(image ? " (" + label(s) + " is not mounted at boot until it is set again)" : ""),
+					"clear it", [&] { p_.catalog().check_writer(); t.clear(a.index); });
+				continue;
+			}
+			for (int i = 0; i < 2; i++)
+				if (a.bad_copy[i] && image)
+					note("automount record of " + label(s) + ": copy " + std::to_string(i) +
+					     " is torn (an interrupted write); the previous version is in force");
+			if (image && a.winner >= 0 && !automount_path(a, s.entry.id))
+				problem("automount record of " + label(s) + " holds an invalid path", "clear it",
+					[&] { p_.catalog().check_writer(); t.clear(a.index); });
+		}
 	}
 
 	// The writer epoch line (docs/multihost.md, "Fencing epoch"): all zero or valid. A damaged

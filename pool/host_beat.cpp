@@ -10,6 +10,7 @@
 #include <cstdlib>
 
 #include "lib/util/hex.hpp"
+#include "pool/config.hpp"
 #include "pool/error.hpp"
 #include "pool/host_lines.hpp"
 #include "pool/identity.hpp"
@@ -24,15 +25,16 @@ std::string clone_message(const Pool &p, const HostInfo &h); // host_claim.cpp
 
 namespace {
 
+// The environment's value, else daxpool.conf's (pool/config.hpp).
 uint32_t env_ms(const char *name, uint32_t dflt)
 {
-	const char *v = std::getenv(name);
-	if (!v || !*v)
+	auto v = setting(name);
+	if (!v)
 		return dflt;
 	char *end = nullptr;
-	unsigned long x = std::strtoul(v, &end, 10);
+	unsigned long x = std::strtoul(v->c_str(), &end, 10);
 	if (*end || x == 0 || x > 3600u * 1000)
-		throw Error(std::string(name) + "='" + v + "' is not a number of milliseconds (1..3600000)");
+		throw Error(std::string(name) + "='" + *v + "' is not a number of milliseconds (1..3600000)");
 	return static_cast<uint32_t>(x);
 }
 

@@ -220,6 +220,31 @@ struct WriterEpoch {
 static_assert(sizeof(WriterEpoch) == 64 && offsetof(WriterEpoch, ticket) == 32 && offsetof(WriterEpoch, crc) == 60);
 static_assert(EPOCH_OFF >= REGION_RECORD_OFF + sizeof(RegionRecord) && EPOCH_OFF + LINE <= HOST_TABLE_OFF);
 
+// The automount table (docs/pool-format.md, "Automount table"): where each image is mounted at
+// boot by hosts that run daxpool-automount@.service. Slot i belongs to catalog slot i and holds
+// two 128-byte copies; the valid copy with the higher generation is the record in force, and it
+// applies only to the image whose id it names (ids are never reused, so a record left behind by
+// an unloaded image applies to nothing). Written only by the holder of the writer role, like
+// the catalog, the copy not in force first. All zero (every pool's header is zeroed at create):
+// no record. A daxpool that predates the table ignores it.
+inline constexpr uint64_t AUTOMOUNT_OFF = CATALOG_OFF + uint64_t(CATALOG_SLOTS) * CATALOG_SLOT_SIZE; // 1344 KiB
+inline constexpr uint32_t AUTOMOUNT_SLOT_SIZE = 256;
+inline constexpr uint32_t AUTOMOUNT_MAGIC = 0x4d415044u; // bytes "DPAM"
+inline constexpr size_t AUTOMOUNT_PATH_SIZE = 100;       // an absolute path of 1..99 bytes, NUL padded
+struct AutomountRecord {
+	uint32_t magic;            // AUTOMOUNT_MAGIC
+	uint32_t flags;            // none defined (must be 0)
+	uint64_t generation;       // + 1 with every write of the slot
+	uint64_t image_id;         // the catalog entry's id this record is for
+	char path[AUTOMOUNT_PATH_SIZE]; // "": not mounted automatically
+	uint32_t crc;              // CRC-32C of bytes 0..123
+};
+inline constexpr size_t AUTOMOUNT_CRC_LEN = 124;
+static_assert(sizeof(AutomountRecord) == 128 && 2 * sizeof(AutomountRecord) == AUTOMOUNT_SLOT_SIZE);
+static_assert(offsetof(AutomountRecord, image_id) == 16 && offsetof(AutomountRecord, path) == 24 &&
+	      offsetof(AutomountRecord, crc) == AUTOMOUNT_CRC_LEN);
+static_assert(AUTOMOUNT_OFF + uint64_t(CATALOG_SLOTS) * AUTOMOUNT_SLOT_SIZE <= BACKUP_SB_OFF);
+
 inline constexpr size_t CRC_LEN = 252; // both structures: CRC over everything before crc
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,

@@ -2,9 +2,13 @@
 #include "pool/lock.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <string>
 
 #include "lib/format/daxfs_format.h"
 #include "pool/error.hpp"
@@ -14,8 +18,30 @@ namespace daxpool::pool {
 
 namespace {
 
+// A block device (fsdax /dev/pmemN) is not locked itself: udev watches block devices
+// (60-block.rules, OPTIONS+="watch") and turns every close of a descriptor opened for writing
+// into a "change" event, which every heartbeat would then send. Its lock is a file under
+// /run/daxpool named by the device number, the same for every path that names the device.
+std::string lock_file_of(const std::string &path)
+{
+	struct stat st;
+	if (::stat(path.c_str(), &st) < 0 || !S_ISBLK(st.st_mode))
+		return {};
+	const char *dir = std::getenv("DAXPOOL_RUN_DIR");
+	std::string d = dir && *dir ? dir : "/run/daxpool";
+	if (::mkdir(d.c_str(), 0755) < 0 && errno != EEXIST)
+		throw_errno("cannot create " + d + " for the writer lock of " + path, errno);
+	return d + "/block-" + std::to_string(major(st.st_rdev)) + "-" + std::to_string(minor(st.st_rdev)) + ".lock";
+}
+
 util::Fd open_lock(const std::string &path, int mode)
 {
+	if (std::string f = lock_file_of(path); !f.empty()) {
+		util::Fd fd(::open(f.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+		if (!fd)
+			throw_errno("cannot open " + f + " to take the writer lock of " + path, errno);
+		return fd;
+	}
 	util::Fd fd(::open(path.c_str(), mode | O_CLOEXEC));
 	if (!fd)
 		throw_errno("cannot open " + path + " to take the pool's writer lock", errno);

@@ -215,8 +215,18 @@ MountResult mount_image(const PoolRef &ref, const std::string &name, const std::
 	// Under the lock: two mounts at one mount point would share one record, and the one that
 	// fails would erase it while the other stays mounted.
 	for (auto &m : daxfs_mounts())
-		if (m.mountpoint == r.mountpoint)
-			throw Error(r.mountpoint + " already has a daxfs mount (" + m.source + ")");
+		if (m.mountpoint == r.mountpoint) {
+			bool same = !daxfs_mounts_of(d, {m}).empty() &&
+				    (m.phys ? m.phys + m.offset - d.phys : m.offset) == r.image.offset;
+			if (same && o.ok_if_mounted) {
+				r.already = true;
+				r.source = m.source;
+				r.agent = agent_beating(pool);
+				return r;
+			}
+			throw Error(r.mountpoint + " already has a daxfs mount (" + m.source +
+				    (same ? ", this image" : "") + ")");
+		}
 	// Both modes by the device node: an fsdax block device through its dax_device, a devdax
 	// instance by the range the module reads from it (and keeps reserved while mounted).
 	r.source = d.device;
@@ -242,7 +252,24 @@ MountResult mount_image(const PoolRef &ref, const std::string &name, const std::
 
 namespace {
 
-// Removes the record of mount M from this host's slot of the pool it came from.
+// The (image id, mount point hash) of every daxfs mount of device D on this host, in every
+// mount namespace.
+std::set<std::pair<uint64_t, uint64_t>> live_mounts(const DevicePool &d, const std::vector<ImageInfo> &images)
+{
+	std::set<std::pair<uint64_t, uint64_t>> live;
+	for (auto &m : daxfs_mounts_of(d, daxfs_mounts_all_namespaces())) {
+		uint64_t off = m.phys ? m.phys + m.offset - d.phys : m.offset;
+		for (auto &img : images)
+			if (img.offset == off && img.state != State::Free)
+				live.insert({img.id, mountpoint_hash(m.mountpoint)});
+	}
+	return live;
+}
+
+// Removes the record of mount M (just unmounted) from this host's slot of the pool it came from,
+// unless a mount of the same image that no other record covers is left (a bind mount, a moved
+// or propagated copy in a container's namespace): M's record is all that keeps other hosts from
+// freeing the image under it. The agent removes it once no such mount is left.
 void forget_here(const DaxfsMount &m, std::string &warn)
 {
 	try {
@@ -251,9 +278,22 @@ void forget_here(const DaxfsMount &m, std::string &warn)
 				continue;
 			Pool pool(open_device_backend(d.device, Access::ReadWrite, d.pool_name), Access::ReadWrite);
 			uint64_t off = m.phys ? m.phys + m.offset - d.phys : m.offset;
-			for (auto &img : pool.info(true).images)
+			auto images = pool.info(true).images;
+			for (auto &img : images)
 				if (img.offset == off && img.state != State::Free) {
-					forget_mount(pool, img.id, m.mountpoint);
+					auto s = HostSession::claim(pool);
+					std::set<std::pair<uint64_t, uint64_t>> recorded;
+					for (auto &r : s->mounts())
+						recorded.insert({r.image_id, r.mp_hash});
+					recorded.erase({img.id, mountpoint_hash(m.mountpoint)});
+					for (auto &l : live_mounts(d, images))
+						if (l.first == img.id && !recorded.count(l)) {
+							warn = "image '" + img.name + "' is still mounted on this host where no other "
+							       "record covers it (a bind mount or a container's copy): its record "
+							       "stays until the agent sees no such mount";
+							return;
+						}
+					s->remove_mount(img.id, mountpoint_hash(m.mountpoint));
 					return;
 				}
 		}
@@ -269,7 +309,10 @@ DaxfsMount umount_image(const std::string &dir, std::string &warn, int flags)
 {
 	require_root("umount");
 	std::string mp = real(dir);
-	for (auto &m : daxfs_mounts()) {
+	// The last mount at MP in mountinfo is the one on top, the one umount2 removes.
+	auto all = daxfs_mounts();
+	for (auto it = all.rbegin(); it != all.rend(); ++it) {
+		const DaxfsMount &m = *it;
 		if (m.mountpoint != mp)
 			continue;
 		if (::umount2(mp.c_str(), flags) < 0)
@@ -289,16 +332,18 @@ std::vector<std::string> reconcile_mounts(const DevicePool &d, HostSession &s)
 	auto records = s.mounts();
 	if (records.empty())
 		return out;
-	std::set<std::pair<uint64_t, uint64_t>> live; // (image id, mountpoint hash)
-	auto images = s.pool().info(true).images;
-	for (auto &m : daxfs_mounts_of(d, daxfs_mounts_all_namespaces())) {
-		uint64_t off = m.phys ? m.phys + m.offset - d.phys : m.offset;
-		for (auto &img : images)
-			if (img.offset == off && img.state != State::Free)
-				live.insert({img.id, mountpoint_hash(m.mountpoint)});
-	}
+	auto live = live_mounts(d, s.pool().info(true).images); // (image id, mountpoint hash)
+	std::set<std::pair<uint64_t, uint64_t>> recorded;
+	for (auto &r : records)
+		recorded.insert({r.image_id, r.mp_hash});
+	// Images with a mount that no record covers (a bind mount, a moved mount, a container's
+	// copy under another path): every record of theirs stays.
+	std::set<uint64_t> uncovered;
+	for (auto &l : live)
+		if (!recorded.count(l))
+			uncovered.insert(l.first);
 	for (auto &r : records) {
-		if (live.count({r.image_id, r.mp_hash}))
+		if (live.count({r.image_id, r.mp_hash}) || uncovered.count(r.image_id))
 			continue;
 		s.update_mount(r.record, r.image_id, r.mp_hash, MountRecord{});
 		out.push_back("image " + std::to_string(r.image_id) + " at " +

@@ -36,12 +36,16 @@ struct MountOptions {
 	bool suid = false;   // default nosuid
 	bool dev = false;    // default nodev
 	unsigned long flags = 0; // more MS_* flags (MS_NOEXEC, MS_NOATIME, ...): mount.daxfs's -o
+	// The image already mounted at DIR (mount -a run again: fstab's source never matches
+	// mountinfo's device) is success, MountResult::already, instead of a refusal.
+	bool ok_if_mounted = false;
 };
 struct MountResult {
 	DevicePool device;
 	ImageInfo image;
 	std::string mountpoint, source, data; // what mount(2) was given
 	bool agent = false; // a `daxpool agent` beats for this host in the pool
+	bool already = false; // ok_if_mounted: it was mounted there already; nothing was done
 };
 
 // The device pool REF names (--region N, a pool name/UUID, or a device path); Error for a
@@ -69,5 +73,22 @@ DaxfsMount umount_image(const std::string &dir, std::string &warn, int flags = 0
 // record removed ("image 3 at /mnt/x"). A lazily detached mount (umount -l) that is still in
 // use is not in any mountinfo: its record is removed too (docs/multihost.md, "Mounts").
 std::vector<std::string> reconcile_mounts(const DevicePool &d, HostSession &s);
+
+struct AutomountPolicy;
+
+// One image of daxpool mount --all / umount --all (mount_all.cpp).
+struct AutoMount {
+	enum Action { Mount, Mounted, Already, Skipped, Unmounted, NotMounted, Failed } action = Mount;
+	std::string pool, image, path, message; // message: why skipped or failed, or a warning
+	uint64_t offset = 0;
+	const char *action_name() const;
+};
+// Mounts every sealed image of the pool REF (every pool on this host's devices when nullopt)
+// that its automount record or POLICY (this host's settings) marks, at that path (created if
+// missing), like mount_image; an image already mounted there is left as it is. One failure
+// does not stop the others: each is in the result.
+std::vector<AutoMount> mount_all(const std::optional<PoolRef> &ref, const AutomountPolicy &policy);
+// Unmounts what mount_all would have mounted, where it is mounted (like umount_image).
+std::vector<AutoMount> umount_all(const std::optional<PoolRef> &ref, const AutomountPolicy &policy);
 
 } // namespace daxpool::pool

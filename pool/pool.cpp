@@ -12,6 +12,7 @@
 #include "lib/util/fd.hpp"
 #include "lib/util/hex.hpp"
 #include "lib/util/size.hpp"
+#include "pool/automount.hpp"
 #include "pool/error.hpp"
 #include "pool/fault.hpp"
 #include "pool/hosts.hpp"
@@ -235,6 +236,7 @@ PoolInfo Pool::info(bool all) const
 		if (all || s.state() == State::Sealed)
 			p.images.push_back(image_info(s));
 	}
+	attach_automount(*sh_, sb_, p.images);
 	std::sort(p.images.begin(), p.images.end(),
 		  [](const ImageInfo &a, const ImageInfo &b) { return a.offset < b.offset; });
 	p.space = space_stats(sb_.data_off, sb_.pool_size, used_extents(slots));
@@ -291,6 +293,9 @@ ImageInfo Pool::load(const LoadOptions &o)
 					    : "--name '" + name + "' is not a valid image name") +
 			    " (" + std::string(name_rules) + ")");
 	const uint64_t size = r.size, length = align_up(size, EXTENT_ALIGN);
+	if (!o.automount.empty())
+		if (auto why = check_automount_path(o.automount); !why.empty())
+			throw Error("--automount '" + o.automount + "': " + why);
 
 	// 2. Plan under the writer lock, changing nothing until every check has passed.
 	WriterRole role(*this, "load", o.on_wait);
@@ -406,10 +411,25 @@ ImageInfo Pool::load(const LoadOptions &o)
 		throw;
 	}
 
-	// 7. Seal: from here on the image is visible.
+	// 7. Seal: from here on the image is visible, with its automount path (recorded first, so
+	// a host booting meanwhile never sees it sealed without one).
+	std::string automount;
+	if (!o.automount.empty()) {
+		try {
+			AutomountTable t(*sh_, sb_);
+			auto am = t.snapshot();
+			t.write(am[slot.index], e.id, o.automount, *cat_);
+			automount = o.automount;
+		} catch (...) {
+			set_state(*cat_, slot, State::Free, gen);
+			throw;
+		}
+	}
 	set_state(*cat_, slot, State::Sealed, gen);
 	fault_point("load.sealed");
-	return image_info(slot);
+	ImageInfo out = image_info(slot);
+	out.automount = automount;
+	return out;
 }
 
 ImageInfo Pool::unload(const std::string &name, void (*on_wait)(), bool force, std::vector<std::string> *reclaimed)

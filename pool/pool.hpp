@@ -32,6 +32,10 @@ struct ImageInfo {
 	int64_t created = 0, changed = 0;
 	std::string writer_host, writer_boot; // hex
 	uint32_t writer_pid = 0;
+	// Where hosts mount it at boot (the automount table): "" none. automount_unreadable: the
+	// table's record for its slot is damaged (fsck reports it; set or clear it again to repair).
+	std::string automount;
+	bool automount_unreadable = false;
 };
 
 struct PoolInfo {
@@ -58,6 +62,7 @@ struct LoadOptions {
 	// Set (from a signal handler) to stop the copy at the next chunk: the extent is freed and
 	// load throws Error. May be null.
 	const std::atomic<bool> *stop = nullptr;
+	std::string automount;    // "": none; else the path hosts mount it at on boot
 };
 
 class Pool {
@@ -86,6 +91,10 @@ public:
 	// region record are wiped. `who` names the pool in messages, `force_cmd` the forcing command.
 	void destroy(bool force, const std::string &who, const std::string &force_cmd, void (*on_wait)() = nullptr,
 		     std::vector<std::string> *reclaimed = nullptr);
+
+	// Records (PATH "" clears) where hosts mount the sealed image NAME at boot, under the
+	// writer role (automount.cpp). Returns the image as it now is.
+	ImageInfo set_automount(const std::string &name, const std::string &path, void (*on_wait)() = nullptr);
 
 	const PoolSuper &super() const { return sb_; }
 	const SuperCopies &super_copies() const { return copies_; }

@@ -345,6 +345,12 @@ DevicePool create_pool_on_device(const std::string &device, const std::string &n
 		if (d.system_ram)
 			throw Error(path + " is in system-ram mode: its memory is in use by the kernel "
 					   "(daxctl reconfigure-device -m devdax gives it back)");
+		// A readable pool is never overwritten, --force or not: other hosts may have its images
+		// mounted, which only destroy checks (their mount records, under the writer role).
+		if (!d.pool_name.empty())
+			throw Error(path + " holds pool '" + d.pool_name + "' (" + d.pool_uuid +
+				    "); other hosts may have its images mounted. Destroy it first: daxpool destroy --pool " +
+				    path + " (it checks every host's mounts)");
 		// The same checks as on a device create provisions itself: what it holds, a writer.
 		std::string sig = probe_signature(path);
 		if (!sig.empty() && !force)

@@ -203,9 +203,13 @@ TEST_CASE("json: every --json output matches its schema in docs/json.md", "[cli]
 	r = run_cli({"load", img, "--pool", pool, "--json"});
 	REQUIRE(r.ok());
 	c.check("load --json", r, "image");
-	r = run_cli({"load", img, "--pool", pool, "--name", "web2", "-j", "-u"});
+	r = run_cli({"load", img, "--pool", pool, "--name", "web2", "-j", "-u", "--automount", "/srv/web2"});
 	REQUIRE(r.ok());
-	c.check("load --json -u", r, "image", true);
+	c.check("load --json -u --automount", r, "image", true);
+	CHECK_THAT(r.out, Contains("\"automount\": \"/srv/web2\""));
+	r = run_cli({"automount", "web2", "--clear", "--pool", pool, "--json"});
+	REQUIRE(r.ok());
+	c.check("automount --clear --json", r, "image");
 	// An interrupted load: a WRITING entry, shown by --all.
 	r = run_cli({"load", img, "--pool", pool, "--name", "cut"}, {{"DAXPOOL_FAULT", "load.copy:1"}});
 	REQUIRE(r.signal == SIGKILL);
@@ -273,7 +277,7 @@ TEST_CASE("json: every --json output matches its schema in docs/json.md", "[cli]
 	// Every schema was checked against a real object, but those that need CXL / NVDIMM
 	// hardware or a daxfs mount (the guest scenarios check their keys: tests/qemu-cxl).
 	const std::set<std::string> need_hardware = {"device", "mount", "memdev", "decoder", "cxl_region",
-						     "namespace", "mount_record", "xattr"};
+						     "namespace", "mount_record", "xattr", "automount"};
 	for (const auto &[name, s] : c.schemas)
 		if (!need_hardware.count(name)) {
 			INFO("schema " << name);

@@ -91,5 +91,71 @@ while [ -n "$(records)" ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
 kill $apid; wait $apid || true
 cat /tmp/agent2.out
 expect_eq "stale record removed by the running agent" "$(records)" ""
+
+say "a bind mount keeps the image's record: umount of the original leaves it, the agent too"
+mkdir -p /mnt/b
+daxpool mount rootfs /mnt/x --pool shared
+$UL/mount --bind /mnt/x /mnt/b
+$UL/umount /mnt/x 2> /tmp/bind.err || { cat /tmp/bind.err; fail "umount /mnt/x"; }
+cat /tmp/bind.err
+grep -q "still mounted on this host where no other record covers it" /tmp/bind.err || fail "umount.daxfs did not say the record stays"
+expect_eq "the record stays while the bind mount reads the image" "$(records)" "/mnt/x"
+refused "unload while only a bind mount reads it" "mounted" daxpool unload rootfs --pool shared
+daxpool agent --pool shared --once > /tmp/agent3.out 2>&1 || { cat /tmp/agent3.out; fail "agent --once"; }
+expect_eq "the agent keeps it too" "$(records)" "/mnt/x"
+$UL/umount /mnt/b
+daxpool agent --pool shared --once > /tmp/agent3.out 2>&1 || { cat /tmp/agent3.out; fail "agent --once"; }
+expect_eq "gone with the last mount of the image" "$(records)" ""
+
+say "automount: load --automount /srv/auto/rootfs2; daxpool mount --all"
+daxpool load /in/image --pool shared --name rootfs2 --automount /srv/auto/rootfs2 -q
+daxpool automount rootfs /srv/auto/rootfs --pool shared
+[ -d /srv/auto ] && fail "/srv/auto exists before mount --all"
+daxpool mount --all --pool shared --json > /tmp/all.json || { cat /tmp/all.json; fail "mount --all"; }
+cat /tmp/all.json
+expect_eq "two images mounted" "$(jsonget '#' /tmp/all.json)" "2"
+for d in /srv/auto/rootfs /srv/auto/rootfs2; do
+	grep " $d daxfs " /proc/mounts | grep -q 'ro,nosuid,nodev' || fail "$d: not a ro,nosuid,nodev daxfs mount"
+	expect_tree $d
+done
+expect_eq "both recorded" "$(records | sort | tr '\n' ' ')" "/srv/auto/rootfs /srv/auto/rootfs2 "
+daxpool mount --all --pool shared > /tmp/again.out 2>&1 || { cat /tmp/again.out; fail "mount --all again"; }
+grep -c "already mounted" /tmp/again.out | grep -qx 2 || { cat /tmp/again.out; fail "mount --all again: want two 'already mounted'"; }
+expect_eq "no second records" "$(records | wc -l)" "2"
+refused "unload of an automounted image" "mounted" daxpool unload rootfs2 --pool shared
+
+say "umount --all: both unmounted, records removed"
+daxpool umount --all --pool shared
+grep -q " /srv/auto/" /proc/mounts && fail "an automount is still mounted"
+expect_eq "records removed" "$(records)" ""
+
+say "this host's settings: DAXPOOL_AUTOMOUNT_SKIP, DAXPOOL_AUTOMOUNT_AT (daxpool.conf.d), DAXPOOL_AUTOMOUNT=no"
+C=/tmp/conf
+mkdir -p $C/daxpool.conf.d
+echo 'DAXPOOL_AUTOMOUNT_SKIP="shared/rootfs"' > $C/daxpool.conf
+echo 'DAXPOOL_AUTOMOUNT_AT="shared/rootfs2=/mnt/here"' > $C/daxpool.conf.d/50-host.conf
+mkdir -p /mnt/here
+DAXPOOL_CONF_DIR=$C daxpool mount --all --pool shared > /tmp/pol.out 2>&1 || { cat /tmp/pol.out; fail "mount --all with settings"; }
+cat /tmp/pol.out
+grep -q "not mounting shared/rootfs: DAXPOOL_AUTOMOUNT_SKIP matches it" /tmp/pol.out || fail "the skip was not reported"
+expect_eq "only this host's path" "$(records)" "/mnt/here"
+grep -q " /srv/auto/rootfs " /proc/mounts && fail "a skipped image was mounted"
+DAXPOOL_CONF_DIR=$C daxpool umount --all --pool shared
+expect_eq "unmounted by umount --all with the same settings" "$(records)" ""
+DAXPOOL_AUTOMOUNT=no daxpool mount --all --pool shared 2>&1 | tee /tmp/no.out
+expect_eq "DAXPOOL_AUTOMOUNT=no mounts nothing" "$(records)" ""
+grep -q "DAXPOOL_AUTOMOUNT=no" /tmp/no.out || fail "DAXPOOL_AUTOMOUNT=no not reported"
+
+say "mount --all reports a busy mount point and mounts the rest (status 1)"
+mkdir -p /srv/auto/rootfs
+daxpool mount rootfs /srv/auto/rootfs2 --pool shared
+if daxpool mount --all --pool shared > /tmp/busy.out 2>&1; then cat /tmp/busy.out; fail "mount --all over another image's mount succeeded"; fi
+cat /tmp/busy.out
+grep -q "shared/rootfs2 at /srv/auto/rootfs2: /srv/auto/rootfs2 already has another daxfs mount" /tmp/busy.out || fail "no message for the occupied mount point"
+grep " /srv/auto/rootfs daxfs " /proc/mounts > /dev/null || fail "the other image was not mounted"
+daxpool umount /srv/auto/rootfs2
+daxpool umount --all --pool shared
+expect_eq "all records removed" "$(records)" ""
+daxpool unload rootfs2 --pool shared
 daxpool unload rootfs --pool shared
 echo "boot-mount: ok"

@@ -181,8 +181,10 @@ attach)
 		expect_eq "create --device: pool" "$(jsonget pool /tmp/dev.json)" "hand-$m"
 		expect_eq "create --device: mode" "$(jsonget mode /tmp/dev.json)" "$m"
 		expect_eq "create --device: device" "$(jsonget device /tmp/dev.json)" "$d"
-		refused "create --device over a pool" "holds a daxpool pool" daxpool create --device "$d"
-		daxpool create --device "$d" -n "hand-$m" -f -q
+		refused "create --device over a pool" "holds pool 'hand-$m'" daxpool create --device "$d"
+		# --force overrides other file systems' signatures, never a pool: only destroy checks
+		# the other hosts' mounts.
+		refused "create --device --force over a pool" "Destroy it first" daxpool create --device "$d" -f
 		daxpool load /in/image -p "hand-$m" -n m -q
 		daxpool list -p "hand-$m" -j > /tmp/hl.json
 		expect_eq "image in the pool on $d" "$(jsonget images.0.name /tmp/hl.json)" m

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// daxpool mount --all / umount --all: the images of a pool marked for automount (the pool's
+// automount table, with this host's settings over it: pool/config.hpp), mounted or unmounted
+// as daxpool-automount@.service does at boot and at stop.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "pool/config.hpp"
+#include "pool/device.hpp"
+#include "pool/error.hpp"
+#include "pool/mounts.hpp"
+
+namespace daxpool::pool {
+
+namespace {
+
+// mkdir -p DIR (0755), as systemd does for a mount unit's Where=.
+void make_dirs(const std::string &dir)
+{
+	for (size_t i = 1; i <= dir.size(); i++) {
+		if (i < dir.size() && dir[i] != '/')
+			continue;
+		std::string p = dir.substr(0, i);
+		if (::mkdir(p.c_str(), 0755) < 0 && errno != EEXIST)
+			throw_errno("cannot create the mount point " + p, errno);
+	}
+}
+
+// What this host does with each sealed image of the pool on D: the plan of mount --all.
+std::vector<AutoMount> plan(const DevicePool &d, const AutomountPolicy &policy)
+{
+	Pool pool(open_device_backend(d.device, Access::ReadOnly, d.pool_name), Access::ReadOnly);
+	std::vector<AutoMount> out;
+	for (const auto &img : pool.info(false).images) {
+		AutoMount a;
+		a.pool = d.pool_name;
+		a.image = img.name;
+		a.offset = img.offset;
+		if (img.automount_unreadable) {
+			a.action = AutoMount::Failed;
+			a.message = "its automount record in the pool is damaged (daxpool fsck --pool " + d.pool_name +
+				    "; set it again with daxpool automount)";
+			out.push_back(a);
+			continue;
+		}
+		std::string why;
+		a.path = policy.where(d.pool_name, img.name, img.automount, why);
+		if (a.path.empty() && why.empty())
+			continue; // not marked for automount, nothing to say
+		a.action = a.path.empty() ? AutoMount::Skipped : AutoMount::Mount;
+		a.message = why;
+		out.push_back(a);
+	}
+	return out;
+}
+
+// The daxfs mount of this mount namespace at PATH, if any.
+const DaxfsMount *mounted_at(const std::vector<DaxfsMount> &ms, const std::string &path)
+{
+	for (const auto &m : ms)
+		if (m.mountpoint == path)
+			return &m;
+	return nullptr;
+}
+
+// The device node still exists and answers (not a stale node of a removed device).
+bool pool_device_present(const std::string &dev)
+{
+	int fd = ::open(dev.c_str(), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	::close(fd);
+	return true;
+}
+
+// M (a mount of device D) reads the image at pool offset OFF.
+bool reads(const DaxfsMount &m, const DevicePool &d, uint64_t off)
+{
+	return (m.phys ? m.phys + m.offset - d.phys : m.offset) == off;
+}
+
+std::vector<DevicePool> pools_of(const std::optional<PoolRef> &ref)
+{
+	if (ref)
+		return {resolve_device_pool(*ref)};
+	std::vector<DevicePool> out;
+	for (auto &d : scan_devices())
+		if (!d.pool_name.empty() && !d.system_ram)
+			out.push_back(d);
+	return out;
+}
+
+} // namespace
+
+std::vector<AutoMount> mount_all(const std::optional<PoolRef> &ref, const AutomountPolicy &policy)
+{
+	require_root("mount --all");
+	std::vector<AutoMount> out;
+	for (const auto &d : pools_of(ref)) {
+		auto here = daxfs_mounts_of(d);
+		for (auto &a : plan(d, policy)) {
+			if (a.action == AutoMount::Mount) {
+				const DaxfsMount *m = mounted_at(daxfs_mounts(), a.path);
+				const DaxfsMount *h = mounted_at(here, a.path);
+				if (h && reads(*h, d, a.offset)) {
+					a.action = AutoMount::Already;
+				} else if (m) {
+					a.action = AutoMount::Failed;
+					a.message = a.path + " already has another daxfs mount (" + m->source + ")";
+				} else {
+					try {
+						make_dirs(a.path);
+						PoolRef r;
+						r.path = d.device;
+						mount_image(r, a.image, a.path, MountOptions{});
+						a.action = AutoMount::Mounted;
+					} catch (const std::exception &e) {
+						a.action = AutoMount::Failed;
+						a.message = e.what();
+					}
+				}
+			}
+			out.push_back(a);
+		}
+	}
+	return out;
+}
+
+// The device REF names is gone (unbound, removed) or no longer holds a pool: every daxfs
+// mount of this namespace whose source is that device node reads nothing any more. Unmounted.
+std::vector<AutoMount> umount_gone(const std::string &dev)
+{
+	std::vector<AutoMount> out;
+	for (const auto &m : daxfs_mounts()) {
+		if (m.source != dev)
+			continue;
+		AutoMount a;
+		a.path = m.mountpoint;
+		a.offset = m.offset;
+		a.image = "offset " + std::to_string(m.offset);
+		a.pool = dev;
+		try {
+			std::string warn;
+			umount_image(m.mountpoint, warn);
+			a.action = AutoMount::Unmounted;
+			a.message = warn;
+		} catch (const std::exception &e) {
+			a.action = AutoMount::Failed;
+			a.message = e.what();
+		}
+		out.push_back(a);
+	}
+	return out;
+}
+
+std::vector<AutoMount> umount_all(const std::optional<PoolRef> &ref, const AutomountPolicy &policy)
+{
+	require_root("umount --all");
+	std::vector<AutoMount> out;
+	std::vector<DevicePool> pools;
+	try {
+		pools = pools_of(ref);
+	} catch (const Error &) {
+		if (!ref || ref->region || ref->path.rfind("/dev/", 0) != 0)
+			throw;
+		struct stat st;
+		if (::stat(ref->path.c_str(), &st) == 0 && pool_device_present(ref->path))
+			throw;
+		return umount_gone(ref->path);
+	}
+	for (const auto &d : pools) {
+		auto here = daxfs_mounts_of(d);
+		for (auto &a : plan(d, policy)) {
+			if (a.action != AutoMount::Mount)
+				continue; // skipped or damaged: --all mounted nothing there
+			const DaxfsMount *m = mounted_at(here, a.path);
+			if (!m || !reads(*m, d, a.offset)) {
+				a.action = AutoMount::NotMounted;
+				out.push_back(a);
+				continue;
+			}
+			try {
+				std::string warn;
+				umount_image(a.path, warn);
+				a.action = AutoMount::Unmounted;
+				a.message = warn;
+			} catch (const std::exception &e) {
+				a.action = AutoMount::Failed;
+				a.message = e.what();
+			}
+			out.push_back(a);
+		}
+	}
+	return out;
+}
+
+const char *AutoMount::action_name() const
+{
+	switch (action) {
+	case Mount: return "mount";
+	case Mounted: return "mounted";
+	case Already: return "already mounted";
+	case Skipped: return "skipped";
+	case Unmounted: return "unmounted";
+	case NotMounted: return "not mounted";
+	case Failed: return "failed";
+	}
+	return "?";
+}
+
+} // namespace daxpool::pool
