@@ -130,6 +130,22 @@ std::vector<AutoMount> mount_all(const std::optional<PoolRef> &ref, const Automo
 	return out;
 }
 
+namespace {
+
+// Unmounts A.path (umount_image: its record too), noting the outcome in A.
+void umount_one(AutoMount &a)
+{
+	try {
+		std::string warn;
+		umount_image(a.path, warn);
+		a.action = AutoMount::Unmounted;
+		a.message = warn;
+	} catch (const std::exception &e) {
+		a.action = AutoMount::Failed;
+		a.message = e.what();
+	}
+}
+
 // The device REF names is gone (unbound, removed) or no longer holds a pool: every daxfs
 // mount of this namespace whose source is that device node reads nothing any more. Unmounted.
 std::vector<AutoMount> umount_gone(const std::string &dev)
@@ -143,19 +159,13 @@ std::vector<AutoMount> umount_gone(const std::string &dev)
 		a.offset = m.offset;
 		a.image = "offset " + std::to_string(m.offset);
 		a.pool = dev;
-		try {
-			std::string warn;
-			umount_image(m.mountpoint, warn);
-			a.action = AutoMount::Unmounted;
-			a.message = warn;
-		} catch (const std::exception &e) {
-			a.action = AutoMount::Failed;
-			a.message = e.what();
-		}
+		umount_one(a);
 		out.push_back(a);
 	}
 	return out;
 }
+
+} // namespace
 
 std::vector<AutoMount> umount_all(const std::optional<PoolRef> &ref, const AutomountPolicy &policy)
 {
@@ -183,15 +193,7 @@ std::vector<AutoMount> umount_all(const std::optional<PoolRef> &ref, const Autom
 				out.push_back(a);
 				continue;
 			}
-			try {
-				std::string warn;
-				umount_image(a.path, warn);
-				a.action = AutoMount::Unmounted;
-				a.message = warn;
-			} catch (const std::exception &e) {
-				a.action = AutoMount::Failed;
-				a.message = e.what();
-			}
+			umount_one(a);
 			out.push_back(a);
 		}
 	}
