@@ -242,9 +242,11 @@ void add_probe(CLI::App &app)
 	cmd->add_flag("--udev", o->udev, "udev's format: ID_DAXPOOL_* properties (the only format so far)")->required();
 	cmd->add_option("device", o->dev, "a device node (/dev/daxX.Y, /dev/pmemN) or a file-backed pool")->required();
 	cmd->callback([o] {
-		// Reads only: the superblocks (both copies checked). A device without a pool prints
-		// nothing; a damaged one logs one line (udev's log); the status is 0 either way, so
-		// that udev keeps the device's other properties.
+		// Reads only: the superblocks (both copies checked). A device that holds no pool (or
+		// one whose superblocks are both damaged: one log line) gets the properties cleared;
+		// when the device cannot be read at all the status is 1 and nothing is printed, so that
+		// the rule's IMPORT{db} keeps what the last probe found (a failing probe on a change
+		// event must not drop the link and stop the agent of a pool whose images are mounted).
 		try {
 			struct stat st;
 			const bool file = ::stat(o->dev.c_str(), &st) == 0 && S_ISREG(st.st_mode); // a file-backed pool (tests)
@@ -263,8 +265,10 @@ void add_probe(CLI::App &app)
 				std::fprintf(stderr, "daxpool probe: %s: a daxpool pool whose superblocks are both damaged "
 						     "(daxpool fsck --pool %s)\n",
 					     o->dev.c_str(), o->dev.c_str());
+			std::printf("ID_DAXPOOL_UUID=\nID_DAXPOOL_NAME=\n");
 		} catch (const std::exception &e) {
 			std::fprintf(stderr, "daxpool probe: %s: %s\n", o->dev.c_str(), e.what());
+			throw ExitStatus(EXIT_ERROR, "");
 		}
 	});
 }

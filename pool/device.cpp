@@ -288,4 +288,19 @@ std::unique_ptr<Backend> open_device_backend(const std::string &path, Access acc
 	throw Error(path + " is neither a device-dax instance nor an fsdax block device");
 }
 
+bool udev_reprobe(const std::string &path)
+{
+	struct stat st;
+	if (::stat(path.c_str(), &st) < 0 || !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+		return false;
+	std::string f = std::string("/sys/dev/") + (S_ISCHR(st.st_mode) ? "char/" : "block/") +
+			std::to_string(major(st.st_rdev)) + ":" + std::to_string(minor(st.st_rdev)) + "/uevent";
+	int fd = ::open(f.c_str(), O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool ok = ::write(fd, "change", 6) == 6;
+	::close(fd);
+	return ok;
+}
+
 } // namespace daxpool::pool

@@ -15,4 +15,10 @@ namespace daxpool::pool {
 // call the pool ("region 0"); empty: the path.
 std::unique_ptr<Backend> open_device_backend(const std::string &path, Access access, const std::string &name = "");
 
+// Asks udev to probe device node PATH again (a "change" uevent through sysfs), after a pool was
+// laid on it or wiped: devdax character devices have no inotify watch, so nothing else tells
+// udev (its link /dev/daxpool/NAME and the pool's units follow the probe). Best effort: false
+// when the event could not be sent (no sysfs, not a device), which changes nothing else.
+bool udev_reprobe(const std::string &path);
+
 } // namespace daxpool::pool

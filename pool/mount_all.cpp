@@ -67,16 +67,6 @@ const DaxfsMount *mounted_at(const std::vector<DaxfsMount> &ms, const std::strin
 	return nullptr;
 }
 
-// The device node still exists and answers (not a stale node of a removed device).
-bool pool_device_present(const std::string &dev)
-{
-	int fd = ::open(dev.c_str(), O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	::close(fd);
-	return true;
-}
-
 // M (a mount of device D) reads the image at pool offset OFF.
 bool reads(const DaxfsMount &m, const DevicePool &d, uint64_t off)
 {
@@ -146,8 +136,7 @@ void umount_one(AutoMount &a)
 	}
 }
 
-// The device REF names is gone (unbound, removed) or no longer holds a pool: every daxfs
-// mount of this namespace whose source is that device node reads nothing any more. Unmounted.
+// Every daxfs mount of this mount namespace whose source is device node DEV, unmounted.
 std::vector<AutoMount> umount_gone(const std::string &dev)
 {
 	std::vector<AutoMount> out;
@@ -175,10 +164,9 @@ std::vector<AutoMount> umount_all(const std::optional<PoolRef> &ref, const Autom
 	try {
 		pools = pools_of(ref);
 	} catch (const Error &) {
+		// The device went away, or holds no readable pool any more (destroyed, damaged): its
+		// daxfs mounts cannot be told apart by image; all of them are unmounted.
 		if (!ref || ref->region || ref->path.rfind("/dev/", 0) != 0)
-			throw;
-		struct stat st;
-		if (::stat(ref->path.c_str(), &st) == 0 && pool_device_present(ref->path))
 			throw;
 		return umount_gone(ref->path);
 	}

@@ -125,6 +125,7 @@ DevicePool finish_pool(const std::string &path, const ProvisionOptions &o, const
 		format_pool(*b, size, o.name.empty() ? "pool" : o.name, random_uuid(), &rec);
 	}
 	b.reset();
+	udev_reprobe(path); // the link and the pool's units, now (docs/provisioning.md)
 	undo.commit();
 	for (auto &d : scan_devices())
 		if (d.device == path)
@@ -374,6 +375,7 @@ DevicePool create_pool_on_device(const std::string &device, const std::string &n
 			format_pool(*b, size, name.empty() ? "pool" : name, random_uuid(), nullptr);
 		}
 		b.reset();
+		udev_reprobe(path);
 		for (auto &n : scan_devices())
 			if (n.device == path)
 				return n;
@@ -666,6 +668,7 @@ void destroy_device_pool(const DevicePool &d, bool force, void (*say)(const std:
 			tell(say, r);
 	}
 	tell(say, "wiped the superblocks of " + who);
+	udev_reprobe(d.device); // the link and the units go before the namespace does
 	NdctlCtx nctx = open_ndctl();
 	ndctl_namespace *ns = find_namespace(nctx.get(), d);
 	if (!ns)

@@ -19,10 +19,11 @@ mandir=$(abs "$(opt mandir)")
 helperdir=$(opt mounthelperdir)
 rulesdir=$(opt udevrulesdir); rulesdir=${rulesdir:-$prefix/lib/udev/rules.d}
 unitdir=$(opt systemdunitdir); unitdir=${unitdir:-$prefix/lib/systemd/system}
+compdir=$(opt bashcompletiondir); compdir=${compdir:-$(abs "$(opt datadir)")/bash-completion/completions}
 
 want=("$bindir/daxpool" "$helperdir/mount.daxfs" "$helperdir/umount.daxfs" "$rulesdir/90-daxpool.rules"
 	"$unitdir/daxpool-agent@.service" "$unitdir/daxpool-automount@.service" "$unitdir/daxpool-attach.service" "$sysconfdir/daxpool/daxpool.conf"
-	"$mandir/man8/daxpool.8")
+	"$mandir/man8/daxpool.8" "$compdir/daxpool")
 for f in "${want[@]}"; do
 	[ -e "$D$f" ] || [ -L "$D$f" ] || fail "meson install did not lay out $f (got: $(cd "$D" && find . -type f -o -type l | sort | tr '\n' ' '))"
 	echo "installed: $f"
@@ -41,13 +42,18 @@ grep -n '@[A-Z]*@' "$D$rulesdir/90-daxpool.rules" "$D$unitdir"/daxpool-*.service
 grep -q "IMPORT{program}=\"$bindir/daxpool probe --udev \$devnode\"" "$D$rulesdir/90-daxpool.rules" ||
 	fail "the udev rule does not run $bindir/daxpool probe --udev"
 # The probe (on files: the same superblock code as on a device): no pool prints nothing; a
-# pool its properties; both superblocks damaged:
-# one log line, nothing on stdout, status 0.
+# pool its properties; both superblocks damaged: one log line, the properties cleared, status 0;
+# a device it cannot read: one log line, nothing on stdout, status 1 (the rule keeps the last
+# values then).
 X=$D/probe
 mkdir -p "$X"
 truncate -s 8M "$X/zero"
+cleared=$(printf 'ID_DAXPOOL_UUID=\nID_DAXPOOL_NAME=')
 out=$("$D$bindir/daxpool" probe --udev "$X/zero" 2>&1) || fail "probe of zeros: status $?"
-[ -z "$out" ] || fail "probe of zeros printed '$out'"
+[ "$out" = "$cleared" ] || fail "probe of zeros printed '$out', want the properties cleared"
+if out=$("$D$bindir/daxpool" probe --udev "$X/nosuch" 2>"$X/err"); then fail "probe of a missing device: status 0"; fi
+[ -z "$out" ] || fail "probe of a missing device printed '$out'"
+[ "$(wc -l < "$X/err")" = 1 ] || fail "probe of a missing device: want one log line, got '$(cat "$X/err")'"
 "$D$bindir/daxpool" create --file "$X/p" --size 64M --name demo-pool+1 > /dev/null
 out=$("$D$bindir/daxpool" probe --udev "$X/p") || fail "probe of a pool: status $?"
 echo "$out"
@@ -64,7 +70,7 @@ with open(sys.argv[1], 'r+b') as f:
         f.seek(off + 40); b = f.read(1); f.seek(off + 40); f.write(bytes([b[0] ^ 0xff]))
 PY
 out=$("$D$bindir/daxpool" probe --udev "$X/p" 2>"$X/err") || fail "probe of a damaged pool: status $?"
-[ -z "$out" ] || fail "probe of a damaged pool printed '$out'"
+[ "$out" = "$cleared" ] || fail "probe of a damaged pool printed '$out', want the properties cleared"
 [ "$(wc -l < "$X/err")" = 1 ] && grep -q "superblocks are both damaged" "$X/err" || fail "damaged pool: want one log line, got '$(cat "$X/err")'"
 
 V=$D/verify
@@ -95,4 +101,14 @@ grep -q 'SYMLINK+="daxpool/$env{ID_DAXPOOL_NAME}"' "$D$rulesdir/90-daxpool.rules
 grep -qF 'ENV{SYSTEMD_WANTS}+="daxpool-agent@%k.service daxpool-automount@%k.service"' "$D$rulesdir/90-daxpool.rules" ||
 	fail "the rule does not pull in the agent and automount units by kernel name"
 echo "fstab: srv-rootfs.mount requires dev-daxpool-shared.device"
+# bash completion, with the installed binary on PATH: verbs, a verb's options, fixed values.
+comp() {
+	PATH="$D$bindir:$PATH" bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _daxpool; echo "${COMPREPLY[*]}"' \
+		_ "$D$compdir/daxpool" "$@"
+}
+[ "$(comp daxpool autom)" = automount ] || fail "completion of 'daxpool autom': '$(comp daxpool autom)'"
+[ "$(comp daxpool -v lo)" = load ] || fail "completion of 'daxpool -v lo': '$(comp daxpool -v lo)'"
+[ "$(comp daxpool load x.img --autom)" = --automount ] || fail "completion of 'load --autom': '$(comp daxpool load x.img --autom)'"
+[ "$(comp daxpool create --mode f)" = fsdax ] || fail "completion of 'create --mode f': '$(comp daxpool create --mode f)'"
+echo "bash completion: verbs, options, values"
 echo "install: ok"
