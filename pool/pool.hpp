@@ -62,7 +62,7 @@ struct LoadOptions {
 	// Set (from a signal handler) to stop the copy at the next chunk: the extent is freed and
 	// load throws Error. May be null.
 	const std::atomic<bool> *stop = nullptr;
-	std::string automount;    // "": none; else the path hosts mount it at on boot
+	std::string automount = {}; // "": none; else the path hosts mount it at on boot
 };
 
 class Pool {
