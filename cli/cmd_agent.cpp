@@ -46,6 +46,11 @@ void add_agent(CLI::App &app)
 	add_verbosity(cmd, o->v);
 	cmd->callback([o] {
 		set_verbosity(o->v);
+		// A bad line in daxpool.conf(.d) is skipped with a warning: the heartbeat must start.
+		for (const auto &u : pool::host_config().unknown)
+			warn(u + ": not a daxpool setting (ignored)");
+		for (const auto &w : pool::host_config().warnings)
+			warn(w);
 		pool::Timing t = pool::Timing::from_env();
 		if (o->lease) {
 			t.lease_ms = o->lease;

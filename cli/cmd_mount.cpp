@@ -20,6 +20,8 @@ void run_all(bool mount, const PoolOpts &po, bool json)
 {
 	for (const auto &u : pool::host_config().unknown)
 		warn(u + ": not a daxpool setting (ignored)");
+	for (const auto &w : pool::host_config().warnings)
+		warn(w);
 	std::optional<pool::PoolRef> ref;
 	if (po.given())
 		ref = po.ref();

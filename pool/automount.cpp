@@ -18,10 +18,12 @@ namespace daxpool::pool {
 
 namespace {
 
+// A generation at or above PLAUSIBLE_MAX is not believed: a copy carrying one would win every
+// later write (a bit flip, or a hostile writer pinning a path that --clear could not remove).
 bool record_valid(const AutomountRecord &r)
 {
 	return r.magic == AUTOMOUNT_MAGIC && r.crc == daxfs_crc32c(&r, AUTOMOUNT_CRC_LEN) && r.flags == 0 &&
-	       r.path[AUTOMOUNT_PATH_SIZE - 1] == 0;
+	       r.path[AUTOMOUNT_PATH_SIZE - 1] == 0 && r.generation < PLAUSIBLE_MAX;
 }
 
 std::string path_of(const AutomountRecord &r) { return std::string(r.path, strnlen(r.path, sizeof r.path)); }
@@ -149,10 +151,14 @@ void AutomountTable::write(AutomountSlot &s, uint64_t id, const std::string &pat
 	cat.check_writer();
 	sh_.write(off + LINE, {bytes + LINE, LINE});
 	sh_.persist(off, sizeof next);
-	s.rec = next;
-	s.winner = target;
-	s.bad_copy[target] = false;
 	cat.check_writer(true);
+	// Read back: the new copy must be the one in force now.
+	sh_.read(slot_off(s.index), now);
+	AutomountSlot after = decode_automount(s.index, now.data());
+	if (after.winner != target || std::memcmp(&after.rec, &next, sizeof next) != 0)
+		throw Error("automount slot " + std::to_string(s.index) + " of " + sh_.backend().name() +
+			    " does not hold what was just written to it; check the pool with 'daxpool fsck'");
+	s = after;
 }
 
 void AutomountTable::clear(uint32_t index)

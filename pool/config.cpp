@@ -22,7 +22,7 @@ namespace {
 // misspelt setting should not be silently ignored).
 constexpr const char *known_keys[] = {
 	"DAXPOOL_LEASE_MS", "DAXPOOL_MARGIN_MS", "DAXPOOL_HEARTBEAT_MS", "DAXPOOL_CLAIM_SETTLE_MS",
-	"DAXPOOL_AUTOMOUNT", "DAXPOOL_AUTOMOUNT_SKIP", "DAXPOOL_AUTOMOUNT_AT",
+	"DAXPOOL_AUTOMOUNT", "DAXPOOL_AUTOMOUNT_SKIP", "DAXPOOL_AUTOMOUNT_AT", "DAXPOOL_AUTOMOUNT_PREFIXES",
 };
 
 std::string trim(const std::string &s)
@@ -37,7 +37,8 @@ void read_file(const std::string &path, Config &c, bool must)
 	if (!in) {
 		if (errno == ENOENT && !must)
 			return;
-		throw Error("cannot read " + path + ": " + std::strerror(errno));
+		c.warnings.push_back("cannot read " + path + ": " + std::strerror(errno));
+		return;
 	}
 	c.files.push_back(path);
 	std::string line;
@@ -50,8 +51,10 @@ void read_file(const std::string &path, Config &c, bool must)
 		bool key_ok = !key.empty() && std::all_of(key.begin(), key.end(), [](char ch) {
 			return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
 		});
-		if (eq == std::string::npos || !key_ok)
-			throw Error(path + ":" + std::to_string(n) + ": not a KEY=VALUE line: " + t);
+		if (eq == std::string::npos || !key_ok) {
+			c.warnings.push_back(path + ":" + std::to_string(n) + ": not a KEY=VALUE line (skipped): " + t);
+			continue;
+		}
 		std::string v = trim(t.substr(eq + 1));
 		if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front())
 			v = v.substr(1, v.size() - 2);
@@ -93,7 +96,7 @@ Config read_config(const std::string &dir_in)
 		}
 		::closedir(d);
 	} else if (errno != ENOENT && errno != ENOTDIR) {
-		throw Error("cannot read " + dd + ": " + std::strerror(errno));
+		c.warnings.push_back("cannot read " + dd + ": " + std::strerror(errno));
 	}
 	std::sort(names.begin(), names.end());
 	for (const auto &n : names)
@@ -127,6 +130,12 @@ AutomountPolicy AutomountPolicy::from_settings()
 		else if (!(*v == "yes" || *v == "1" || *v == "true" || *v == "on"))
 			throw Error("DAXPOOL_AUTOMOUNT='" + *v + "' is neither yes nor no");
 	}
+	if (auto v = setting("DAXPOOL_AUTOMOUNT_PREFIXES")) {
+		p.prefixes = words(*v);
+		for (const auto &x : p.prefixes)
+			if (auto why = check_automount_path(x); !why.empty())
+				throw Error("DAXPOOL_AUTOMOUNT_PREFIXES: '" + x + "': " + why);
+	}
 	if (auto v = setting("DAXPOOL_AUTOMOUNT_SKIP"))
 		p.skip = words(*v);
 	if (auto v = setting("DAXPOOL_AUTOMOUNT_AT"))
@@ -142,24 +151,62 @@ AutomountPolicy AutomountPolicy::from_settings()
 	return p;
 }
 
-std::string AutomountPolicy::where(const std::string &pool, const std::string &image, const std::string &path,
-				   std::string &why) const
+bool AutomountPolicy::concerned(const std::string &pool, const std::string &image, std::string &why) const
 {
-	why.clear();
-	std::string key = pool + "/" + image;
-	auto it = at.find(key);
-	if (path.empty() && it == at.end())
-		return {};
 	if (!enabled) {
 		why = "DAXPOOL_AUTOMOUNT=no on this host";
-		return {};
+		return false;
 	}
+	const std::string key = pool + "/" + image;
 	for (const auto &pat : skip)
 		if (::fnmatch(pat.c_str(), key.c_str(), 0) == 0) {
 			why = "DAXPOOL_AUTOMOUNT_SKIP matches it (" + pat + ")";
-			return {};
+			return false;
 		}
-	return it == at.end() ? path : it->second;
+	return true;
+}
+
+std::optional<std::string> AutomountPolicy::own_path(const std::string &pool, const std::string &image) const
+{
+	auto it = at.find(pool + "/" + image);
+	return it == at.end() ? std::nullopt : std::optional<std::string>(it->second);
+}
+
+// The pool's path was written by whichever host held the writer role: mounted only below the
+// places this host set aside for it, never over /etc, /usr, /root, /run, ...
+bool AutomountPolicy::allowed(const std::string &path, std::string &why) const
+{
+	for (const auto &pre : prefixes)
+		if (path.size() > pre.size() + 1 && path.compare(0, pre.size(), pre) == 0 && path[pre.size()] == '/')
+			return true;
+	std::string list;
+	for (const auto &pre : prefixes)
+		list += (list.empty() ? "" : " ") + pre;
+	why = "the pool's path " + path + " is not below this host's DAXPOOL_AUTOMOUNT_PREFIXES (" + list +
+	      "): a path any host can write into the pool is not trusted elsewhere (DAXPOOL_AUTOMOUNT_AT sets "
+	      "this host's own)";
+	return false;
+}
+
+std::string AutomountPolicy::where(const std::string &pool, const std::string &image, const std::string &path,
+				   std::string &why, bool *refused) const
+{
+	why.clear();
+	if (refused)
+		*refused = false;
+	auto own = own_path(pool, image);
+	if (path.empty() && !own)
+		return {};
+	if (!concerned(pool, image, why))
+		return {};
+	if (own)
+		return *own;
+	if (!allowed(path, why)) {
+		if (refused)
+			*refused = true;
+		return {};
+	}
+	return path;
 }
 
 } // namespace daxpool::pool

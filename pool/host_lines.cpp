@@ -147,10 +147,10 @@ HostInfo decode(uint32_t slot, const uint8_t *b, uint32_t mounts, uint32_t unkno
 	return h;
 }
 
-SlotLock::SlotLock(const std::string &path) : fd_(::open(path.c_str(), O_RDWR | O_CLOEXEC))
+// On the same descriptor as the writer lock (open_lock_fd): for a block device, a file under
+// /run/daxpool, so that a beat never opens /dev/pmemN for writing (a udev change event).
+SlotLock::SlotLock(const std::string &path) : fd_(open_lock_fd(path, O_RDWR))
 {
-	if (!fd_)
-		throw_errno("cannot open " + path + " to lock this host's slot of the pool", errno);
 	struct flock fl{};
 	fl.l_type = F_WRLCK;
 	fl.l_whence = SEEK_SET;

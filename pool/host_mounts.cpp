@@ -159,6 +159,16 @@ void record_mount(Pool &pool, const ImageInfo &img, const std::string &mountpoin
 	fault_point("mount.recorded");
 }
 
+bool has_mount_record(Pool &pool, uint64_t image_id, const std::string &mountpoint)
+{
+	auto s = HostSession::claim(pool);
+	const uint64_t h = mountpoint_hash(mountpoint);
+	for (const auto &m : s->mounts())
+		if (m.image_id == image_id && m.mp_hash == h)
+			return true;
+	return false;
+}
+
 void forget_mount(Pool &pool, uint64_t image_id, const std::string &mountpoint)
 {
 	auto s = HostSession::claim(pool);

@@ -211,6 +211,9 @@ std::vector<MountHolder> mount_holders(const std::vector<HostInfo> &hosts, uint6
 // The pool must be open read-write.
 void record_mount(Pool &pool, const ImageInfo &img, const std::string &mountpoint);
 void forget_mount(Pool &pool, uint64_t image_id, const std::string &mountpoint);
+// This host already has a record of IMAGE_ID at MOUNTPOINT (record_mount then reuses it: a
+// mount that fails must not remove it, another copy of that mount may depend on it).
+bool has_mount_record(Pool &pool, uint64_t image_id, const std::string &mountpoint);
 // Whether `daxpool agent` beats for this host in this pool (its pid, in this slot's beat, runs).
 bool agent_beating(Pool &pool);
 

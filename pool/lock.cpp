@@ -27,14 +27,15 @@ std::string lock_file_of(const std::string &path)
 	struct stat st;
 	if (::stat(path.c_str(), &st) < 0 || !S_ISBLK(st.st_mode))
 		return {};
-	const char *dir = std::getenv("DAXPOOL_RUN_DIR");
-	std::string d = dir && *dir ? dir : "/run/daxpool";
+	const std::string d = "/run/daxpool"; // one place for every daxpool of this host: not configurable
 	if (::mkdir(d.c_str(), 0755) < 0 && errno != EEXIST)
 		throw_errno("cannot create " + d + " for the writer lock of " + path, errno);
 	return d + "/block-" + std::to_string(major(st.st_rdev)) + "-" + std::to_string(minor(st.st_rdev)) + ".lock";
 }
 
-util::Fd open_lock(const std::string &path, int mode)
+} // namespace
+
+util::Fd open_lock_fd(const std::string &path, int mode)
 {
 	if (std::string f = lock_file_of(path); !f.empty()) {
 		util::Fd fd(::open(f.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
@@ -47,6 +48,8 @@ util::Fd open_lock(const std::string &path, int mode)
 		throw_errno("cannot open " + path + " to take the pool's writer lock", errno);
 	return fd;
 }
+
+namespace {
 
 struct flock byte(short type, uint64_t at, uint64_t len = 1)
 {
@@ -72,7 +75,7 @@ uint64_t WriterLock::writer_byte()
 uint64_t WriterLock::slot_byte() { return (uint64_t(1) << 31) + writer_byte(); }
 
 // O_RDWR: a write lock needs a descriptor open for writing (a writer writes the pool anyway).
-WriterLock::WriterLock(const std::string &path, void (*on_wait)()) : fd_(open_lock(path, O_RDWR))
+WriterLock::WriterLock(const std::string &path, void (*on_wait)()) : fd_(open_lock_fd(path, O_RDWR))
 {
 	struct flock fl = byte(F_WRLCK, writer_byte());
 	if (::fcntl(fd_.get(), F_OFD_SETLK, &fl) == 0)
@@ -91,7 +94,7 @@ WriterLock WriterLock::try_lock(const std::string &path)
 	// Every writer byte at once: no writer of any identity on this host may hold one (create
 	// needs no machine-id for this).
 	WriterLock l;
-	util::Fd fd = open_lock(path, O_RDWR);
+	util::Fd fd = open_lock_fd(path, O_RDWR);
 	struct flock fl = byte(F_WRLCK, 1, WRITER_BYTES);
 	if (::fcntl(fd.get(), F_OFD_SETLK, &fl) == 0)
 		l.fd_ = std::move(fd);
@@ -103,7 +106,7 @@ WriterLock WriterLock::try_lock(const std::string &path)
 WriterLock WriterLock::try_writer(const std::string &path)
 {
 	WriterLock l;
-	util::Fd fd = open_lock(path, O_RDWR);
+	util::Fd fd = open_lock_fd(path, O_RDWR);
 	struct flock fl = byte(F_WRLCK, writer_byte());
 	if (::fcntl(fd.get(), F_OFD_SETLK, &fl) == 0)
 		l.fd_ = std::move(fd);
@@ -114,7 +117,7 @@ WriterLock WriterLock::try_writer(const std::string &path)
 
 bool WriterLock::is_free(const std::string &path)
 {
-	util::Fd fd = open_lock(path, O_RDONLY);
+	util::Fd fd = open_lock_fd(path, O_RDONLY);
 	struct flock fl = byte(F_WRLCK, writer_byte());
 	if (::fcntl(fd.get(), F_OFD_GETLK, &fl) < 0)
 		throw_errno("cannot probe the writer lock of " + path, errno);

@@ -16,6 +16,11 @@
 
 namespace daxpool::pool {
 
+// The descriptor this host's locks of the pool at PATH are taken on: PATH itself (a file, a
+// devdax character device), or for a block device a file under /run/daxpool named by its
+// device number (lock.cpp says why). MODE: O_RDONLY or O_RDWR for PATH itself.
+util::Fd open_lock_fd(const std::string &path, int mode);
+
 class WriterLock {
 public:
 	// Blocks until the lock on PATH is held (calls on_wait once first if someone holds it).

@@ -2,6 +2,7 @@
 // daxpool mount --all / umount --all: the images of a pool marked for automount (the pool's
 // automount table, with this host's settings over it: pool/config.hpp), mounted or unmounted
 // as daxpool-automount@.service does at boot and at stop.
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "lib/util/fd.hpp"
 #include "pool/config.hpp"
 #include "pool/device.hpp"
 #include "pool/error.hpp"
@@ -18,16 +20,58 @@ namespace daxpool::pool {
 
 namespace {
 
-// mkdir -p DIR (0755), as systemd does for a mount unit's Where=.
-void make_dirs(const std::string &dir)
+// The mount point DIR, made safe to mount on as root: every component, from /, a directory
+// (no symlink is followed: openat O_NOFOLLOW), owned by root and writable by nobody else, so no
+// other user can redirect the mount between this check and mount(2); missing ones are made
+// (0755, as systemd does for a mount unit's Where=); the last one empty (nothing hidden under
+// the mount). DIR is canonical (check_automount_path).
+void safe_mountpoint(const std::string &dir)
 {
-	for (size_t i = 1; i <= dir.size(); i++) {
-		if (i < dir.size() && dir[i] != '/')
-			continue;
-		std::string p = dir.substr(0, i);
-		if (::mkdir(p.c_str(), 0755) < 0 && errno != EEXIST)
-			throw_errno("cannot create the mount point " + p, errno);
+	util::Fd cur(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+	if (!cur)
+		throw_errno("cannot open /", errno);
+	std::string at = "";
+	auto check = [&](int fd, const std::string &p) {
+		struct stat st;
+		if (::fstat(fd, &st) < 0)
+			throw_errno("cannot stat " + p, errno);
+		if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+			throw Error("will not mount at " + dir + ": " + p +
+				    " is not owned by root or is writable by others (another user could redirect the mount)");
+	};
+	check(cur.get(), "/");
+	for (size_t i = 1; i <= dir.size();) {
+		size_t j = dir.find('/', i);
+		if (j == std::string::npos)
+			j = dir.size();
+		std::string name = dir.substr(i, j - i);
+		at += "/" + name;
+		int fd = ::openat(cur.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT) {
+			if (::mkdirat(cur.get(), name.c_str(), 0755) < 0 && errno != EEXIST)
+				throw_errno("cannot create the mount point " + at, errno);
+			fd = ::openat(cur.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (fd < 0)
+			throw Error("will not mount at " + dir + ": " + at +
+				    (errno == ENOTDIR ? " is a symlink or not a directory" : ": " + std::string(std::strerror(errno))));
+		util::Fd next(fd);
+		check(next.get(), at);
+		cur = std::move(next);
+		i = j + 1;
 	}
+	util::Fd rd(::openat(cur.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	DIR *d = rd ? ::fdopendir(rd.get()) : nullptr;
+	if (!d)
+		throw_errno("cannot read the mount point " + dir, errno);
+	rd.release();
+	bool empty = true;
+	while (struct dirent *e = ::readdir(d))
+		if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, ".."))
+			empty = false;
+	::closedir(d);
+	if (!empty)
+		throw Error("will not mount at " + dir + ": it is not empty (a mount would hide what is there)");
 }
 
 // What this host does with each sealed image of the pool on D: the plan of mount --all.
@@ -40,19 +84,24 @@ std::vector<AutoMount> plan(const DevicePool &d, const AutomountPolicy &policy)
 		a.pool = d.pool_name;
 		a.image = img.name;
 		a.offset = img.offset;
-		if (img.automount_unreadable) {
+		auto own = policy.own_path(d.pool_name, img.name);
+		if (img.automount.empty() && !img.automount_unreadable && !own)
+			continue; // not marked for automount, nothing to say
+		// This host's settings first: a host that opted out, or skips the image, or has a path
+		// of its own for it, does not depend on what the pool says about it, damaged or not.
+		if (!policy.concerned(d.pool_name, img.name, a.message)) {
+			a.action = AutoMount::Skipped;
+		} else if (own) {
+			a.path = *own;
+		} else if (img.automount_unreadable) {
 			a.action = AutoMount::Failed;
 			a.message = "its automount record in the pool is damaged (daxpool fsck --pool " + d.pool_name +
 				    "; set it again with daxpool automount)";
-			out.push_back(a);
-			continue;
+		} else if (!policy.allowed(img.automount, a.message)) {
+			a.action = AutoMount::Failed;
+		} else {
+			a.path = img.automount;
 		}
-		std::string why;
-		a.path = policy.where(d.pool_name, img.name, img.automount, why);
-		if (a.path.empty() && why.empty())
-			continue; // not marked for automount, nothing to say
-		a.action = a.path.empty() ? AutoMount::Skipped : AutoMount::Mount;
-		a.message = why;
 		out.push_back(a);
 	}
 	return out;
@@ -103,7 +152,7 @@ std::vector<AutoMount> mount_all(const std::optional<PoolRef> &ref, const Automo
 					a.message = a.path + " already has another daxfs mount (" + m->source + ")";
 				} else {
 					try {
-						make_dirs(a.path);
+						safe_mountpoint(a.path);
 						PoolRef r;
 						r.path = d.device;
 						mount_image(r, a.image, a.path, MountOptions{});

@@ -136,31 +136,6 @@ std::vector<DaxfsMount> daxfs_mounts_of(const DevicePool &d) { return daxfs_moun
 
 namespace {
 
-bool daxfs_registered()
-{
-	std::ifstream f("/proc/filesystems");
-	std::string line;
-	while (std::getline(f, line))
-		if (line.size() >= 5 && line.compare(line.size() - 5, 5, "daxfs") == 0)
-			return true;
-	return false;
-}
-
-void load_module()
-{
-	if (daxfs_registered())
-		return;
-	pid_t pid;
-	const char *argv[] = {"modprobe", "daxfs", nullptr};
-	int rc = ::posix_spawnp(&pid, "modprobe", nullptr, nullptr, const_cast<char **>(argv), environ);
-	int status = 0;
-	if (rc == 0)
-		::waitpid(pid, &status, 0);
-	if (!daxfs_registered())
-		throw Error(rc ? std::string("cannot run modprobe: ") + std::strerror(rc)
-			       : "the daxfs module is not available (modprobe daxfs failed; is it installed for this kernel?)");
-}
-
 std::string real(const std::string &p)
 {
 	char buf[PATH_MAX];
@@ -208,7 +183,8 @@ MountResult mount_image(const PoolRef &ref, const std::string &name, const std::
 	struct stat st;
 	if (::stat(r.mountpoint.c_str(), &st) < 0 || !S_ISDIR(st.st_mode))
 		throw Error(dir + " is not a directory");
-	load_module();
+	// No modprobe: mount(2) of type daxfs makes the kernel load the module (MODULE_ALIAS_FS,
+	// through /proc/sys/kernel/modprobe), also from mount.daxfs, which mount(8) runs without PATH.
 	// Held across mount(2) and the re-check: load, unload, destroy and other mounts on this host
 	// wait, and once it is released they see the mount.
 	WriterLock lock(d.device, nullptr);
@@ -239,10 +215,19 @@ MountResult mount_image(const PoolRef &ref, const std::string &name, const std::
 	// Recorded first (docs/multihost.md, "Mounts"): record_mount re-reads the catalog after
 	// its PENDING record (the image must still be the sealed one found above), and from then
 	// on no host's unload frees it; so no re-check is needed after mount(2).
+	// A record of this image at this mount point may be there already (umount kept it for a
+	// bind mount or a container's copy that still reads the image): reused, and kept if the
+	// mount fails.
+	const bool had_record = has_mount_record(pool, r.image.id, r.mountpoint);
 	record_mount(pool, r.image, r.mountpoint);
 	if (::mount(r.source.c_str(), r.mountpoint.c_str(), "daxfs", flags, r.data.c_str()) < 0) {
 		int e = errno;
-		forget_mount(pool, r.image.id, r.mountpoint);
+		if (!had_record)
+			forget_mount(pool, r.image.id, r.mountpoint);
+		if (e == ENODEV)
+			throw Error("cannot mount image " + name + " of pool " + d.pool_name +
+				    ": the kernel has no daxfs filesystem (the module is not installed for this kernel, "
+				    "uname -r; README: Install on a host, DKMS)");
 		throw Error("cannot mount image " + name + " of pool " + d.pool_name + " (" + r.source + " " + r.data +
 			    ") at " + r.mountpoint + ": " + std::strerror(e) + " (the kernel log says why: dmesg | tail)");
 	}
@@ -277,6 +262,9 @@ void forget_here(const DaxfsMount &m, std::string &warn)
 			if (d.pool_name.empty() || daxfs_mounts_of(d, {m}).empty())
 				continue;
 			Pool pool(open_device_backend(d.device, Access::ReadWrite, d.pool_name), Access::ReadWrite);
+			// As mount_image: no mount of this host can reuse the record between the look at
+			// the live mounts and its removal.
+			WriterLock lock(d.device, nullptr);
 			uint64_t off = m.phys ? m.phys + m.offset - d.phys : m.offset;
 			auto images = pool.info(true).images;
 			for (auto &img : images)

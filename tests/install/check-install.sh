@@ -76,8 +76,8 @@ out=$("$D$bindir/daxpool" probe --udev "$X/p" 2>"$X/err") || fail "probe of a da
 V=$D/verify
 mkdir -p "$V"
 for u in daxpool-agent@.service daxpool-automount@.service daxpool-attach.service; do
-	grep -q "^ExecStart=$bindir/daxpool " "$D$unitdir/$u" || fail "$u: ExecStart is not $bindir/daxpool"
-	sed "s|^\(Exec[A-Za-z]*\)=$bindir/|\1=$D$bindir/|" "$D$unitdir/$u" > "$V/$u"
+	grep -q "^ExecStart=-\?$bindir/daxpool " "$D$unitdir/$u" || fail "$u: ExecStart is not $bindir/daxpool"
+	sed "s|^\(Exec[A-Za-z]*=-\?\)$bindir/|\1$D$bindir/|" "$D$unitdir/$u" > "$V/$u"
 done
 # The instances udev makes: the kernel's device names.
 for u in daxpool-agent@dax0.0.service daxpool-automount@pmem0.service daxpool-attach.service; do

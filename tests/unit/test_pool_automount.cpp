@@ -6,8 +6,10 @@
 // Mounting itself needs the kernel module: tests/qemu-cxl/guest/boot-mount.sh.
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <cstring>
 
+#include "lib/format/daxfs_format.h"
 #include "pool/automount.hpp"
 #include "pool/config.hpp"
 #include "pool/create.hpp"
@@ -174,6 +176,27 @@ TEST_CASE("automount: a damaged record is reported and repaired; the image stays
 	CHECK(f.image("one").automount == "/srv/one");
 }
 
+TEST_CASE("automount: a copy with an implausible generation is not believed; a write always wins", "[pool][automount]")
+{
+	Fixture f;
+	f.load("one", "/srv/one");
+	uint64_t off = f.record_off("one");
+	auto p = Pool::open(f.ref, Access::ReadOnly);
+	AutomountSlot s = AutomountTable(p->shared(), p->super()).snapshot().at(f.image("one").slot);
+	REQUIRE(s.winner >= 0);
+	// Another writer pins a path with the largest generation in the copy not in force.
+	AutomountRecord pin = s.rec;
+	pin.generation = UINT64_MAX;
+	std::memcpy(pin.path, "/srv/pinned\0", 12);
+	pin.crc = daxfs_crc32c(&pin, AUTOMOUNT_CRC_LEN);
+	f.poke(off + uint64_t(s.winner == 0 ? 1 : 0) * sizeof pin, std::string(reinterpret_cast<const char *>(&pin), sizeof pin));
+	CHECK(f.image("one").automount == "/srv/one"); // not believed
+	REQUIRE(run_cli({"automount", "one", "--clear", "--pool", f.pool}).ok());
+	CHECK(f.image("one").automount.empty());
+	REQUIRE(run_cli({"automount", "one", "/srv/two", "--pool", f.pool}).ok());
+	CHECK(f.image("one").automount == "/srv/two");
+}
+
 TEST_CASE("automount: a valid record naming a bad path is not believed", "[pool][automount]")
 {
 	Fixture f;
@@ -204,10 +227,43 @@ TEST_CASE("config: daxpool.conf, then daxpool.conf.d/*.conf in order; quotes, co
 	CHECK_THAT(c.unknown[0], Contains("10-early.conf:2: DAXPOOL_LEASSE_MS"));
 	CHECK(c.files.size() == 3);
 
-	test::write_file(d / "daxpool.conf.d/30-bad.conf", "DAXPOOL_AUTOMOUNT\n");
-	CHECK_THROWS_WITH(read_config(d.path().string()), Contains("30-bad.conf:1: not a KEY=VALUE line"));
+	// A line that is not KEY=VALUE is skipped with a warning (a typo must not stop the agent).
+	test::write_file(d / "daxpool.conf.d/30-bad.conf", "DAXPOOL_AUTOMOUNT\nDAXPOOL_MARGIN_MS=7\n");
+	Config bad = read_config(d.path().string());
+	REQUIRE(bad.warnings.size() == 1);
+	CHECK_THAT(bad.warnings[0], Contains("30-bad.conf:1: not a KEY=VALUE line (skipped)"));
+	CHECK(bad.values["DAXPOOL_MARGIN_MS"] == "7");
 	test::TempDir empty;
 	CHECK(read_config(empty.path().string()).values.empty()); // no files: defaults
+}
+
+TEST_CASE("config: a path from the pool is mounted only below this host's prefixes", "[config][automount]")
+{
+	AutomountPolicy p; // default prefixes: /srv /mnt /media
+	std::string why;
+	bool refused = false;
+	for (const char *bad : {"/etc/cron.d", "/root/.ssh", "/etc/systemd/system/sshd.service.d", "/usr/lib",
+				"/srv", "/srvx/a", "/run/x", "/proc/x", "/var/lib/x"}) {
+		INFO(bad);
+		CHECK(p.where("pool", "img", bad, why, &refused).empty());
+		CHECK(refused);
+		CHECK_THAT(why, Contains("not below this host's DAXPOOL_AUTOMOUNT_PREFIXES (/srv /mnt /media)"));
+	}
+	for (const char *good : {"/srv/x", "/mnt/a/b", "/media/m"}) {
+		INFO(good);
+		CHECK(p.where("pool", "img", good, why, &refused) == good);
+		CHECK_FALSE(refused);
+	}
+	p.at["pool/img"] = "/var/lib/machines/img"; // this host's own path: anywhere
+	CHECK(p.where("pool", "img", "/etc/cron.d", why, &refused) == "/var/lib/machines/img");
+	p.prefixes = {"/var/lib/daxpool"};
+	CHECK(p.where("pool", "other", "/var/lib/daxpool/o", why) == "/var/lib/daxpool/o");
+	CHECK(p.where("pool", "other", "/srv/o", why).empty());
+	::setenv("DAXPOOL_AUTOMOUNT_PREFIXES", "/srv relative", 1);
+	CHECK_THROWS_WITH(AutomountPolicy::from_settings(), Contains("DAXPOOL_AUTOMOUNT_PREFIXES: 'relative'"));
+	::setenv("DAXPOOL_AUTOMOUNT_PREFIXES", "/opt/images /srv", 1);
+	CHECK(AutomountPolicy::from_settings().prefixes == std::vector<std::string>{"/opt/images", "/srv"});
+	::unsetenv("DAXPOOL_AUTOMOUNT_PREFIXES");
 }
 
 TEST_CASE("config: this host's automount policy over the pool's records", "[config][automount]")

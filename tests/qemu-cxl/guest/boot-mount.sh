@@ -129,6 +129,23 @@ daxpool umount --all --pool shared
 grep -q " /srv/auto/" /proc/mounts && fail "an automount is still mounted"
 expect_eq "records removed" "$(records)" ""
 
+say "paths from the pool that this host will not mount on: outside the prefixes, through a symlink, not empty, writable by others"
+daxpool unload rootfs2 --pool shared -q
+ln -s /tmp /srv/link
+mkdir -p /srv/full /srv/open && touch /srv/full/f && chmod 1777 /srv/open
+for bad in "/etc/evil:not below this host's DAXPOOL_AUTOMOUNT_PREFIXES" "/srv/link/x:/srv/link is a symlink or not a directory" \
+	"/srv/full:it is not empty" "/srv/open/x:/srv/open is not owned by root or is writable by others"; do
+	path=${bad%%:*} want=${bad#*:}
+	daxpool automount rootfs "$path" --pool shared -q
+	refused "mount --all at $path" "$want" daxpool mount --all --pool shared
+	grep -q " $path " /proc/mounts && fail "$path was mounted"
+done
+[ -e /etc/evil ] && fail "/etc/evil was created"
+[ -e /tmp/x ] && fail "a directory was created through the symlink (/tmp/x)"
+expect_eq "nothing recorded by the refusals" "$(records)" ""
+daxpool automount rootfs /srv/auto/rootfs --pool shared -q
+daxpool load /in/image --pool shared --name rootfs2 --automount /srv/auto/rootfs2 -q
+
 say "this host's settings: DAXPOOL_AUTOMOUNT_SKIP, DAXPOOL_AUTOMOUNT_AT (daxpool.conf.d), DAXPOOL_AUTOMOUNT=no"
 C=/tmp/conf
 mkdir -p $C/daxpool.conf.d
