@@ -1,0 +1,246 @@
+# Scenario (scenarios/systemd-boot.sh), in the systemd guest (run --systemd): daxpool installed
+# as an operator installs it, booted by Debian's systemd and udev.
+# PHASE=setup (boot 1): create pool 'shared', load /in/image as 'auto' marked for automount at
+#   /srv/x and as 'tab' (the image boot 2's fstab names).
+# PHASE=boot (boot 2; PEER set when another host boots at the same time on the same memory):
+#   no daxpool command but read-only ones; what the boot did is checked: the attach unit, the
+#   udev properties and link, the agent, the automount unit and its mount, the fstab mount, this
+#   host beating with both mount records (and the peer with its own); then stopping the
+#   automount unit and unmounting the fstab mount each remove their records. VERIFY=1: also
+#   `systemd-analyze verify` of every installed daxpool unit.
+# Checks that fail are counted and the scenario goes on (the parts that work are still shown);
+# it exits 2 if any failed. A failed precondition of later checks stops it at once (fail, 1).
+NBAD=0
+bad() { echo "FAIL: $*"; NBAD=$((NBAD + 1)); }
+ok() { echo "ok: $*"; }
+me=$(hostname)
+uptime_int() { cut -d. -f1 /proc/uptime; }
+# wait_until SECS CMD...: until CMD succeeds, at most SECS seconds; false on timeout.
+wait_until() {
+	end=$(($(uptime_int) + $1))
+	shift
+	until "$@"; do
+		[ "$(uptime_int)" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+}
+# unit_state UNIT: ActiveState/SubState (Result), e.g. "active/running (success)".
+unit_state() { echo "$(systemctl show -P ActiveState "$1")/$(systemctl show -P SubState "$1") ($(systemctl show -P Result "$1"))"; }
+# active_at UNIT: seconds of uptime when UNIT became active.
+active_at() {
+	t=$(systemctl show -P ActiveEnterTimestampMonotonic "$1")
+	echo "$((t / 1000000)).$(printf '%06d' $((t % 1000000)) | cut -c1-2)"
+}
+# expect_unit_active UNIT: a check, and when it became active.
+expect_unit_active() {
+	if [ "$(systemctl show -P ActiveState "$1")" = active ]; then
+		ok "$1 is active (since $(active_at "$1") s of uptime)"
+	else
+		bad "$1 is $(unit_state "$1"), want active (LoadState $(systemctl show -P LoadState "$1"))"
+	fi
+}
+# status_json [--watch 0]: `daxpool status --pool shared --json` into /tmp/st.json.
+status_json() { daxpool status --pool shared --json "$@" > /tmp/st.json; }
+# host_index HOST: HOST's index in /tmp/st.json's hosts (the newest slot of that name), or "".
+host_index() {
+	i=0 found=
+	while h=$(jsonget "hosts.$i.hostname" /tmp/st.json 2>/dev/null); do
+		[ "$h" = "$1" ] && found=$i
+		i=$((i + 1))
+	done
+	echo "$found"
+}
+# records HOST: the mountpoints recorded for HOST in /tmp/st.json, sorted, space-separated.
+records() {
+	i=$(host_index "$1")
+	[ -n "$i" ] || return 0
+	n=$(jsonget "hosts.$i.mounts.#" /tmp/st.json)
+	k=0
+	while [ "$k" -lt "$n" ]; do
+		jsonget "hosts.$i.mounts.$k.mountpoint" /tmp/st.json
+		k=$((k + 1))
+	done | sort | tr '\n' ' ' | sed 's/ $//'
+}
+# host_field HOST KEY: a key of HOST in /tmp/st.json.
+host_field() {
+	i=$(host_index "$1")
+	[ -n "$i" ] && jsonget "hosts.$i.$2" /tmp/st.json
+}
+# image_field NAME KEY: a key of image NAME in /tmp/list.json (`daxpool list --pool shared --json`).
+image_field() {
+	i=0
+	while n=$(jsonget "images.$i.name" /tmp/list.json 2>/dev/null); do
+		[ "$n" = "$1" ] && { jsonget "images.$i.$2" /tmp/list.json; return; }
+		i=$((i + 1))
+	done
+	return 1
+}
+# expect_daxfs DIR: DIR is a daxfs mount and every file equals the source's.
+expect_daxfs() {
+	if ! findmnt -n -t daxfs "$1" > /tmp/fm; then
+		bad "$1 is not a daxfs mount ($(findmnt -n "$1" || echo 'nothing mounted there'))"
+		return
+	fi
+	ok "$1 mounted: $(cat /tmp/fm)"
+	if (expect_tree "$1") > /tmp/tree.out 2>&1; then
+		ok "$1: $(tail -1 /tmp/tree.out)"
+	else
+		cat /tmp/tree.out
+		bad "$1: the files differ from the source"
+	fi
+}
+
+. /run/daxtest/boot
+if [ "$BOOT_STATE" = running ]; then
+	ok "boot finished at $BOOT_UPTIME s of uptime, state running"
+else
+	bad "boot ended in state '$BOOT_STATE' at $BOOT_UPTIME s, want running (failed units: $(systemctl --failed --no-legend --plain | cut -d' ' -f1 | tr '\n' ' '))"
+fi
+expect_unit_active systemd-udevd.service
+expect_unit_active daxpool-attach.service
+
+case $PHASE in
+setup)
+	say "boot 1: daxpool create --size 512M --name shared"
+	daxpool create --size 512M --name shared --mode devdax --json > /tmp/create.json || fail "create"
+	say "load /in/image as 'auto', marked for automount at /srv/x"
+	if daxpool load /in/image --pool shared --name auto --automount /srv/x > /tmp/load.out 2>&1; then
+		ok "load --automount /srv/x"
+	else
+		cat /tmp/load.out
+		bad "daxpool load --automount /srv/x refused (is the automount feature there?); loading 'auto' without it so that the rest can be tested"
+		daxpool load /in/image --pool shared --name auto || fail "load auto"
+	fi
+	say "load /in/image as 'tab' (boot 2's fstab mounts it at /mnt/x)"
+	daxpool load /in/image --pool shared --name tab || fail "load tab"
+	daxpool list --pool shared --json > /tmp/list.json
+	a=$(image_field auto automount || true)
+	[ "$a" = /srv/x ] && ok "list --json: auto has automount /srv/x" ||
+		bad "list --json: image 'auto' has automount '$a', want '/srv/x'"
+	;;
+boot)
+	say "the pool's device, as udev named it"
+	if [ -L /dev/daxpool/shared ]; then
+		dev=$(readlink -f /dev/daxpool/shared)
+		ok "/dev/daxpool/shared -> $dev"
+	else
+		ls -la /dev/daxpool 2>&1 || true
+		bad "no link /dev/daxpool/shared"
+		daxpool list --json > /tmp/topo.json
+		i=0 dev=
+		while d=$(jsonget "devices.$i.device" /tmp/topo.json 2>/dev/null); do
+			[ "$(jsonget "devices.$i.pool" /tmp/topo.json 2>/dev/null)" = shared ] && dev=$d
+			i=$((i + 1))
+		done
+		[ -n "$dev" ] || fail "no device holds pool 'shared' (attach: $(unit_state daxpool-attach.service))"
+	fi
+	daxpool list --pool shared --json > /tmp/list.json || fail "list --pool shared"
+	uuid=$(jsonget uuid /tmp/list.json)
+	udevadm info --query=property --name="$dev" > /tmp/udev.props
+	sed 's/^/udev: /' /tmp/udev.props | grep -E 'DEVNAME|DEVLINKS|ID_DAXPOOL|SYSTEMD|TAGS'
+	prop() { sed -n "s/^$1=//p" /tmp/udev.props; }
+	expect_prop() {
+		[ "$(prop "$1")" = "$2" ] && ok "udev: $1=$2" || bad "udev: $1='$(prop "$1")', want '$2'"
+	}
+	expect_prop ID_DAXPOOL_NAME shared
+	expect_prop ID_DAXPOOL_UUID "$uuid"
+	expect_prop ID_DAXPOOL_UNIT_NAME shared
+	for w in daxpool-agent@shared.service daxpool-automount@shared.service; do
+		case " $(prop SYSTEMD_WANTS) " in
+		*" $w "*) ok "udev: SYSTEMD_WANTS has $w" ;;
+		*) bad "udev: SYSTEMD_WANTS='$(prop SYSTEMD_WANTS)' lacks $w" ;;
+		esac
+	done
+	case " $(prop DEVLINKS) " in
+	*" /dev/daxpool/shared "*) ok "udev: DEVLINKS has /dev/daxpool/shared" ;;
+	*) bad "udev: DEVLINKS='$(prop DEVLINKS)' lacks /dev/daxpool/shared" ;;
+	esac
+	expect_unit_active dev-daxpool-shared.device
+
+	say "units the device pulled in"
+	# Restart=always: an agent that keeps failing shows as activating; give it a few beats.
+	wait_until 10 sh -c '[ "$(systemctl show -P ActiveState daxpool-agent@shared.service)" = active ]' || true
+	expect_unit_active daxpool-agent@shared.service
+	expect_unit_active daxpool-automount@shared.service
+
+	say "the image marked for automount: /srv/x"
+	a=$(image_field auto automount || true)
+	[ "$a" = /srv/x ] && ok "list --json: auto has automount /srv/x" ||
+		bad "list --json: image 'auto' has automount '$a', want '/srv/x'"
+	expect_daxfs /srv/x
+	say "the fstab line (shared/tab /mnt/x daxfs ro,nofail): /mnt/x"
+	expect_unit_active mnt-x.mount
+	expect_daxfs /mnt/x
+
+	say "daxpool status: this host beating, its mount records"
+	status_json || fail "daxpool status --pool shared"
+	[ -n "$(host_index "$me")" ] || { cat /tmp/st.json; fail "status: no host '$me' in pool 'shared'"; }
+	st=$(host_field "$me" state)
+	[ "$st" = beating ] && ok "status: $me is beating" || bad "status: $me is '$st', want beating"
+	apid=$(host_field "$me" agent_pid)
+	upid=$(systemctl show -P MainPID daxpool-agent@shared.service)
+	[ "$apid" = "$upid" ] && [ "$apid" != 0 ] && ok "status: agent_pid $apid is daxpool-agent@shared's" ||
+		bad "status: agent_pid $apid, daxpool-agent@shared.service's MainPID $upid"
+	r=$(records "$me")
+	[ "$r" = "/mnt/x /srv/x" ] && ok "status: $me records $r" ||
+		bad "status: $me records '$r', want '/mnt/x /srv/x'"
+
+	if [ -n "${PEER:-}" ]; then
+		say "the other host ($PEER), booted at the same time: beating, its mounts recorded"
+		# Its fstab mount shows that it booted through its units; then its automount.
+		peer_up() { status_json && [ "$(host_field "$PEER" state)" = beating ] && [ -n "$(records "$PEER")" ]; }
+		if wait_until 150 peer_up; then
+			r=$(records "$PEER")
+			[ "$r" = "/mnt/x /srv/x" ] && ok "status: $PEER beating, records $r" ||
+				bad "status: $PEER records '$r', want '/mnt/x /srv/x'"
+		else
+			bad "status: $PEER not beating with mount records within 150 s (state '$(host_field "$PEER" state)', records '$(records "$PEER")')"
+		fi
+		# Neither host unmounts before the other has looked at its records.
+		touch "/out/$me.looked"
+		wait_until 150 test -e "/out/$PEER.looked" || bad "$PEER did not get this far within 150 s"
+	fi
+
+	say "systemctl stop daxpool-automount@shared: /srv/x unmounted, its record removed"
+	systemctl stop daxpool-automount@shared.service || bad "systemctl stop daxpool-automount@shared.service failed"
+	findmnt -n /srv/x > /dev/null && bad "/srv/x still mounted after stopping the automount unit" ||
+		ok "/srv/x unmounted"
+	status_json --watch 0 || fail "daxpool status --pool shared"
+	r=$(records "$me")
+	[ "$r" = /mnt/x ] && ok "records after the stop: $r" || bad "records after the stop: '$r', want '/mnt/x'"
+
+	say "umount /mnt/x (umount.daxfs): its record removed"
+	umount /mnt/x || bad "umount /mnt/x failed"
+	findmnt -n /mnt/x > /dev/null && bad "/mnt/x still mounted" || ok "/mnt/x unmounted"
+	status_json --watch 0 || fail "daxpool status --pool shared"
+	r=$(records "$me")
+	[ -z "$r" ] && ok "no records left" || bad "records after umount /mnt/x: '$r', want none"
+	expect_unit_active daxpool-agent@shared.service
+
+	if [ "${VERIFY:-}" = 1 ]; then
+		say "systemd-analyze verify: every installed daxpool unit"
+		systemctl list-unit-files --no-legend --plain 'daxpool*' | cut -d' ' -f1 > /tmp/units
+		sed 's/^/installed: /' /tmp/units
+		for u in daxpool-agent@.service daxpool-attach.service daxpool-automount@.service; do
+			grep -qx "$u" /tmp/units || bad "$u is not installed"
+		done
+		while read -r u; do
+			f=$(systemctl show -P FragmentPath "$u")
+			case $u in *@.service) f=$(dirname "$f")/${u%@.service}@shared.service ;; esac
+			# No man pages in the guest (no man-db): their links are checked by the install test.
+			if systemd-analyze verify --man=no "$f" > /tmp/verify.out 2>&1; then
+				ok "systemd-analyze verify $f"
+			else
+				cat /tmp/verify.out
+				bad "systemd-analyze verify $f"
+			fi
+		done < /tmp/units
+	fi
+	;;
+*) fail "PHASE must be setup or boot" ;;
+esac
+if [ "$NBAD" -gt 0 ]; then
+	echo "systemd-boot ($PHASE): $NBAD check(s) failed"
+	exit 2
+fi
+echo "systemd-boot ($PHASE): ok"
