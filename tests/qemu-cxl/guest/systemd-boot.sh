@@ -14,8 +14,8 @@ NBAD=0
 bad() { echo "FAIL: $*"; NBAD=$((NBAD + 1)); }
 ok() { echo "ok: $*"; }
 me=$(hostname)
-# Hosts are told apart in `daxpool status` by their boot id: the host table keeps the name a
-# machine had when it first joined (boot 1's sd-a1 for boot 2's sd-a2).
+# Hosts are told apart in `daxpool status` by their boot id: until this boot has claimed the
+# machine's slot, the slot still shows boot 1's (with its host name, sd-a1 for sd-a2).
 myboot=$(tr -d - < /proc/sys/kernel/random/boot_id)
 uptime_int() { cut -d. -f1 /proc/uptime; }
 # wait_until SECS CMD...: until CMD succeeds, at most SECS seconds; false on timeout.
