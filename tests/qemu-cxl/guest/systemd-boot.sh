@@ -106,6 +106,12 @@ case $PHASE in
 setup)
 	say "boot 1: daxpool create --size 512M --name shared"
 	daxpool create --size 512M --name shared --mode devdax --json > /tmp/create.json || fail "create"
+	# create ends with a change uevent: udev probes the device again and finds the pool.
+	if wait_until 20 test -L /dev/daxpool/shared; then
+		ok "udev linked /dev/daxpool/shared -> $(readlink -f /dev/daxpool/shared) after create"
+	else
+		bad "no /dev/daxpool/shared within 20 s of create"
+	fi
 	say "load /in/image as 'auto', marked for automount at /srv/x"
 	if daxpool load /in/image --pool shared --name auto --automount /srv/x --no-progress > /tmp/load.out 2>&1; then
 		cat /tmp/load.out
@@ -153,8 +159,11 @@ boot)
 	}
 	expect_prop ID_DAXPOOL_NAME shared
 	expect_prop ID_DAXPOOL_UUID "$uuid"
-	expect_prop ID_DAXPOOL_UNIT_NAME shared
-	for w in daxpool-agent@shared.service daxpool-automount@shared.service; do
+	# The units are instanced by the device's kernel name (daxX.Y, pmemN: no escaping, which
+	# SYSTEMD_WANTS mangles before systemd v258).
+	k=${dev#/dev/}
+	agent=daxpool-agent@$k.service automount=daxpool-automount@$k.service
+	for w in $agent $automount; do
 		case " $(prop SYSTEMD_WANTS) " in
 		*" $w "*) ok "udev: SYSTEMD_WANTS has $w" ;;
 		*) bad "udev: SYSTEMD_WANTS='$(prop SYSTEMD_WANTS)' lacks $w" ;;
@@ -168,9 +177,10 @@ boot)
 
 	say "units the device pulled in"
 	# Restart=always: an agent that keeps failing shows as activating; give it a few beats.
-	wait_until 10 sh -c '[ "$(systemctl show -P ActiveState daxpool-agent@shared.service)" = active ]' || true
-	expect_unit_active daxpool-agent@shared.service
-	expect_unit_active daxpool-automount@shared.service
+	agent_active() { [ "$(systemctl show -P ActiveState "$agent")" = active ]; }
+	wait_until 10 agent_active || true
+	expect_unit_active "$agent"
+	expect_unit_active "$automount"
 
 	say "the image marked for automount: /srv/x"
 	a=$(image_field auto automount || true)
@@ -191,16 +201,17 @@ boot)
 	# The agent claims this machine's slot of boot 1 once that slot stood still for its lease +
 	# margin (docs/multihost.md), so this host may beat only a while after the boot finished.
 	me_beating() { status_json && [ "$(host_field "$myboot" state)" = beating ]; }
+	t=$(uptime_int)
 	if wait_until 90 me_beating; then
-		ok "status: $me is beating (at $(uptime_int) s of uptime, slot $(host_field "$myboot" slot))"
+		ok "status: $me is beating (slot $(host_field "$myboot" slot); waited $(($(uptime_int) - t)) s from $t s of uptime)"
 	else
 		cat /tmp/st.json
 		bad "status: $me (boot $myboot) is '$(host_field "$myboot" state)' after 90 s, want beating"
 	fi
 	apid=$(host_field "$myboot" agent_pid)
-	upid=$(systemctl show -P MainPID daxpool-agent@shared.service)
-	[ "$apid" = "$upid" ] && [ "$apid" != 0 ] && ok "status: agent_pid $apid is daxpool-agent@shared's" ||
-		bad "status: agent_pid '$apid', daxpool-agent@shared.service's MainPID $upid"
+	upid=$(systemctl show -P MainPID "$agent")
+	[ "$apid" = "$upid" ] && [ "$apid" != 0 ] && ok "status: agent_pid $apid is $agent's" ||
+		bad "status: agent_pid '$apid', $agent's MainPID $upid"
 	r=$(records "$myboot")
 	[ "$r" = "/mnt/x /srv/x" ] && ok "status: $me records $r" ||
 		bad "status: $me records '$r', want '/mnt/x /srv/x'"
@@ -227,10 +238,10 @@ boot)
 		wait_until 120 test -e "/out/$PEER.looked" || bad "$PEER did not get this far within 120 s"
 	fi
 
-	say "systemctl stop daxpool-automount@shared: /srv/x unmounted, its record removed"
+	say "systemctl stop $automount: /srv/x unmounted, its record removed"
 	if findmnt -n /srv/x > /dev/null; then
-		systemctl stop daxpool-automount@shared.service || bad "systemctl stop daxpool-automount@shared.service failed"
-		findmnt -n /srv/x > /dev/null && bad "/srv/x still mounted after stopping daxpool-automount@shared" ||
+		systemctl stop "$automount" || bad "systemctl stop $automount failed"
+		findmnt -n /srv/x > /dev/null && bad "/srv/x still mounted after stopping $automount" ||
 			ok "/srv/x unmounted"
 		status_json --watch 0 || fail "daxpool status --pool shared"
 		r=$(records "$myboot")
@@ -252,7 +263,7 @@ boot)
 	else
 		echo "not checked: nothing is mounted at /mnt/x"
 	fi
-	expect_unit_active daxpool-agent@shared.service
+	expect_unit_active "$agent"
 
 	if [ "${VERIFY:-}" = 1 ]; then
 		say "systemd-analyze verify: every installed daxpool unit"
@@ -262,11 +273,11 @@ boot)
 			grep -qx "$u" /tmp/units || bad "$u is not installed"
 		done
 		while read -r u; do
-			# A template is verified as the instance for this pool, beside the template.
+			# A template is verified as the instance for this pool's device, beside the template.
 			case $u in
 			*@.service)
-				f=$(systemctl show -P FragmentPath "${u%@.service}@shared.service")
-				f=$(dirname "$f")/${u%@.service}@shared.service
+				f=$(systemctl show -P FragmentPath "${u%@.service}@$k.service")
+				f=$(dirname "$f")/${u%@.service}@$k.service
 				;;
 			*) f=$(systemctl show -P FragmentPath "$u") ;;
 			esac
