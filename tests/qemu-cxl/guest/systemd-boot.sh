@@ -7,7 +7,8 @@
 #   udev properties and link, the agent, the automount unit and its mount, the fstab mount, this
 #   host beating with both mount records (and the peer with its own); then stopping the
 #   automount unit and unmounting the fstab mount each remove their records. VERIFY=1: also
-#   `systemd-analyze verify` of every installed daxpool unit.
+#   the unload of the fstab image once both hosts unmounted it, `systemd-analyze verify` of
+#   every installed daxpool unit, and the device going away (the units stop, /srv/x unmounted).
 # Checks that fail are counted and the scenario goes on (the parts that work are still shown);
 # it exits 2 if any failed. A failed precondition of later checks stops it at once (fail, 1).
 NBAD=0
@@ -264,6 +265,18 @@ boot)
 		echo "not checked: nothing is mounted at /mnt/x"
 	fi
 	expect_unit_active "$agent"
+	[ -z "${PEER:-}" ] || touch "/out/$me.unmounted"
+
+	if [ "${VERIFY:-}" = 1 ]; then
+		say "unload of the fstab image once both hosts unmounted it (no --force)"
+		[ -z "${PEER:-}" ] || wait_until 120 test -e "/out/$PEER.unmounted" || bad "$PEER did not unmount within 120 s"
+		if daxpool unload tab --pool shared > /tmp/unload.out 2>&1; then
+			ok "unload tab: $(cat /tmp/unload.out)"
+		else
+			cat /tmp/unload.out
+			bad "unload tab refused after both hosts unmounted it"
+		fi
+	fi
 
 	if [ "${VERIFY:-}" = 1 ]; then
 		say "systemd-analyze verify: every installed daxpool unit"
@@ -289,6 +302,24 @@ boot)
 				bad "systemd-analyze verify $f"
 			fi
 		done < /tmp/units
+	fi
+
+	if [ "${VERIFY:-}" = 1 ]; then
+		say "the device goes away (its dev_dax deleted): the pool's units stop, /srv/x is unmounted"
+		systemctl start "$automount" || bad "systemctl start $automount"
+		expect_daxfs /srv/x
+		parent=$(basename "$(dirname "$(readlink -f "/sys/bus/dax/devices/$k")")")
+		pdrv=$(basename "$(readlink -f "/sys/bus/nd/devices/$parent/driver")")
+		echo "unbinding $parent from $pdrv"
+		echo "$parent" > "/sys/bus/nd/drivers/$pdrv/unbind" || bad "unbind $parent"
+		inactive() { [ "$(systemctl show -P ActiveState "$1")" = inactive ] || [ "$(systemctl show -P ActiveState "$1")" = failed ]; }
+		gone() { inactive "$agent" && inactive "$automount" && ! findmnt -n /srv/x > /dev/null; }
+		if wait_until 30 gone; then
+			ok "after the device went: $agent $(unit_state "$agent"), $automount $(unit_state "$automount"), /srv/x unmounted"
+		else
+			journalctl -b -o cat -u "$automount" | tail -5 | sed "s/^/$automount: /"
+			bad "30 s after the device went: $agent $(unit_state "$agent"), $automount $(unit_state "$automount"), /srv/x $(findmnt -n /srv/x > /dev/null && echo mounted || echo unmounted)"
+		fi
 	fi
 	;;
 *) fail "PHASE must be setup or boot" ;;
