@@ -51,7 +51,7 @@ static DEFINE_MUTEX(daxfs_holders_lock);
 
 /* The dax bus notifier, registered while device-dax mounts exist (never taken inside it). */
 static DEFINE_MUTEX(daxfs_nb_lock);
-static const struct bus_type *daxfs_nb_bus;
+static typeof(((struct device *)NULL)->bus) daxfs_nb_bus;	/* const from 6.3 on */
 static unsigned int daxfs_nb_users;
 
 bool daxfs_access_begin(struct daxfs_sb_info *sbi, struct daxfs_access *a)
@@ -139,7 +139,7 @@ static int daxfs_notify_failure(struct dax_device *dax_dev, u64 off, u64 len, in
 {
 	struct daxfs_holder *h;
 
-	if (!(mf_flags & MF_MEM_PRE_REMOVE)) {
+	if (!daxfs_mf_removal(off, len, mf_flags)) {
 		/* A poisoned page: reads are machine-check safe and fail with EIO. The page stays
 		 * mapped in processes that mapped it (daxfs pages have no folio->mapping for the
 		 * generic handler to follow); docs/daxfs.md lists this as a limit.
