@@ -196,7 +196,10 @@ static inline void daxfs_vm_flags_set(struct vm_area_struct *vma, vm_flags_t fla
 #define daxfs_splice_read generic_file_splice_read
 #endif
 
-/* 6.6: ->huge_fault(vmf, order) replaced ->huge_fault(vmf, enum page_entry_size). */
+/*
+ * 6.6: ->huge_fault(vmf, order) replaced ->huge_fault(vmf, enum page_entry_size) (file.c adapts
+ * the one to the other) and <linux/pgtable.h> got PMD_ORDER.
+ */
 #ifndef PMD_ORDER
 #define PMD_ORDER (PMD_SHIFT - PAGE_SHIFT)
 #endif

@@ -6,8 +6,9 @@
  * block devices and per dev_dax device for device-dax instances):
  *
  * - fsdax: the entry is the dax_device's holder (fs_dax_get_by_bdev with holder ops), so
- *   kill_dax() on a driver unbind calls daxfs_notify_failure(MF_MEM_PRE_REMOVE) before the
- *   memory goes: every mount of the device is revoked (see below). If another holder already
+ *   kill_dax() on a driver unbind calls daxfs_notify_failure(MF_MEM_PRE_REMOVE; before 6.6 no
+ *   flag and the whole device, see compat.h) before the memory goes: every mount of the device
+ *   is revoked (see below). If another holder already
  *   owns the dax_device (e.g. a filesystem on another partition), the mounts still check
  *   dax_alive() under dax_read_lock() on every access, but their existing mappings cannot be
  *   zapped on removal.
