@@ -16,6 +16,7 @@
 #include <linux/iosys-map.h>
 #include <linux/pfn_t.h>
 #include "format/daxfs_format.h"
+#include "compat.h"
 
 enum daxfs_source_kind {
 	DAXFS_SRC_BDEV,		/* fsdax block device (/dev/pmemN) through its dax_device */
@@ -32,7 +33,7 @@ struct daxfs_source {
 	u64 len;		/* bytes available from kaddr to the end of the source */
 	phys_addr_t phys;	/* physical address of the image's first byte */
 	u64 pfn_flags;		/* pfn_t flags for mapping pages of the source */
-	struct file *bdev_file;
+	daxfs_bdev_handle *bdev;	/* the open fsdax block device (compat.h) */
 	struct dax_device *dax_dev;
 	void *memremap_addr;
 	struct file *devdax_file;	/* the open /dev/daxX.Y */
@@ -112,8 +113,8 @@ void daxfs_holder_put(struct daxfs_sb_info *sbi);
 /* inode.c */
 struct inode *daxfs_iget(struct super_block *sb, u32 ino);
 struct posix_acl *daxfs_get_inode_acl(struct inode *inode, int type, bool rcu);
-struct posix_acl *daxfs_get_acl(struct mnt_idmap *idmap, struct dentry *dentry, int type);
-int daxfs_getattr(struct mnt_idmap *idmap, const struct path *path, struct kstat *stat,
+struct posix_acl *daxfs_get_acl(daxfs_idmap *idmap, struct dentry *dentry, int type);
+int daxfs_getattr(daxfs_idmap *idmap, const struct path *path, struct kstat *stat,
 		  u32 request_mask, unsigned int query_flags);
 int daxfs_fileattr_get(struct dentry *dentry, struct fileattr *fa);
 extern const struct export_operations daxfs_export_ops;
@@ -129,7 +130,7 @@ extern const struct file_operations daxfs_file_fops;
 extern const struct address_space_operations daxfs_aops;
 
 /* xattr.c */
-extern const struct xattr_handler * const daxfs_xattr_handlers[];
+extern const struct xattr_handler * DAXFS_XATTR_HANDLERS_CONST daxfs_xattr_handlers[];
 ssize_t daxfs_listxattr(struct dentry *dentry, char *buffer, size_t size);
 const void *daxfs_xattr_find(struct inode *inode, const char *name, u32 *len);
 

@@ -60,8 +60,7 @@ const struct inode_operations daxfs_dir_iops = {
 	.lookup = daxfs_lookup,
 	.listxattr = daxfs_listxattr,
 	.getattr = daxfs_getattr,
-	.get_inode_acl = daxfs_get_inode_acl,
-	.get_acl = daxfs_get_acl,
+	DAXFS_ACL_IOPS,
 	.fileattr_get = daxfs_fileattr_get,
 };
 

@@ -145,9 +145,27 @@ static vm_fault_t daxfs_huge_fault(struct vm_fault *vmf, unsigned int order)
 	return ret;
 }
 
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0)
+static vm_fault_t daxfs_huge_fault_pe(struct vm_fault *vmf, enum page_entry_size pe_size)
+{
+	switch (pe_size) {
+	case PE_SIZE_PTE:
+		return daxfs_huge_fault(vmf, 0);
+	case PE_SIZE_PMD:
+		return daxfs_huge_fault(vmf, PMD_ORDER);
+	default:
+		return VM_FAULT_FALLBACK;
+	}
+}
+#endif
+
 static const struct vm_operations_struct daxfs_vm_ops = {
 	.fault = daxfs_fault,
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
 	.huge_fault = daxfs_huge_fault,
+#else
+	.huge_fault = daxfs_huge_fault_pe,
+#endif
 };
 
 static int daxfs_mmap(struct file *file, struct vm_area_struct *vma)
@@ -156,7 +174,7 @@ static int daxfs_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EACCES;
 	file_accessed(file);
 	vma->vm_ops = &daxfs_vm_ops;
-	vm_flags_set(vma, VM_MIXEDMAP);
+	daxfs_vm_flags_set(vma, VM_MIXEDMAP);
 	return 0;
 }
 
@@ -192,8 +210,8 @@ const struct file_operations daxfs_file_fops = {
 	.llseek = generic_file_llseek,
 	.fsync = noop_fsync,
 	.read_iter = daxfs_read_iter,
-	/* copy_splice_read goes through read_iter: no page cache, unlike filemap_splice_read. */
-	.splice_read = copy_splice_read,
+	/* Through read_iter: no page cache, unlike filemap_splice_read (compat.h). */
+	.splice_read = daxfs_splice_read,
 	.mmap = daxfs_mmap,
 	.get_unmapped_area = thp_get_unmapped_area,
 };
@@ -201,8 +219,7 @@ const struct file_operations daxfs_file_fops = {
 const struct inode_operations daxfs_file_iops = {
 	.listxattr = daxfs_listxattr,
 	.getattr = daxfs_getattr,
-	.get_inode_acl = daxfs_get_inode_acl,
-	.get_acl = daxfs_get_acl,
+	DAXFS_ACL_IOPS,
 	.fileattr_get = daxfs_fileattr_get,
 };
 

@@ -6,11 +6,11 @@
  * block devices and per dev_dax device for device-dax instances):
  *
  * - fsdax: the entry is the dax_device's holder (fs_dax_get_by_bdev with holder ops), so
- *   kill_dax() on a driver unbind calls daxfs_notify_failure(MF_MEM_PRE_REMOVE) before the
- *   memory goes: every mount of the device is revoked (see below). If another holder already
- *   owns the dax_device (e.g. a filesystem on another partition), the mounts still check
- *   dax_alive() under dax_read_lock() on every access, but their existing mappings cannot be
- *   zapped on removal.
+ *   kill_dax() on a driver unbind calls daxfs_notify_failure(MF_MEM_PRE_REMOVE; before 6.6 no
+ *   flag and the whole device, see compat.h) before the memory goes: every mount of the device
+ *   is revoked (see below). If another holder already owns the dax_device (e.g. a filesystem
+ *   on another partition), the mounts still check dax_alive() under dax_read_lock() on every
+ *   access, but their existing mappings cannot be zapped on removal.
  * - device-dax: a bus notifier on the dax bus. Nothing can refuse a driver unbind; once the
  *   device_dax driver is gone (and with it its reservation of the range), the entry reserves the
  *   whole range in iomem itself, under the device lock, before any other driver can bind. So
@@ -51,7 +51,7 @@ static DEFINE_MUTEX(daxfs_holders_lock);
 
 /* The dax bus notifier, registered while device-dax mounts exist (never taken inside it). */
 static DEFINE_MUTEX(daxfs_nb_lock);
-static const struct bus_type *daxfs_nb_bus;
+static typeof(((struct device *)NULL)->bus) daxfs_nb_bus;	/* const on 6.12, not on 6.1 */
 static unsigned int daxfs_nb_users;
 
 bool daxfs_access_begin(struct daxfs_sb_info *sbi, struct daxfs_access *a)
@@ -139,7 +139,7 @@ static int daxfs_notify_failure(struct dax_device *dax_dev, u64 off, u64 len, in
 {
 	struct daxfs_holder *h;
 
-	if (!(mf_flags & MF_MEM_PRE_REMOVE)) {
+	if (!daxfs_mf_removal(off, len, mf_flags)) {
 		/* A poisoned page: reads are machine-check safe and fail with EIO. The page stays
 		 * mapped in processes that mapped it (daxfs pages have no folio->mapping for the
 		 * generic handler to follow); docs/daxfs.md lists this as a limit.

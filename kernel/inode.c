@@ -53,16 +53,16 @@ struct posix_acl *daxfs_get_inode_acl(struct inode *inode, int type, bool rcu)
 	return daxfs_acl(inode, type);
 }
 
-struct posix_acl *daxfs_get_acl(struct mnt_idmap *idmap, struct dentry *dentry, int type)
+struct posix_acl *daxfs_get_acl(daxfs_idmap *idmap, struct dentry *dentry, int type)
 {
 	return daxfs_acl(d_inode(dentry), type);
 }
 
 /* Nothing in the image can change through this mount: every inode is immutable. */
-int daxfs_getattr(struct mnt_idmap *idmap, const struct path *path, struct kstat *stat,
+int daxfs_getattr(daxfs_idmap *idmap, const struct path *path, struct kstat *stat,
 		  u32 request_mask, unsigned int query_flags)
 {
-	generic_fillattr(idmap, request_mask, d_inode(path->dentry), stat);
+	daxfs_fillattr(idmap, request_mask, d_inode(path->dentry), stat);
 	stat->attributes |= STATX_ATTR_IMMUTABLE;
 	stat->attributes_mask |= STATX_ATTR_IMMUTABLE;
 	return 0;
@@ -79,14 +79,15 @@ static const struct inode_operations daxfs_symlink_iops = {
 	.get_link = simple_get_link,
 	.listxattr = daxfs_listxattr,
 	.getattr = daxfs_getattr,
-	.get_acl = daxfs_get_acl,
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	.get_acl = daxfs_get_acl,	/* the xattr; symlinks have no access ACL */
+#endif
 };
 
 static const struct inode_operations daxfs_special_iops = {
 	.listxattr = daxfs_listxattr,
 	.getattr = daxfs_getattr,
-	.get_inode_acl = daxfs_get_inode_acl,
-	.get_acl = daxfs_get_acl,
+	DAXFS_ACL_IOPS,
 };
 
 struct inode *daxfs_iget(struct super_block *sb, u32 ino)
@@ -119,9 +120,7 @@ struct inode *daxfs_iget(struct super_block *sb, u32 ino)
 	set_nlink(inode, le32_to_cpu(di->nlink));
 	t.tv_sec = (s64)le64_to_cpu(di->mtime_sec);
 	t.tv_nsec = le32_to_cpu(di->mtime_nsec);
-	inode_set_mtime_to_ts(inode, t);
-	inode_set_atime_to_ts(inode, t);
-	inode_set_ctime_to_ts(inode, t);
+	daxfs_set_times(inode, t);
 
 	switch (mode & S_IFMT) {
 	case S_IFREG:
@@ -186,7 +185,7 @@ static struct dentry *daxfs_get_parent(struct dentry *child)
 }
 
 const struct export_operations daxfs_export_ops = {
-	.encode_fh = generic_encode_ino32_fh,
+	.encode_fh = DAXFS_ENCODE_FH,
 	.fh_to_dentry = daxfs_fh_to_dentry,
 	.fh_to_parent = daxfs_fh_to_parent,
 	.get_parent = daxfs_get_parent,

@@ -37,15 +37,15 @@ static int daxfs_open_bdev(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	 * holder for all) so several images of one pool device mount at once; plain writers (the
 	 * pool writing new images elsewhere in the device) are not blocked.
 	 */
-	src->bdev_file = bdev_file_open_by_path(fc->source, BLK_OPEN_READ, fc->fs_type, NULL);
-	if (IS_ERR(src->bdev_file)) {
-		int err = PTR_ERR(src->bdev_file);
+	src->bdev = daxfs_bdev_open(fc->source, fc->fs_type);
+	if (IS_ERR(src->bdev)) {
+		int err = PTR_ERR(src->bdev);
 
-		src->bdev_file = NULL;
+		src->bdev = NULL;
 		errorfc(fc, "cannot open %s: error %d", fc->source, err);
 		return err;
 	}
-	bdev = file_bdev(src->bdev_file);
+	bdev = daxfs_bdev(src->bdev);
 	/* No holder: the dax_device has room for only one, and several mounts share it. */
 	src->dax_dev = fs_dax_get_by_bdev(bdev, &part_off, NULL, NULL);
 	if (!src->dax_dev)
@@ -419,7 +419,7 @@ static int daxfs_open_dmabuf(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	if (sbi->offset >= src->dmabuf->size)
 		return invalfc(fc, "offset=%llu is beyond the dma-buf (%zu bytes)", sbi->offset,
 			       src->dmabuf->size);
-	err = dma_buf_vmap_unlocked(src->dmabuf, &src->map);
+	err = daxfs_dma_buf_vmap(src->dmabuf, &src->map);
 	if (err) {
 		errorfc(fc, "cannot map the dma-buf: error %d", err);
 		return err;
@@ -515,8 +515,8 @@ void daxfs_source_close(struct daxfs_source *src)
 {
 	if (src->dax_dev)
 		fs_put_dax(src->dax_dev, NULL);
-	if (src->bdev_file)
-		fput(src->bdev_file);
+	if (src->bdev)
+		daxfs_bdev_close(src->bdev);
 	if (src->memremap_addr)
 		memunmap(src->memremap_addr);
 	if (src->devdax_file)
@@ -526,7 +526,7 @@ void daxfs_source_close(struct daxfs_source *src)
 	kvfree(src->pages);
 	if (src->dmabuf) {
 		if (src->map.vaddr)
-			dma_buf_vunmap_unlocked(src->dmabuf, &src->map);
+			daxfs_dma_buf_vunmap(src->dmabuf, &src->map);
 		dma_buf_put(src->dmabuf);
 	}
 	memset(src, 0, sizeof(*src));

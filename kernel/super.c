@@ -277,7 +277,7 @@ static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_blocksize_bits = PAGE_SHIFT;
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
 	sb->s_time_gran = 1;
-	super_set_uuid(sb, ds->uuid, sizeof(ds->uuid));
+	daxfs_set_uuid(sb, ds->uuid, sizeof(ds->uuid));
 
 	root = daxfs_iget(sb, DAXFS_ROOT_INO);
 	if (IS_ERR(root))

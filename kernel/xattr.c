@@ -97,10 +97,15 @@ static const struct xattr_handler daxfs_security_handler = {
 	.get = daxfs_xattr_get,
 };
 
-const struct xattr_handler * const daxfs_xattr_handlers[] = {
+const struct xattr_handler * DAXFS_XATTR_HANDLERS_CONST daxfs_xattr_handlers[] = {
 	&daxfs_user_handler,
 	&daxfs_trusted_handler,
 	&daxfs_security_handler,
+#if DAXFS_POSIX_ACL_XATTR_HANDLERS
+	/* Before 6.2: system.posix_acl_* through ->get_acl (inode.c), see compat.h. */
+	&posix_acl_access_xattr_handler,
+	&posix_acl_default_xattr_handler,
+#endif
 	NULL,
 };
 

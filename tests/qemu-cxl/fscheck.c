@@ -13,6 +13,8 @@
  *                          "faults=N": page faults taken touching the first 2 MiB of the
  *                          shared mapping (1 with a PMD mapping, 512 with 4 KiB pages).
  *   fscheck read FILE      read FILE in 128 KiB reads, print its hash
+ *   fscheck splice FILE    FILE through splice(2) into a pipe (the path sendfile takes), read
+ *                          back from the pipe; prints the hash, which must equal read's
  *   fscheck openexcl DEV   open DEV with O_EXCL (a block device: an exclusive claim, as a
  *                          filesystem's); prints "opened" or the error, exit 0 / 1
  *   fscheck dirpos DIR     readdir, getdents64 with a 64-byte buffer, and telldir/seekdir
@@ -546,6 +548,36 @@ static int handle(const char *mnt, const char *path)
 	return 0;
 }
 
+/* FILE's bytes through splice(2) into a pipe, read back from the pipe, hashed as hash_read(). */
+static uint64_t hash_splice(const char *path)
+{
+	static unsigned char buf[64 << 10];
+	uint64_t h = FNV0;
+	int fd = open(path, O_RDONLY), p[2];
+	loff_t off = 0;
+	ssize_t n, r;
+
+	if (fd < 0)
+		die("open", path);
+	if (pipe(p))
+		die("pipe", path);
+	while ((n = splice(fd, &off, p[1], NULL, sizeof(buf), 0)) > 0) {
+		while (n > 0) {
+			r = read(p[0], buf, n);
+			if (r <= 0)
+				die("read from the pipe", path);
+			h = fnv(h, buf, r);
+			n -= r;
+		}
+	}
+	if (n < 0)
+		die("splice", path);
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+	return h;
+}
+
 static int getxattr_hex(const char *path, const char *name)
 {
 	unsigned char v[65536];
@@ -608,6 +640,10 @@ int main(int argc, char **argv)
 		printf("%016" PRIx64 "\n", hash_read(argv[2]));
 		return 0;
 	}
-	fprintf(stderr, "usage: fscheck manifest DIR | mmap FILE | read FILE | openexcl DEV\n");
+	if (argc == 3 && !strcmp(argv[1], "splice")) {
+		printf("%016" PRIx64 "\n", hash_splice(argv[2]));
+		return 0;
+	}
+	fprintf(stderr, "usage: fscheck manifest DIR | mmap FILE | read FILE | splice FILE | openexcl DEV\n");
 	return 2;
 }

@@ -114,6 +114,11 @@ say "immutable (statx, FS_IOC_GETFLAGS), label (FS_IOC_GETFSLABEL), RWF_NOWAIT a
 expect_eq "attrs" "$(fscheck attrs /mnt/d/page-plus-one)" \
 	"statx_immutable=1 getflags_immutable=1 label=daxfs-test nowait=ok direct=ok"
 
+say "splice (sendfile's path): the same bytes as read()"
+for f in /mnt/d/data/three-mib /mnt/d/page-plus-one; do
+	expect_eq "splice of $f" "$(fscheck splice "$f")" "$(fscheck read "$f")"
+done
+
 say "read-only"
 ! touch /mnt/d/new 2>/dev/null || fail "created a file"
 ! mount -o remount,rw /mnt/d 2>/dev/null || fail "remounted read-write"

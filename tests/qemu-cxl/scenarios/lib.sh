@@ -6,7 +6,8 @@ TOP=$(cd "$HERE/../.." && pwd)
 export DAXPOOL_BUILD=${DAXPOOL_BUILD:-$TOP/build}
 RUN=$HERE/run
 G=$HERE/guest
-SCENARIO=$(basename "$0" .sh)${1:+-$1}
+# DAXPOOL_GUEST_KERNEL: every guest of the scenario boots that kernel (run -k), e.g. 6.1.
+SCENARIO=$(basename "$0" .sh)${1:+-$1}${DAXPOOL_GUEST_KERNEL:+-$DAXPOOL_GUEST_KERNEL}
 WORK=$DAXPOOL_BUILD/qemu-cxl/work/$SCENARIO
 rm -rf "$WORK"
 mkdir -p "$WORK"
