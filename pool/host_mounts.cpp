@@ -16,7 +16,7 @@ namespace daxpool::pool {
 
 using namespace hostline;
 
-std::optional<uint32_t> HostSession::add_mount(const MountRecord &r)
+std::optional<HostSession::AddedMount> HostSession::add_mount(const MountRecord &r)
 {
 	SlotLock lk(pool_.backend().lock_path());
 	verify_claim();
@@ -28,21 +28,19 @@ std::optional<uint32_t> HostSession::add_mount(const MountRecord &r)
 	std::vector<bool> used(g.mounts);
 	for (uint32_t i : h.unknown_mounts)
 		used[i] = true; // never written over: it may be another process's record being written
-	std::optional<uint32_t> ix;
 	for (const auto &m : h.mounts) {
 		used[m.record] = true;
 		if (m.image_id == r.image_id && m.mp_hash == r.mp_hash)
-			ix = m.record;
+			return AddedMount{m.record, true}; // published already: left as it is
 	}
-	for (uint32_t i = 0; !ix && i < used.size(); i++)
-		if (!used[i])
-			ix = i;
-	if (ix) {
-		MountRecord x = r;
-		seal(x);
-		write_raw(pool_, g.line(slot_, HOST_LINE_MOUNTS + *ix), &x);
-	}
-	return ix;
+	for (uint32_t i = 0; i < used.size(); i++)
+		if (!used[i]) {
+			MountRecord x = r;
+			seal(x);
+			write_raw(pool_, g.line(slot_, HOST_LINE_MOUNTS + i), &x);
+			return AddedMount{i, false};
+		}
+	return std::nullopt;
 }
 
 void HostSession::update_mount(uint32_t ix, uint64_t image_id, uint64_t mp_hash, const MountRecord &r)
@@ -131,7 +129,7 @@ std::vector<MountHolder> mount_holders(Pool &pool, uint64_t image_id)
 	return mount_holders(read_hosts(pool), image_id);
 }
 
-void record_mount(Pool &pool, const ImageInfo &img, const std::string &mountpoint)
+bool record_mount(Pool &pool, const ImageInfo &img, const std::string &mountpoint)
 {
 	auto s = HostSession::claim(pool);
 	MountRecord r{};
@@ -141,32 +139,24 @@ void record_mount(Pool &pool, const ImageInfo &img, const std::string &mountpoin
 	r.mp_hash = mountpoint_hash(mountpoint);
 	r.state = uint32_t(MountState::Pending);
 	put_text(r.mountpoint, mountpoint, true);
-	auto ix = s->add_mount(r); // published before the catalog is read again (Dekker with unload)
-	if (!ix)
+	auto added = s->add_mount(r); // published before the catalog is read again (Dekker with unload)
+	if (!added)
 		throw Error("this host already has " + std::to_string(Geo(pool).mounts) + " mounts recorded in pool " +
 			    pool.display() + "; unmount one first");
 	fault_point("mount.pending");
 	Slot now = pool.catalog().snapshot().at(img.slot);
 	if (now.damaged() || now.state() != State::Sealed || now.entry.id != img.id ||
 	    now.entry.generation != img.generation) {
-		s->update_mount(*ix, r.image_id, r.mp_hash, MountRecord{});
+		if (!added->reused)
+			s->update_mount(added->ix, r.image_id, r.mp_hash, MountRecord{});
 		throw Error("image '" + img.name + "' (id " + std::to_string(img.id) + ") of pool " + pool.display() +
 			    " is being unloaded or has changed (now " + (now.damaged() ? "damaged" : state_name(now.state())) +
 			    "); it was not mounted");
 	}
 	r.state = uint32_t(MountState::Mounted);
-	s->update_mount(*ix, r.image_id, r.mp_hash, r);
+	s->update_mount(added->ix, r.image_id, r.mp_hash, r);
 	fault_point("mount.recorded");
-}
-
-bool has_mount_record(Pool &pool, uint64_t image_id, const std::string &mountpoint)
-{
-	auto s = HostSession::claim(pool);
-	const uint64_t h = mountpoint_hash(mountpoint);
-	for (const auto &m : s->mounts())
-		if (m.image_id == image_id && m.mp_hash == h)
-			return true;
-	return false;
+	return added->reused;
 }
 
 void forget_mount(Pool &pool, uint64_t image_id, const std::string &mountpoint)

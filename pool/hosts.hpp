@@ -151,9 +151,15 @@ public:
 	// Writes the ticket line (only at the bakery's steps: choosing, the number, zero). While it
 	// is not zero, every beat of this process also advances HostBeat::ticket_beats.
 	void write_ticket(const HostTicket &t);
-	// Under the slot lock: writes r into the record of the same image and mountpoint hash, or a
-	// free one; returns its index, nullopt when all are in use.
-	std::optional<uint32_t> add_mount(const MountRecord &r);
+	// Under the slot lock: writes r into a free record and returns its index; when a record of
+	// the same image and mountpoint hash is there already (umount kept it for a bind mount or a
+	// container's copy still reading the image), returns that one, reused, unchanged. nullopt:
+	// all are in use.
+	struct AddedMount {
+		uint32_t ix;
+		bool reused;
+	};
+	std::optional<AddedMount> add_mount(const MountRecord &r);
 	// Rewrites record ix if it still holds the same image and mountpoint hash as r (an all-zero
 	// r frees it).
 	void update_mount(uint32_t ix, uint64_t image_id, uint64_t mp_hash, const MountRecord &r);
@@ -207,13 +213,12 @@ std::vector<MountHolder> mount_holders(const std::vector<HostInfo> &hosts, uint6
 // For `daxpool mount` / `umount`. record_mount claims this host's slot if needed,
 // writes a PENDING record, rereads the image's catalog entry (it must still be SEALED, same id
 // and generation: otherwise the record is removed and Error thrown), then marks it MOUNTED.
-// Call it before mounting; forget_mount after unmounting (a missing record is not an error).
-// The pool must be open read-write.
-void record_mount(Pool &pool, const ImageInfo &img, const std::string &mountpoint);
+// Returns true when it reused a record already there (add_mount): such a record is never
+// removed by record_mount, nor by a caller whose mount then fails (another copy of that mount
+// may depend on it). Call it before mounting; forget_mount after unmounting (a missing record
+// is not an error). The pool must be open read-write.
+bool record_mount(Pool &pool, const ImageInfo &img, const std::string &mountpoint);
 void forget_mount(Pool &pool, uint64_t image_id, const std::string &mountpoint);
-// This host already has a record of IMAGE_ID at MOUNTPOINT (record_mount then reuses it: a
-// mount that fails must not remove it, another copy of that mount may depend on it).
-bool has_mount_record(Pool &pool, uint64_t image_id, const std::string &mountpoint);
 // Whether `daxpool agent` beats for this host in this pool (its pid, in this slot's beat, runs).
 bool agent_beating(Pool &pool);
 

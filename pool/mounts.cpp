@@ -218,8 +218,7 @@ MountResult mount_image(const PoolRef &ref, const std::string &name, const std::
 	// A record of this image at this mount point may be there already (umount kept it for a
 	// bind mount or a container's copy that still reads the image): reused, and kept if the
 	// mount fails.
-	const bool had_record = has_mount_record(pool, r.image.id, r.mountpoint);
-	record_mount(pool, r.image, r.mountpoint);
+	const bool had_record = record_mount(pool, r.image, r.mountpoint);
 	if (::mount(r.source.c_str(), r.mountpoint.c_str(), "daxfs", flags, r.data.c_str()) < 0) {
 		int e = errno;
 		if (!had_record)
