@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Internal to provisioning (pool/provision.cpp): the steps on CXL regions (pool/cxl_region.cpp)
+// Internal to provisioning (pool/provision.cpp, pool/attach.cpp): the steps on CXL regions (pool/cxl_region.cpp)
 // and on nd regions and namespaces (pool/nd_namespace.cpp), and what they share.
 #pragma once
 
@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "lib/util/fd.hpp"
 #include "lib/util/size.hpp"
 #include "pool/ctx.hpp"
 #include "pool/layout.hpp"
@@ -25,6 +26,19 @@ inline constexpr uint64_t SZ_256M = 256 * MiB;
 // From the kernel's nd device types (ndctl/ndctl.h, which needs ccan headers Debian does not ship).
 inline constexpr unsigned ND_DEVICE_REGION_PMEM = 2, ND_DEVICE_NAMESPACE_IO = 4, ND_DEVICE_NAMESPACE_PMEM = 5;
 inline constexpr unsigned long DAX_ALIGN = 2 * MiB;
+
+// create, attach and destroy on one host run one at a time: each reads the memdevs' and
+// regions' state and then changes it (a flock on /run/daxpool/provision.lock).
+class ProvisionLock {
+public:
+	ProvisionLock();
+
+private:
+	util::Fd fd_;
+};
+
+// A block device that is mounted here or opened exclusively (O_EXCL: a filesystem, md, ...).
+bool raw_in_use(const std::string &dev);
 
 inline void tell(void (*say)(const std::string &), const std::string &m)
 {
