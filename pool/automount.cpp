@@ -41,10 +41,7 @@ AutomountSlot decode_automount(uint32_t index, const uint8_t *bytes)
 		valid[i] = record_valid(c[i]);
 		s.bad_copy[i] = !valid[i] && !util::all_zero(&c[i], sizeof c[i]);
 	}
-	if (valid[0] && valid[1])
-		s.winner = c[1].generation > c[0].generation ? 1 : 0;
-	else if (valid[0] || valid[1])
-		s.winner = valid[0] ? 0 : 1;
+	s.winner = copy_in_force(valid, c[0].generation, c[1].generation);
 	if (s.winner >= 0)
 		s.rec = c[s.winner];
 	return s;

@@ -45,10 +45,7 @@ Slot decode_slot(uint32_t index, const uint8_t *bytes)
 			s.bad_id = std::max(s.bad_id, c[i].id);
 		}
 	}
-	if (valid[0] && valid[1])
-		s.winner = c[1].generation > c[0].generation ? 1 : 0;
-	else if (valid[0] || valid[1])
-		s.winner = valid[0] ? 0 : 1;
+	s.winner = copy_in_force(valid, c[0].generation, c[1].generation);
 	if (s.winner >= 0)
 		s.entry = c[s.winner];
 	return s;

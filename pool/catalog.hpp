@@ -34,6 +34,17 @@ struct Slot {
 
 const char *state_name(State s);
 
+// Of a slot's two copies (catalog entries, automount records), the one in force: the valid one
+// with the higher generation, the only valid one, or -1 when neither is valid.
+inline int copy_in_force(const bool valid[2], uint64_t gen0, uint64_t gen1)
+{
+	if (valid[0] && valid[1])
+		return gen1 > gen0 ? 1 : 0;
+	if (valid[0] || valid[1])
+		return valid[0] ? 0 : 1;
+	return -1;
+}
+
 // Magic and CRC of one copy.
 bool copy_valid(const CatalogEntry &e);
 // Decodes a slot from its 512 bytes.
