@@ -6,17 +6,12 @@
 #include <dirent.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <spawn.h>
 #include <unistd.h>
-
-extern char **environ;
 
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <set>
 
