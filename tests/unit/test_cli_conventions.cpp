@@ -168,7 +168,7 @@ json_object *get(json_object *o, const char *key)
 	return v;
 }
 
-// A host of the multi-host tests (test_pool_hosts.cpp): id cccc..., hostname host<c>.
+// A host of the multi-host tests (tests/unit/hosts_fixture.hpp): id cccc..., hostname host<c>.
 Env host(char c)
 {
 	return {{"DAXPOOL_MACHINE_ID", std::string(32, c)},
