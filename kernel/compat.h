@@ -7,7 +7,9 @@
  *
  * Built and tested for 6.1.y and 6.12; the kernels in between changed several of these
  * interfaces more than once (the block device open went through three forms), so they are
- * refused at build time rather than guessed at.
+ * refused at build time rather than guessed at. Newer than 6.12: the changes below up to 7.3
+ * (the newest kernel in Debian's archive, trixie-backports, when written) are handled, each at
+ * the release that made it; 7.3 is built in the tests (tests/kbuild-newest), never booted.
  */
 #ifndef _DAXFS_COMPAT_H
 #define _DAXFS_COMPAT_H
@@ -17,6 +19,7 @@
 #include <linux/dma-buf.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/pgtable.h>
 #include <linux/rcupdate.h>
 #include <linux/splice.h>
@@ -207,6 +210,97 @@ static inline void daxfs_vm_flags_set(struct vm_area_struct *vma, vm_flags_t fla
 /* 6.3: kvfree_rcu() of one argument is kvfree_rcu_mightsleep() (6.1.y has it from a backport). */
 #ifndef kvfree_rcu_mightsleep
 #define kvfree_rcu_mightsleep(ptr) kvfree_rcu(ptr)
+#endif
+
+/* 6.13: symbol namespaces are string literals. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define DAXFS_IMPORT_NS_DMA_BUF() MODULE_IMPORT_NS("DMA_BUF")
+#else
+#define DAXFS_IMPORT_NS_DMA_BUF() MODULE_IMPORT_NS(DMA_BUF)
+#endif
+
+/* 6.17: struct fileattr (->fileattr_get) became struct file_kattr. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
+typedef struct file_kattr daxfs_fileattr;
+#else
+typedef struct fileattr daxfs_fileattr;
+#endif
+
+/* 6.18: generic_delete_inode() (drop an inode at its last iput) is inode_just_drop(). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
+#define daxfs_drop_inode inode_just_drop
+#else
+#define daxfs_drop_inode generic_delete_inode
+#endif
+
+/* 6.19: inode->i_state is read through accessors (a struct since 7.0). */
+static inline unsigned long daxfs_inode_state(struct inode *inode)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 19, 0)
+	return inode_state_read_once(inode);
+#else
+	return READ_ONCE(inode->i_state);
+#endif
+}
+
+/*
+ * 6.17: pfn_t is gone. The mapping calls (vmf_insert_mixed, vmf_insert_pfn_pmd) and
+ * dax_direct_access() take a plain pfn, and ZONE_DEVICE pages lost their "devmap" mark. What
+ * the pfn_t flags said, the source records itself as a daxfs_pfn_kind: an ordinary page
+ * (flags 0: a dma-buf's), a raw frame with no struct page (PFN_DEV: phys=, device-dax by path),
+ * a device page (PFN_DEV | PFN_MAP: fsdax pmem with its memory map).
+ */
+enum daxfs_pfn_kind { DAXFS_PFN_PAGE, DAXFS_PFN_RAW, DAXFS_PFN_DEVPAGE };
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
+typedef unsigned long daxfs_pfn_t;	/* what dax_direct_access() fills */
+
+static inline daxfs_pfn_t daxfs_mkpfn(unsigned long pfn, enum daxfs_pfn_kind kind)
+{
+	return pfn;
+}
+
+static inline unsigned long daxfs_pfn_val(daxfs_pfn_t pfn)
+{
+	return pfn;
+}
+
+/* A frame dax_direct_access() returned: a device page where the memory map covers it. */
+static inline enum daxfs_pfn_kind daxfs_dax_pfn_kind(daxfs_pfn_t pfn)
+{
+	return pfn_valid(pfn) ? DAXFS_PFN_DEVPAGE : DAXFS_PFN_RAW;
+}
+
+/* A device page (struct page, ZONE_DEVICE): what PMD mappings of fsdax need. */
+static inline bool daxfs_pfn_devmap(daxfs_pfn_t pfn, enum daxfs_pfn_kind kind)
+{
+	return kind == DAXFS_PFN_DEVPAGE;
+}
+#else
+#include <linux/pfn_t.h>
+typedef pfn_t daxfs_pfn_t;
+
+static inline daxfs_pfn_t daxfs_mkpfn(unsigned long pfn, enum daxfs_pfn_kind kind)
+{
+	return __pfn_to_pfn_t(pfn, kind == DAXFS_PFN_PAGE ? 0 :
+			      kind == DAXFS_PFN_RAW ? PFN_DEV : PFN_DEV | PFN_MAP);
+}
+
+static inline unsigned long daxfs_pfn_val(daxfs_pfn_t pfn)
+{
+	return pfn_t_to_pfn(pfn);
+}
+
+static inline enum daxfs_pfn_kind daxfs_dax_pfn_kind(daxfs_pfn_t pfn)
+{
+	return pfn_t_devmap(pfn) ? DAXFS_PFN_DEVPAGE :
+	       (pfn.val & PFN_DEV) ? DAXFS_PFN_RAW : DAXFS_PFN_PAGE;
+}
+
+static inline bool daxfs_pfn_devmap(daxfs_pfn_t pfn, enum daxfs_pfn_kind kind)
+{
+	return pfn_t_devmap(pfn);
+}
 #endif
 
 #endif /* _DAXFS_COMPAT_H */

@@ -14,7 +14,6 @@
 
 #include <linux/fs.h>
 #include <linux/iosys-map.h>
-#include <linux/pfn_t.h>
 #include "format/daxfs_format.h"
 #include "compat.h"
 
@@ -32,7 +31,7 @@ struct daxfs_source {
 	const u8 *kaddr;	/* kernel address of the image's first byte */
 	u64 len;		/* bytes available from kaddr to the end of the source */
 	phys_addr_t phys;	/* physical address of the image's first byte */
-	u64 pfn_flags;		/* pfn_t flags for mapping pages of the source */
+	enum daxfs_pfn_kind pfn_kind;	/* what its page frames are (compat.h) */
 	daxfs_bdev_handle *bdev;	/* the open fsdax block device (compat.h) */
 	struct dax_device *dax_dev;
 	void *memremap_addr;
@@ -93,7 +92,7 @@ static inline const u8 *daxfs_str(struct daxfs_sb_info *sbi, u64 pool_off)
 /* source.c */
 int daxfs_source_open(struct fs_context *fc, struct daxfs_sb_info *sbi);
 void daxfs_source_close(struct daxfs_source *src);
-pfn_t daxfs_source_pfn(const struct daxfs_source *src, u64 off);
+daxfs_pfn_t daxfs_source_pfn(const struct daxfs_source *src, u64 off);
 int daxfs_source_invalidate(struct daxfs_sb_info *sbi, u64 start, u64 end);
 
 /* holder.c */
@@ -116,7 +115,7 @@ struct posix_acl *daxfs_get_inode_acl(struct inode *inode, int type, bool rcu);
 struct posix_acl *daxfs_get_acl(daxfs_idmap *idmap, struct dentry *dentry, int type);
 int daxfs_getattr(daxfs_idmap *idmap, const struct path *path, struct kstat *stat,
 		  u32 request_mask, unsigned int query_flags);
-int daxfs_fileattr_get(struct dentry *dentry, struct fileattr *fa);
+int daxfs_fileattr_get(struct dentry *dentry, daxfs_fileattr *fa);
 extern const struct export_operations daxfs_export_ops;
 long daxfs_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 

@@ -7,7 +7,6 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
-#include <linux/pfn_t.h>
 #include <linux/splice.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
@@ -83,7 +82,7 @@ static pgoff_t daxfs_npages(const struct inode *inode)
 	return DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE);
 }
 
-static pfn_t daxfs_pfn(const struct inode *inode, pgoff_t pgoff)
+static daxfs_pfn_t daxfs_pfn(const struct inode *inode, pgoff_t pgoff)
 {
 	return daxfs_source_pfn(&DAXFS_SB(inode->i_sb)->src,
 				daxfs_extent(inode) + ((u64)pgoff << PAGE_SHIFT));
@@ -120,7 +119,7 @@ static vm_fault_t daxfs_huge_fault(struct vm_fault *vmf, unsigned int order)
 	struct daxfs_access a;
 	vm_fault_t ret;
 	pgoff_t pgoff;
-	pfn_t pfn;
+	daxfs_pfn_t pfn;
 
 	if (order == 0)
 		return daxfs_fault(vmf);
@@ -136,7 +135,8 @@ static vm_fault_t daxfs_huge_fault(struct vm_fault *vmf, unsigned int order)
 	    pgoff + PTRS_PER_PMD > daxfs_npages(inode))
 		return VM_FAULT_FALLBACK;
 	pfn = daxfs_pfn(inode, pgoff);
-	if (!pfn_t_devmap(pfn) || (pfn_t_to_pfn(pfn) & (PTRS_PER_PMD - 1)))
+	if (!daxfs_pfn_devmap(pfn, sbi->src.pfn_kind) ||
+	    (daxfs_pfn_val(pfn) & (PTRS_PER_PMD - 1)))
 		return VM_FAULT_FALLBACK;
 	if (!daxfs_access_begin(sbi, &a))
 		return VM_FAULT_SIGBUS;

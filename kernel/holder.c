@@ -87,7 +87,7 @@ static void daxfs_zap_mappings(struct super_block *sb)
 	spin_lock(&sb->s_inode_list_lock);
 	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
 		spin_lock(&inode->i_lock);
-		if ((inode->i_state & (I_FREEING | I_WILL_FREE | I_NEW)) ||
+		if ((daxfs_inode_state(inode) & (I_FREEING | I_WILL_FREE | I_NEW)) ||
 		    !S_ISREG(inode->i_mode)) {
 			spin_unlock(&inode->i_lock);
 			continue;

@@ -69,7 +69,7 @@ int daxfs_getattr(daxfs_idmap *idmap, const struct path *path, struct kstat *sta
 }
 
 /* FS_IOC_GETFLAGS, FS_IOC_FSGETXATTR: immutable (setting flags is not supported). */
-int daxfs_fileattr_get(struct dentry *dentry, struct fileattr *fa)
+int daxfs_fileattr_get(struct dentry *dentry, daxfs_fileattr *fa)
 {
 	fileattr_fill_flags(fa, FS_IMMUTABLE_FL);
 	return 0;
@@ -104,7 +104,7 @@ struct inode *daxfs_iget(struct super_block *sb, u32 ino)
 	inode = iget_locked(sb, ino);
 	if (!inode)
 		return ERR_PTR(-ENOMEM);
-	if (!(inode->i_state & I_NEW))
+	if (!(daxfs_inode_state(inode) & I_NEW))
 		return inode;
 
 	di = &sbi->inodes[ino - 1];

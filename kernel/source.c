@@ -30,7 +30,7 @@ static int daxfs_open_bdev(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	pgoff_t pgoff;
 	long avail, want;
 	void *kaddr;
-	pfn_t pfn;
+	daxfs_pfn_t pfn;
 	int id, err;
 
 	/* Exclusive against other filesystems and exclusive openers, shared by daxfs mounts (one
@@ -88,8 +88,8 @@ static int daxfs_open_bdev(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	src->kaddr = kaddr;
 	/* pmem is one linear range: what direct access returned is contiguous. */
 	src->len = (u64)min(avail, want) << PAGE_SHIFT;
-	src->phys = pfn_t_to_phys(pfn);
-	src->pfn_flags = pfn.val & PFN_FLAGS_MASK;
+	src->phys = PFN_PHYS(daxfs_pfn_val(pfn));
+	src->pfn_kind = daxfs_dax_pfn_kind(pfn);
 	return 0;
 }
 
@@ -124,7 +124,7 @@ static int daxfs_map_range(struct fs_context *fc, struct daxfs_source *src, u64 
 	src->len = want;
 	src->phys = phys + offset;
 	/* Mapped into processes as raw pfns, no huge pages. */
-	src->pfn_flags = PFN_DEV;
+	src->pfn_kind = DAXFS_PFN_RAW;
 	return 0;
 }
 
@@ -400,7 +400,7 @@ static int daxfs_open_phys(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	src->len = size - sbi->offset;
 	src->phys = phys + sbi->offset;
 	/* Not in the memory map: mapped as raw pfns, no huge pages. */
-	src->pfn_flags = PFN_DEV;
+	src->pfn_kind = DAXFS_PFN_RAW;
 	return 0;
 }
 
@@ -500,15 +500,15 @@ int daxfs_source_invalidate(struct daxfs_sb_info *sbi, u64 start, u64 end)
 }
 
 /* The page frame of byte off (page aligned) of the image, for mapping it into a process. */
-pfn_t daxfs_source_pfn(const struct daxfs_source *src, u64 off)
+daxfs_pfn_t daxfs_source_pfn(const struct daxfs_source *src, u64 off)
 {
 	if (src->kind == DAXFS_SRC_DMABUF) {
 		/* off is inside the image (a validated extent): the index is inside the array. */
 		u64 in_buf = off + (src->kaddr - (const u8 *)src->map.vaddr);
 
-		return page_to_pfn_t(src->pages[in_buf >> PAGE_SHIFT]);
+		return daxfs_mkpfn(page_to_pfn(src->pages[in_buf >> PAGE_SHIFT]), DAXFS_PFN_PAGE);
 	}
-	return phys_to_pfn_t(src->phys + off, src->pfn_flags);
+	return daxfs_mkpfn(PHYS_PFN(src->phys + off), src->pfn_kind);
 }
 
 void daxfs_source_close(struct daxfs_source *src)

@@ -114,7 +114,7 @@ static int daxfs_show_options(struct seq_file *m, struct dentry *root)
 static const struct super_operations daxfs_sops = {
 	.statfs = daxfs_statfs,
 	.show_options = daxfs_show_options,
-	.drop_inode = generic_delete_inode,
+	.drop_inode = daxfs_drop_inode,
 };
 
 /*
@@ -394,5 +394,5 @@ static void __exit daxfs_exit(void)
 module_init(daxfs_init);
 module_exit(daxfs_exit);
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(DMA_BUF);
+DAXFS_IMPORT_NS_DMA_BUF();
 MODULE_DESCRIPTION("daxfs: read-only filesystem in DAX memory");

@@ -11,9 +11,17 @@
 #include <linux/minmax.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
+#include <linux/version.h>
+
+/* 6.14: the CRC library's CRC-32C is crc32c(); __crc32c_le() went away. Same raw value. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0)
+#define daxfs_crc32c_raw crc32c
+#else
+#define daxfs_crc32c_raw __crc32c_le
+#endif
 
 /*
- * __crc32c_le is built into the kernel (lib/crc32.c): no libcrc32c / crypto module needed.
+ * The raw CRC-32C is built into the kernel (lib/crc32.c): no libcrc32c / crypto module needed.
  * The metadata of a big image is many MiB: 1 MiB at a time, rescheduling in between (the only
  * callers are the validator's, at mount, where sleeping is fine).
  */
@@ -25,7 +33,7 @@ u32 daxfs_crc32c(const void *buf, size_t len)
 	while (len) {
 		size_t n = min_t(size_t, len, SZ_1M);
 
-		crc = __crc32c_le(crc, p, n);
+		crc = daxfs_crc32c_raw(crc, p, n);
 		p += n;
 		len -= n;
 		if (len)
