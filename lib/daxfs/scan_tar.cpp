@@ -26,6 +26,16 @@ struct ArchiveFree {
 };
 using Archive = std::unique_ptr<struct archive, ArchiveFree>;
 
+// "PATH: libarchive's message", saying how a layer was read.
+std::string read_error(const std::string &path, struct archive *a, Compression c)
+{
+	static constexpr const char *names[] = {"", "uncompressed", "gzip", "zstd"};
+	std::string what = path + ": " + archive_error_string(a);
+	if (c != Compression::any)
+		what += std::string(" (read as a tar layer, ") + names[static_cast<int>(c)] + ", as its media type says)";
+	return what;
+}
+
 Archive open_archive(const std::string &path, Compression c)
 {
 	Archive a(archive_read_new());
@@ -49,7 +59,7 @@ Archive open_archive(const std::string &path, Compression c)
 		break;
 	}
 	if (archive_read_open_filename(a.get(), path.c_str(), 1u << 20) != ARCHIVE_OK)
-		throw Error(path + ": " + archive_error_string(a.get()));
+		throw Error(read_error(path, a.get(), c));
 	return a;
 }
 
@@ -64,7 +74,7 @@ template <typename Fn> void for_each_entry(const std::string &path, Compression 
 		if (r == ARCHIVE_EOF)
 			return;
 		if (r < ARCHIVE_WARN)
-			throw Error(path + ": " + archive_error_string(a.get()));
+			throw Error(read_error(path, a.get(), c));
 		fn(a.get(), e, index);
 	}
 }

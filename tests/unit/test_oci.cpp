@@ -454,8 +454,7 @@ TEST_CASE("oci: bad layouts are refused and nothing is written", "[oci]")
 		m.replace(m.find(gz), gz.size(), "application/vnd.oci.image.layer.v1.tar+zstd");
 		Blob mb = add_text_blob(layout, m);
 		write_index(layout, {descriptor("application/vnd.oci.image.manifest.v1+json", mb, "full")});
-		CHECK_THROWS(build(t / "unused", out + "/x.img", o));
-		CHECK(list_dir(out).empty());
+		refused("as its media type says");
 	}
 	SECTION("an unknown layer media type")
 	{
