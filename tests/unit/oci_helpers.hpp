@@ -94,10 +94,11 @@ private:
 	dev_t rdev_ = 0;
 };
 
-// sha256sum(1) of a file: "HEX".
-inline std::string sha256sum(const std::string &path)
+// sha256sum(1) of a file: "HEX"; with a decompressor (zcat, zstdcat), of what it gives.
+inline std::string sha256sum(const std::string &path, const std::string &decompress = "")
 {
-	std::string cmd = "sha256sum '" + path + "'";
+	std::string cmd = decompress.empty() ? "sha256sum '" + path + "'"
+					     : decompress + " '" + path + "' | sha256sum";
 	std::unique_ptr<FILE, int (*)(FILE *)> p(::popen(cmd.c_str(), "r"), ::pclose);
 	REQUIRE(p);
 	char buf[65] = {};
@@ -161,8 +162,16 @@ struct LayerFile {
 inline std::string add_manifest(const std::string &layout, const std::vector<LayerFile> &layers,
 				const std::string &ref)
 {
+	// diff_ids: the layers' uncompressed digests (umoci unpack needs them).
+	std::string diff_ids;
+	for (size_t i = 0; i < layers.size(); i++)
+		diff_ids += std::string(i ? ", " : "") + "\"sha256:" +
+			    sha256sum(layers[i].path, layers[i].comp == Comp::gzip   ? "zcat"
+						      : layers[i].comp == Comp::zstd ? "zstdcat"
+										 : "") +
+			    "\"";
 	std::string config = "{\"architecture\": \"amd64\", \"os\": \"linux\", \"rootfs\": {\"type\": \"layers\", "
-			     "\"diff_ids\": []}}";
+			     "\"diff_ids\": [" + diff_ids + "]}}";
 	Blob cb = add_text_blob(layout, config);
 	std::string m = "{\"schemaVersion\": 2, \"mediaType\": \"application/vnd.oci.image.manifest.v1+json\", "
 			"\"config\": " + descriptor("application/vnd.oci.image.config.v1+json", cb) + ", \"layers\": [";
