@@ -201,6 +201,8 @@ BuildResult build_image(const BuildOptions &o)
 {
 	if (o.label.size() >= DAXFS_LABEL_SIZE || o.label.find('\0') != std::string::npos)
 		throw Error("label longer than 63 bytes or containing NUL");
+	if (o.progress)
+		o.progress("scan", 0, 0); // for an OCI layout, this includes checking every blob
 	// Every source but a directory is a list of tar layers; one --tar archive is taken as it is.
 	std::vector<Layer> layers;
 	std::vector<Xattr> source_xattrs;
@@ -232,8 +234,6 @@ BuildResult build_image(const BuildOptions &o)
 	bool layered = !o.oci.empty() || !o.layers.empty();
 	check_output_outside(o, layered ? layers : std::vector<Layer>{}, oci.layout);
 
-	if (o.progress)
-		o.progress("scan", 0, 0);
 	Tree tree = layered ? scan_layers(layers) : o.tar ? scan_tar(o.source) : scan_dir(o.source);
 	for (auto &x : source_xattrs) {
 		auto &xs = tree.nodes[0].xattrs;

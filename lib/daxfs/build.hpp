@@ -33,9 +33,9 @@ struct BuildOptions {
 	std::optional<int64_t> source_date_epoch; // build time; newer mtimes are clamped to it
 	bool all_root = false;    // every inode owned by 0:0
 	std::optional<uint64_t> max_size;         // refuse to build a larger image
-	// Called as the build goes: phase "scan" (reading the source's metadata; total 0), "write"
-	// (done of total image bytes written), "hash" (tar: done of total bytes read back). May be
-	// empty.
+	// Called as the build goes: phase "scan" (reading the source's metadata, for OCI with
+	// checking every blob; total 0), "write" (done of total image bytes written), "hash" (tar:
+	// done of total bytes read back). May be empty.
 	std::function<void(const char *phase, uint64_t done, uint64_t total)> progress;
 };
 
