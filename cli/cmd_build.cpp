@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // daxpool build SRC -o IMAGE [--tar] [--uuid U] [--label L] [--mtime T] [--all-root] [--max-size S]
 //               [--no-progress]
+// daxpool build --tar LAYER... -o IMAGE [...]; daxpool build --oci PATH[:TAG] -o IMAGE [...]
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -30,16 +31,30 @@ int64_t parse_time(const std::string &what, const std::string &s)
 
 void add_build(CLI::App &app)
 {
-	auto *cmd = app.add_subcommand("build", "build a daxfs image from a directory or a tar archive");
+	auto *cmd = app.add_subcommand("build", "build a daxfs image from a directory, tar archives or an OCI image");
 	struct Opts {
-		std::string source, output, uuid, label, mtime, max_size;
+		std::vector<std::string> sources;
+		std::string output, oci, uuid, label, mtime, max_size;
 		bool tar = false, all_root = false, no_progress = false;
 		Verbosity v;
 	};
 	auto o = std::make_shared<Opts>();
-	cmd->add_option("SRC", o->source, "source directory (or archive with --tar)")->required();
+	auto *src = cmd->add_option("SRC", o->sources,
+			"source directory, or with --tar an archive, or several archives applied as layers (whiteouts)");
 	cmd->add_option("-o,--output", o->output, "image file to write")->required();
-	cmd->add_flag("--tar", o->tar, "SRC is a tar archive (any format/compression libarchive reads)");
+	auto *tar = cmd->add_flag("--tar", o->tar, "SRC is a tar archive (any format/compression libarchive reads), or several layers");
+	cmd->add_option("--oci", o->oci,
+			"PATH[:TAG]: the image of an OCI image layout (the tagged manifest, or its only one), its layers "
+			"flattened")
+		->excludes(src)
+		->excludes(tar);
+	// SRC or --oci; several SRC only as --tar layers (CLI11 has no "one of" for a positional).
+	cmd->parse_complete_callback([o] {
+		if (o->oci.empty() && o->sources.empty())
+			throw CLI::ValidationError("SRC or --oci PATH[:TAG] is required");
+		if (o->sources.size() > 1 && !o->tar)
+			throw CLI::ValidationError("several SRC are tar layers: add --tar");
+	});
 	cmd->add_option("--uuid", o->uuid, "image UUID (default: derived from the content)");
 	cmd->add_option("--label", o->label, "image label (at most 63 bytes)");
 	cmd->add_option("--mtime", o->mtime,
@@ -53,7 +68,12 @@ void add_build(CLI::App &app)
 	cmd->callback([o] {
 		set_verbosity(o->v);
 		daxfs::BuildOptions b;
-		b.source = o->source;
+		if (!o->oci.empty())
+			b.oci = o->oci;
+		else if (o->sources.size() == 1)
+			b.source = o->sources[0];
+		else
+			b.layers = o->sources;
 		b.output = o->output;
 		b.tar = o->tar;
 		b.label = o->label;
@@ -85,6 +105,9 @@ void add_build(CLI::App &app)
 			std::printf("%s: %s, %u inodes, %s of file data, uuid %s, digest xxh3-128:%s\n", b.output.c_str(),
 				    util::format_size(r.size).c_str(), r.inodes, util::format_size(r.data_bytes).c_str(),
 				    util::format_uuid(r.uuid).c_str(), util::hex(r.digest).c_str());
+		if (!quiet() && !r.oci_digest.empty())
+			std::printf("%s: from OCI image %s%s%s\n", b.output.c_str(), r.oci_digest.c_str(),
+				    r.oci_ref.empty() ? "" : ", tag ", r.oci_ref.c_str());
 	});
 }
 

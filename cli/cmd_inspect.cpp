@@ -129,6 +129,21 @@ void print_super(const Image &img)
 		    le32_to_cpu(sb.incompat), util::hex(sb.digest).c_str());
 }
 
+// Where the image came from: the OCI image recorded on its root (docs/format.md, "Source").
+struct Source {
+	std::string oci_digest, oci_ref;
+};
+
+Source source_of(const Image &img)
+{
+	Source s;
+	if (auto d = img.getxattr(1, daxfs::xattr_oci_digest))
+		s.oci_digest = *d;
+	if (auto r = img.getxattr(1, daxfs::xattr_oci_ref))
+		s.oci_ref = *r;
+	return s;
+}
+
 } // namespace
 
 void add_inspect(CLI::App &app)
@@ -169,6 +184,11 @@ void add_inspect(CLI::App &app)
 		if (o->json) {
 			Json root = json_obj();
 			add(root.get(), "superblock", super_json(img));
+			Source src = source_of(img);
+			if (!src.oci_digest.empty())
+				add(root.get(), "oci_digest", src.oci_digest);
+			if (!src.oci_ref.empty())
+				add(root.get(), "oci_ref", src.oci_ref);
 			Json tree = json_arr();
 			daxfs::walk(img, [&](const std::string &p, uint32_t ino) {
 				push(tree.get(), stat_json(img, p, img.stat(ino)));
@@ -178,6 +198,9 @@ void add_inspect(CLI::App &app)
 			return;
 		}
 		print_super(img);
+		if (Source src = source_of(img); !src.oci_digest.empty())
+			std::printf("source     OCI image %s%s%s\n", src.oci_digest.c_str(), src.oci_ref.empty() ? "" : ", tag ",
+				    src.oci_ref.c_str());
 		std::printf("\n");
 		daxfs::walk(img, [&](const std::string &p, uint32_t ino) { print_line(img, p, img.stat(ino)); });
 	});

@@ -16,6 +16,7 @@
 #include "lib/daxfs/digest.hpp"
 #include "lib/daxfs/error.hpp"
 #include "lib/daxfs/layout.hpp"
+#include "lib/daxfs/oci.hpp"
 #include "lib/daxfs/output.hpp"
 #include "lib/daxfs/scan.hpp"
 #include "lib/format/daxfs_format.h"
@@ -28,21 +29,37 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void check_output_outside(const BuildOptions &o)
+bool inside(const fs::path &dir, const fs::path &p)
+{
+	auto [s, q] = std::mismatch(dir.begin(), dir.end(), p.begin(), p.end());
+	return s == dir.end();
+}
+
+void check_output_outside(const BuildOptions &o, const std::vector<Layer> &layers, const std::string &oci_layout)
 {
 	std::error_code ec;
 	fs::path src = fs::weakly_canonical(o.source, ec);
 	fs::path out = fs::weakly_canonical(fs::absolute(o.output), ec);
 	if (ec)
 		throw Error("cannot resolve " + o.output + ": " + ec.message());
+	if (!oci_layout.empty()) {
+		if (inside(fs::weakly_canonical(oci_layout, ec), out))
+			throw Error("output " + o.output + " is inside the OCI layout " + oci_layout);
+		return;
+	}
+	if (!layers.empty()) {
+		for (const auto &l : layers)
+			if (fs::weakly_canonical(l.path, ec) == out)
+				throw Error("output " + o.output + " is the layer " + l.path);
+		return;
+	}
 	if (o.tar) {
 		if (out == src)
 			throw Error("output " + o.output + " is the source archive");
 		return;
 	}
 	// The output (and its temporary file, which lives next to it) must not be in the tree.
-	auto [s, p] = std::mismatch(src.begin(), src.end(), out.begin(), out.end());
-	if (s == src.end())
+	if (inside(src, out))
 		throw Error("output " + o.output + " is inside the source tree " + o.source);
 }
 
@@ -92,18 +109,19 @@ void write_from_dir(const Tree &tree, const Layout &l, int fd, Hasher &h, const 
 }
 
 // Tar: extents are written in archive order, then the image is hashed by reading it back.
-void write_from_tar(const std::string &archive, const Tree &tree, const Layout &l, int fd, Hasher &h,
+void write_from_tar(const std::vector<Layer> &layers, const Tree &tree, const Layout &l, int fd, Hasher &h,
 		    const BuildOptions &o)
 {
 	uint64_t total_written = l.meta.size();
 	pwrite_all(fd, l.meta.data(), l.meta.size(), DAXFS_META_OFF, "the image");
 	std::vector<uint64_t> written(tree.nodes.size(), 0);
-	read_tar_data(archive, tree, [&](uint32_t node, const void *buf, size_t len, uint64_t off) {
+	auto entry = [&](const Node &n) { return layers[n.src_layer].path + ": entry " + std::to_string(n.src_index); };
+	read_tar_data(layers, tree, [&](uint32_t node, const void *buf, size_t len, uint64_t off) {
 		const Node &n = tree.nodes[node];
 		if (!l.extent[node])
 			return; // replaced by a later entry of the same path: not in the image
 		if (off > n.size || len > n.size - off)
-			throw Error(archive + ": entry " + std::to_string(n.src_index) + " has more data than its size");
+			throw Error(entry(n) + " has more data than its size");
 		pwrite_all(fd, buf, len, l.extent[node] + off, "the image");
 		written[node] += len;
 		total_written += len;
@@ -112,8 +130,7 @@ void write_from_tar(const std::string &archive, const Tree &tree, const Layout &
 	});
 	for (uint32_t idx : l.order)
 		if (written[idx] != tree.nodes[idx].size && (tree.nodes[idx].mode & S_IFMT) == S_IFREG)
-			throw Error(archive + ": entry " + std::to_string(tree.nodes[idx].src_index) +
-				    " has less data than its size");
+			throw Error(entry(tree.nodes[idx]) + " has less data than its size");
 	std::vector<uint8_t> buf(8u << 20);
 	for (uint64_t off = DAXFS_META_OFF; off < l.total_size;) {
 		size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), l.total_size - off));
@@ -184,16 +201,46 @@ BuildResult build_image(const BuildOptions &o)
 {
 	if (o.label.size() >= DAXFS_LABEL_SIZE || o.label.find('\0') != std::string::npos)
 		throw Error("label longer than 63 bytes or containing NUL");
-	struct stat st;
-	if (::stat(o.source.c_str(), &st) < 0)
-		throw_errno("cannot access " + o.source, errno);
-	if (o.tar ? !S_ISREG(st.st_mode) : !S_ISDIR(st.st_mode))
-		throw Error(o.source + (o.tar ? " is not a file (--tar)" : " is not a directory (use --tar for archives)"));
-	check_output_outside(o);
-
 	if (o.progress)
-		o.progress("scan", 0, 0);
-	Tree tree = o.tar ? scan_tar(o.source) : scan_dir(o.source);
+		o.progress("scan", 0, 0); // for an OCI layout, this includes checking every blob
+	// Every source but a directory is a list of tar layers; one --tar archive is taken as it is.
+	std::vector<Layer> layers;
+	std::vector<Xattr> source_xattrs;
+	OciImage oci;
+	if (!o.oci.empty()) {
+		oci = open_oci(o.oci); // every blob checked before anything is read from it
+		layers = oci.layers;
+		source_xattrs.push_back({xattr_oci_digest, oci.digest});
+		if (!oci.ref.empty())
+			source_xattrs.push_back({xattr_oci_ref, oci.ref});
+	} else if (!o.layers.empty()) {
+		for (const auto &p : o.layers) {
+			struct stat st;
+			if (::stat(p.c_str(), &st) < 0)
+				throw_errno("cannot access " + p, errno);
+			if (!S_ISREG(st.st_mode))
+				throw Error(p + " is not a file (--tar)");
+			layers.push_back({p, Compression::any});
+		}
+	} else {
+		struct stat st;
+		if (::stat(o.source.c_str(), &st) < 0)
+			throw_errno("cannot access " + o.source, errno);
+		if (o.tar ? !S_ISREG(st.st_mode) : !S_ISDIR(st.st_mode))
+			throw Error(o.source + (o.tar ? " is not a file (--tar)" : " is not a directory (use --tar for archives)"));
+		if (o.tar)
+			layers.push_back({o.source, Compression::any});
+	}
+	bool layered = !o.oci.empty() || !o.layers.empty();
+	check_output_outside(o, layered ? layers : std::vector<Layer>{}, oci.layout);
+
+	Tree tree = layered ? scan_layers(layers) : o.tar ? scan_tar(o.source) : scan_dir(o.source);
+	for (auto &x : source_xattrs) {
+		auto &xs = tree.nodes[0].xattrs;
+		std::erase_if(xs, [&](const Xattr &y) { return y.name == x.name; });
+		xs.push_back(std::move(x));
+		std::sort(xs.begin(), xs.end(), [](const Xattr &a, const Xattr &b) { return a.name < b.name; });
+	}
 	Layout l = make_layout(tree, {o.mtime, o.source_date_epoch, o.all_root});
 	if (o.max_size && l.total_size > *o.max_size)
 		throw Error("the image would be " + util::format_size(l.total_size) + " (" + std::to_string(l.total_size) +
@@ -205,8 +252,8 @@ BuildResult build_image(const BuildOptions &o)
 	Hasher h;
 	if (o.progress)
 		o.progress("write", 0, l.total_size);
-	if (o.tar)
-		write_from_tar(o.source, tree, l, out.fd(), h, o);
+	if (!layers.empty())
+		write_from_tar(layers, tree, l, out.fd(), h, o);
 	else
 		write_from_dir(tree, l, out.fd(), h, [&](uint64_t done) {
 			if (o.progress)
@@ -217,6 +264,8 @@ BuildResult build_image(const BuildOptions &o)
 	r.size = l.total_size;
 	r.inodes = l.inode_count;
 	r.data_bytes = l.data_bytes;
+	r.oci_digest = oci.digest;
+	r.oci_ref = oci.ref;
 	struct daxfs_super sb = make_super(o, l, r.digest, r);
 	pwrite_all(out.fd(), &sb, sizeof sb, 0, out.path());
 	out.commit();

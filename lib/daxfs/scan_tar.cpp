@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// scan_tar / read_tar_data: a tar archive (any format and compression libarchive reads) as a
-// Tree, and its file contents in a second streaming pass (the builder never holds contents).
+// scan_tar / scan_layers / read_tar_data: a tar archive (any format and compression libarchive
+// reads), or tar layers applied in order with OCI whiteouts, as a Tree, and the file contents in
+// a second streaming pass (the builder never holds contents).
 #include <archive.h>
 #include <archive_entry.h>
 #include <sys/stat.h>
@@ -25,30 +26,55 @@ struct ArchiveFree {
 };
 using Archive = std::unique_ptr<struct archive, ArchiveFree>;
 
-Archive open_archive(const std::string &path)
+// "PATH: libarchive's message", saying how a layer was read.
+std::string read_error(const std::string &path, struct archive *a, Compression c)
+{
+	static constexpr const char *names[] = {"", "uncompressed", "gzip", "zstd"};
+	std::string what = path + ": " + archive_error_string(a);
+	if (c != Compression::any)
+		what += std::string(" (read as a tar layer, ") + names[static_cast<int>(c)] + ", as its media type says)";
+	return what;
+}
+
+Archive open_archive(const std::string &path, Compression c)
 {
 	Archive a(archive_read_new());
 	if (!a)
 		throw Error("cannot allocate an archive reader");
-	archive_read_support_filter_all(a.get());
-	archive_read_support_format_all(a.get());
+	switch (c) {
+	case Compression::any:
+		archive_read_support_filter_all(a.get());
+		archive_read_support_format_all(a.get());
+		break;
+	case Compression::none: // an OCI layer: a tar, compressed only as its media type says
+		archive_read_support_format_tar(a.get());
+		break;
+	case Compression::gzip:
+		archive_read_support_filter_gzip(a.get());
+		archive_read_support_format_tar(a.get());
+		break;
+	case Compression::zstd:
+		archive_read_support_filter_zstd(a.get());
+		archive_read_support_format_tar(a.get());
+		break;
+	}
 	if (archive_read_open_filename(a.get(), path.c_str(), 1u << 20) != ARCHIVE_OK)
-		throw Error(path + ": " + archive_error_string(a.get()));
+		throw Error(read_error(path, a.get(), c));
 	return a;
 }
 
 // Opens the archive and calls fn(archive, entry, index) for every header in order; read
 // errors throw.
-template <typename Fn> void for_each_entry(const std::string &path, Fn fn)
+template <typename Fn> void for_each_entry(const std::string &path, Compression c, Fn fn)
 {
-	Archive a = open_archive(path);
+	Archive a = open_archive(path, c);
 	struct archive_entry *e;
 	for (uint64_t index = 0;; index++) {
 		int r = archive_read_next_header(a.get(), &e);
 		if (r == ARCHIVE_EOF)
 			return;
 		if (r < ARCHIVE_WARN)
-			throw Error(path + ": " + archive_error_string(a.get()));
+			throw Error(read_error(path, a.get(), c));
 		fn(a.get(), e, index);
 	}
 }
@@ -76,13 +102,22 @@ std::vector<std::string> split(const std::string &archive, const char *p)
 	return out;
 }
 
+// The tree being built, with each name's layer: the layer that last put it, or a name below it,
+// there. An opaque directory keeps only the names of its own layer (recursively), which is what
+// overlayfs shows for a directory marked opaque in an upper layer over the lower ones.
 class TarTree {
 public:
-	explicit TarTree(std::string archive) : archive_(std::move(archive))
+	TarTree()
 	{
 		t_.nodes.emplace_back();
 		t_.nodes[0].mode = S_IFDIR | 0755;
 		kids_.emplace_back();
+	}
+
+	void begin_layer(const std::string &archive, uint32_t layer)
+	{
+		archive_ = archive;
+		layer_ = layer;
 	}
 
 	// The directory at comps[0 .. n), created (0755, 0:0, mtime 0) where missing.
@@ -94,13 +129,14 @@ public:
 			if (it == kids_[cur].end()) {
 				uint32_t idx = add(Node{});
 				t_.nodes[idx].mode = S_IFDIR | 0755;
-				kids_[cur].emplace(comps[i], idx);
+				kids_[cur].emplace(comps[i], Kid{idx, layer_});
 				cur = idx;
 				continue;
 			}
-			if ((t_.nodes[it->second].mode & S_IFMT) != S_IFDIR)
+			if ((t_.nodes[it->second.node].mode & S_IFMT) != S_IFDIR)
 				throw Error(archive_ + ": " + path + ": a parent is not a directory");
-			cur = it->second;
+			it->second.layer = layer_;
+			cur = it->second.node;
 		}
 		return cur;
 	}
@@ -112,10 +148,12 @@ public:
 			auto it = kids_[cur].find(c);
 			if (it == kids_[cur].end())
 				return std::nullopt;
-			cur = it->second;
+			cur = it->second.node;
 		}
 		return cur;
 	}
+
+	bool is_dir(uint32_t node) const { return (t_.nodes[node].mode & S_IFMT) == S_IFDIR; }
 
 	void put(const std::vector<std::string> &comps, Node n, const std::string &path)
 	{
@@ -128,21 +166,49 @@ public:
 		}
 		uint32_t parent = dir(comps, comps.size() - 1, path);
 		auto it = kids_[parent].find(comps.back());
-		if (it != kids_[parent].end() && (t_.nodes[it->second].mode & S_IFMT) == S_IFDIR &&
-		    (n.mode & S_IFMT) == S_IFDIR) {
-			t_.nodes[it->second] = std::move(n); // keep its children
+		if (it != kids_[parent].end() && is_dir(it->second.node) && (n.mode & S_IFMT) == S_IFDIR) {
+			t_.nodes[it->second.node] = std::move(n); // keep its children
+			it->second.layer = layer_;
 			return;
 		}
 		uint32_t idx = add(std::move(n));
-		kids_[parent][comps.back()] = idx;
+		kids_[parent][comps.back()] = Kid{idx, layer_};
 	}
 
 	void link(const std::vector<std::string> &comps, uint32_t target, const std::string &path)
 	{
 		if (comps.empty())
 			throw Error(archive_ + ": " + path + ": hard link to the root");
+		if (is_dir(target))
+			throw Error(archive_ + ": " + path + ": hard link to a directory");
 		uint32_t parent = dir(comps, comps.size() - 1, path);
-		kids_[parent][comps.back()] = target;
+		kids_[parent][comps.back()] = Kid{target, layer_};
+	}
+
+	// ".wh.NAME": NAME (and all below it) is gone from the layers under this one.
+	void whiteout(const std::vector<std::string> &comps, const std::string &name, const std::string &path)
+	{
+		uint32_t parent = dir(comps, comps.size() - 1, path);
+		kids_[parent].erase(name);
+	}
+
+	// ".wh..wh..opq": the directory holding it shows only this layer's names.
+	void opaque(const std::vector<std::string> &comps, const std::string &path)
+	{
+		std::vector<uint32_t> todo{dir(comps, comps.size() - 1, path)};
+		while (!todo.empty()) {
+			uint32_t d = todo.back();
+			todo.pop_back();
+			for (auto it = kids_[d].begin(); it != kids_[d].end();) {
+				if (it->second.layer != layer_) {
+					it = kids_[d].erase(it);
+					continue;
+				}
+				if (is_dir(it->second.node))
+					todo.push_back(it->second.node);
+				++it;
+			}
+		}
 	}
 
 	Tree finish()
@@ -150,13 +216,20 @@ public:
 		for (size_t i = 0; i < t_.nodes.size(); i++) {
 			auto &e = t_.nodes[i].entries;
 			e.clear();
-			for (auto &[name, idx] : kids_[i]) // std::map: sorted by bytes
-				e.push_back({name, idx});
+			for (auto &[name, kid] : kids_[i]) // std::map: sorted by bytes
+				e.push_back({name, kid.node});
 		}
 		return std::move(t_);
 	}
 
+	const std::string &archive() const { return archive_; }
+
 private:
+	struct Kid {
+		uint32_t node;
+		uint32_t layer;
+	};
+
 	uint32_t add(Node n)
 	{
 		if (t_.nodes.size() >= UINT32_MAX - 1)
@@ -167,8 +240,9 @@ private:
 	}
 
 	std::string archive_;
+	uint32_t layer_ = 0;
 	Tree t_;
-	std::vector<std::map<std::string, uint32_t>> kids_;
+	std::vector<std::map<std::string, Kid>> kids_;
 };
 
 Node node_of(const std::string &archive, struct archive_entry *e, uint64_t index, const std::string &path)
@@ -234,45 +308,100 @@ Node node_of(const std::string &archive, struct archive_entry *e, uint64_t index
 
 } // namespace
 
+namespace {
+
+constexpr std::string_view wh_prefix = ".wh.";
+constexpr std::string_view wh_meta_prefix = ".wh..wh.";
+constexpr std::string_view wh_opaque = ".wh..wh..opq";
+
+// One header into the tree; with whiteouts, ".wh." names are applied instead of stored.
+void add_entry(TarTree &tree, struct archive_entry *e, uint64_t index, uint32_t layer, bool whiteouts)
+{
+	const std::string &archive = tree.archive();
+	const char *p = archive_entry_pathname(e);
+	std::string path = p ? p : "";
+	std::vector<std::string> comps = split(archive, p);
+	if (whiteouts && !comps.empty() && comps.back().starts_with(wh_prefix)) {
+		const std::string &base = comps.back();
+		if (base == wh_opaque) {
+			tree.opaque(comps, path);
+			return;
+		}
+		if (base.starts_with(wh_meta_prefix))
+			throw Error(archive + ": " + path + ": unsupported whiteout metadata entry (only " +
+				    std::string(wh_opaque) + " is defined)");
+		std::string name = base.substr(wh_prefix.size());
+		if (name.empty() || name == "." || name == "..")
+			throw Error(archive + ": " + path + ": whiteout of '" + name + "', which names no file");
+		tree.whiteout(comps, name, path);
+		return;
+	}
+	if (const char *hl = archive_entry_hardlink(e)) {
+		auto target = tree.find(split(archive, hl));
+		if (!target)
+			throw Error(archive + ": " + path + ": hard link to " + hl + ", which is not in the archive before it");
+		tree.link(comps, *target, path);
+		return;
+	}
+	Node n = node_of(archive, e, index, path);
+	n.src_layer = layer;
+	tree.put(comps, std::move(n), path);
+}
+
+} // namespace
+
 Tree scan_tar(const std::string &archive)
 {
-	TarTree tree(archive);
-	for_each_entry(archive, [&](struct archive *a, struct archive_entry *e, uint64_t index) {
-		const char *p = archive_entry_pathname(e);
-		std::string path = p ? p : "";
-		std::vector<std::string> comps = split(archive, p);
-		if (const char *hl = archive_entry_hardlink(e)) {
-			auto target = tree.find(split(archive, hl));
-			if (!target)
-				throw Error(archive + ": " + path + ": hard link to " + hl + ", which is not in the archive before it");
-			tree.link(comps, *target, path);
-		} else {
-			tree.put(comps, node_of(archive, e, index, path), path);
-		}
+	TarTree tree;
+	tree.begin_layer(archive, 0);
+	for_each_entry(archive, Compression::any, [&](struct archive *a, struct archive_entry *e, uint64_t index) {
+		add_entry(tree, e, index, 0, false);
 		archive_read_data_skip(a);
 	});
 	return tree.finish();
 }
 
-void read_tar_data(const std::string &archive, const Tree &tree, const TarSink &sink)
+Tree scan_layers(const std::vector<Layer> &layers)
 {
-	std::unordered_map<uint64_t, uint32_t> by_index;
-	for (uint32_t i = 0; i < tree.nodes.size(); i++)
-		if ((tree.nodes[i].mode & S_IFMT) == S_IFREG && tree.nodes[i].size)
-			by_index.emplace(tree.nodes[i].src_index, i);
-	for_each_entry(archive, [&](struct archive *a, struct archive_entry *e, uint64_t index) {
-		auto it = by_index.find(index);
-		if (it == by_index.end() || archive_entry_hardlink(e))
-			return;
-		const void *buf;
-		size_t len;
-		la_int64_t off;
-		int r;
-		while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK)
-			sink(it->second, buf, len, static_cast<uint64_t>(off));
-		if (r != ARCHIVE_EOF)
-			throw Error(archive + ": " + archive_error_string(a));
-	});
+	TarTree tree;
+	for (uint32_t li = 0; li < layers.size(); li++) {
+		const Layer &l = layers[li];
+		// Layer numbers start at 1 so that the root's implicit names (layer 0) are below all.
+		tree.begin_layer(l.path, li + 1);
+		for_each_entry(l.path, l.compression, [&](struct archive *a, struct archive_entry *e, uint64_t index) {
+			add_entry(tree, e, index, li, true);
+			archive_read_data_skip(a);
+		});
+	}
+	return tree.finish();
+}
+
+void read_tar_data(const std::vector<Layer> &layers, const Tree &tree, const TarSink &sink)
+{
+	std::vector<std::unordered_map<uint64_t, uint32_t>> by_index(layers.size());
+	for (uint32_t i = 0; i < tree.nodes.size(); i++) {
+		const Node &n = tree.nodes[i];
+		if ((n.mode & S_IFMT) == S_IFREG && n.size && n.src_layer < layers.size())
+			by_index[n.src_layer].emplace(n.src_index, i);
+	}
+	for (size_t li = 0; li < layers.size(); li++) {
+		if (by_index[li].empty())
+			continue;
+		const std::string &archive = layers[li].path;
+		for_each_entry(archive, layers[li].compression, [&](struct archive *a, struct archive_entry *e, uint64_t index) {
+			auto it = by_index[li].find(index);
+			if (it == by_index[li].end() || archive_entry_hardlink(e))
+				return;
+			const void *buf;
+			size_t len;
+			la_int64_t off;
+			int r;
+			while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK)
+				sink(it->second, buf, len, static_cast<uint64_t>(off));
+			if (r != ARCHIVE_EOF)
+				throw Error(archive + ": " + archive_error_string(a));
+		});
+	}
 }
 
 } // namespace daxpool::daxfs

@@ -29,9 +29,11 @@ struct Node {
 	std::string target;      // symlinks
 	std::vector<Xattr> xattrs;
 	std::vector<Entry> entries; // directories; sorted by name bytes before layout
-	// Where the data comes from: a path (directory source) or an archive entry (tar source).
+	// Where the data comes from: a path (directory source) or an archive entry (tar source:
+	// src_index-th header of the src_layer-th archive).
 	std::string src_path;
 	uint64_t src_index = 0;
+	uint32_t src_layer = 0;
 };
 
 struct Tree {

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "pool/layout.hpp"
+#include "tests/unit/oci_helpers.hpp"
 #include "tests/unit/pool_helpers.hpp"
 
 using Catch::Contains;
@@ -257,6 +258,21 @@ TEST_CASE("json: every --json output matches its schema in docs/json.md", "[cli]
 	r = run_cli({"inspect", img, "/sub", "--json"});
 	REQUIRE(r.ok());
 	c.check("inspect PATH --json", r, "inode");
+	{ // an image built from an OCI layout: its source keys
+		std::string layout = d / "layout";
+		{
+			ocitest::LayerWriter w(d / "layer.tar", ocitest::Comp::gzip);
+			w.dir("./");
+			w.file("f", "f\n");
+		}
+		std::filesystem::create_directories(layout);
+		ocitest::write_index(layout, {ocitest::add_manifest(layout, {{d / "layer.tar", ocitest::Comp::gzip}}, "t")});
+		REQUIRE(run_cli({"build", "--oci", layout, "-o", d / "oci.img"}).ok());
+		r = run_cli({"inspect", d / "oci.img", "--json"});
+		REQUIRE(r.ok());
+		c.check("inspect --json (from OCI)", r, "inspect");
+		CHECK_THAT(r.out, Contains("\"oci_digest\"") && Contains("\"oci_ref\": \"t\""));
+	}
 
 	// A damaged superblock: a finding.
 	poke(pool, daxpool::pool::BACKUP_SB_OFF + 60, "garbage");
