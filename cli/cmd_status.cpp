@@ -2,7 +2,8 @@
 // daxpool status (--pool P | --region N) [--json] [--watch MS]: the hosts of a pool
 // (docs/multihost.md): liveness as this host sees it change (it watches the heartbeats for about
 // one heartbeat interval), who holds (or waits for) the catalog writer role, what each has
-// mounted. Read-only.
+// mounted, and per image how many live hosts have it mounted and what private copies on each
+// would have cost (pool/sharing.hpp). Read-only.
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -14,8 +15,10 @@
 #include "cli/json.hpp"
 #include "cli/pool_opts.hpp"
 #include "cli/pool_print.hpp"
+#include "lib/util/size.hpp"
 #include "pool/hosts.hpp"
 #include "pool/pool.hpp"
+#include "pool/sharing.hpp"
 
 namespace daxpool::cli {
 
@@ -32,13 +35,14 @@ void add_status(CLI::App &app)
 	auto *cmd = app.add_subcommand("status", "show the hosts of a pool: liveness, writer role, mounts");
 	struct Opts {
 		PoolOpts pool;
-		bool json = false;
+		bool json = false, human = false;
 		int64_t watch_ms = -1;
 		Verbosity v;
 	};
 	auto o = std::make_shared<Opts>();
 	add_pool_opts(cmd, o->pool);
 	cmd->add_flag("-j,--json", o->json, "print JSON");
+	cmd->add_flag("-u,--human", o->human, "JSON with human-readable sizes (implies --json, as ndctl list -u)");
 	cmd->add_option("--watch", o->watch_ms,
 			"how long to watch the heartbeats, in ms (default: the longest heartbeat interval the hosts "
 			"announce + 1 s, less once every host has beaten; 0: do not watch, every host shows as silent)")
@@ -86,7 +90,8 @@ void add_status(CLI::App &app)
 			auto it = names.find(id);
 			return it == names.end() ? std::string("(not in the catalog)") : it->second;
 		};
-		if (o->json) {
+		const auto sharing = pool::image_sharing(info.images, hosts);
+		if (o->json || o->human) {
 			Json j = json_obj();
 			add(j.get(), "pool", info.name);
 			add(j.get(), "uuid", p->uuid());
@@ -143,6 +148,23 @@ void add_status(CLI::App &app)
 				push(arr.get(), std::move(x));
 			}
 			add(j.get(), "hosts", std::move(arr));
+			Json imgs = json_arr();
+			for (const auto &s : sharing) {
+				Json x = json_obj();
+				add(x.get(), "name", s.name);
+				add(x.get(), "id", s.id);
+				add_size(x.get(), "size", s.size, o->human);
+				add(x.get(), "mounted_hosts", s.mounted_hosts());
+				Json on = json_arr();
+				for (const auto &n : s.hostnames)
+					push(on.get(), Json(json_object_new_string(n.c_str())));
+				add(x.get(), "mounted_on", std::move(on));
+				add_size(x.get(), "private_copies_size", s.private_copies_size(), o->human);
+				add_size(x.get(), "saved_size", s.saved_size(), o->human);
+				push(imgs.get(), std::move(x));
+			}
+			add(j.get(), "images", std::move(imgs));
+			add_size(j.get(), "saved_size", pool::total_saved(sharing), o->human);
 			print(j.get());
 			return;
 		}
@@ -169,6 +191,19 @@ void add_status(CLI::App &app)
 					    static_cast<unsigned long long>(m.generation), m.mountpoint.c_str(),
 					    pool::format_time(m.since).c_str());
 		}
+		// Memory saved: one copy in the pool instead of one per host (docs/multihost.md).
+		for (const auto &s : sharing) {
+			std::string sz = util::format_size(s.size);
+			if (!s.mounted_hosts())
+				std::printf("image '%s' (%s): not mounted by a live host\n", s.name.c_str(), sz.c_str());
+			else
+				std::printf("image '%s' (%s): mounted by %u live host(s), one shared copy; private copies "
+					    "would cost %s, saved %s\n",
+					    s.name.c_str(), sz.c_str(), s.mounted_hosts(),
+					    util::format_size(s.private_copies_size()).c_str(),
+					    util::format_size(s.saved_size()).c_str());
+		}
+		std::printf("memory saved: %s\n", util::format_size(pool::total_saved(sharing)).c_str());
 	});
 }
 

@@ -239,6 +239,12 @@ TEST_CASE("json: every --json output matches its schema in docs/json.md", "[cli]
 		CHECK(json_object_get_type(get(doc, "writer")) == json_type_object);
 		json_object_put(doc);
 	}
+	// status with a mount recorded (a shared_image with a host), and -u (human sizes, JSON).
+	REQUIRE(test::wait_cli(test::spawn_exe(MODEL_HOST_EXE, {"mount", pool, "web", "/mnt/web"}, host('a'))).ok());
+	r = run_cli({"status", "--pool", pool, "-u", "--watch", "0"});
+	REQUIRE(r.ok());
+	c.check("status -u", r, "status", true);
+	CHECK_THAT(r.out, Contains("\"mounted_hosts\": 1") && Contains("\"mounted_on\": [") && Contains("\"saved_size\": \"0 B\""));
 
 	r = run_cli({"fsck", "--pool", pool, "--json"});
 	c.check("fsck --pool --json", r, "fsck_pool");
@@ -490,7 +496,7 @@ const FlagRow flag_table[] = {
 	{{"create"}, "-w,--ways", "cxl", "create-region", "-w, --ways", "interleave ways"},
 	{{"list", "load", "unload", "status", "agent", "destroy", "mount", "fsck"}, "-r,--region", "ndctl",
 	 "create-namespace", "-r, --region", "a region, N or regionN"},
-	{{"list", "topology", "create", "load", "attach"}, "-u,--human", "ndctl", "list", "-u, --human",
+	{{"list", "topology", "create", "load", "attach", "status"}, "-u,--human", "ndctl", "list", "-u, --human",
 	 "human-readable sizes"},
 	{{"build", "inspect", "fsck", "create", "load", "list", "topology", "unload", "status", "agent", "attach",
 	  "destroy", "mount", "umount"},

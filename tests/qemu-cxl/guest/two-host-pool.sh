@@ -2,6 +2,8 @@
 # 1. A creates the pool and loads an image; B attaches until the pool appears (its labels are
 #    written by A while B runs), mounts the image from the shared memory, compares every file
 #    with the source, runs a program from it.
+#    A mounts it too: `daxpool status --json` shows it mounted by 2 hosts, saving one copy (the
+#    image file's size), and by 1 once A unmounted it (docs/multihost.md, "Memory saved").
 # 2. A's unload is refused while B has it mounted (the message names B); B unmounts; the unload
 #    succeeds.
 # 4. Both load an image at the same time: both end sealed in distinct extents; fsck clean.
@@ -51,6 +53,14 @@ image_sealed() {
 		i=$((i + 1))
 	done
 	return 1
+}
+# img_field FILE NAME FIELD: FIELD of image NAME in the "images" array of JSON document FILE.
+img_field() {
+	i=0
+	while n=$(jsonget "images.$i.name" "$1"); do
+		[ "$n" = "$2" ] && { jsonget "images.$i.$3" "$1"; return; }
+		i=$((i + 1))
+	done
 }
 t0=$(cut -d. -f1 /proc/uptime)
 unload_ok() { daxpool unload "$1" --pool shared > /tmp/u.out 2>&1; }
@@ -105,6 +115,25 @@ A)
 	daxpool list --pool shared
 	say "A: (2) wait until $PEER has rootfs mounted"
 	wait_for "a mount record of $PEER" mounts_are 1
+	say "A: (1b) mount rootfs here too: 2 hosts on one copy"
+	mkdir -p /mnt/a
+	daxpool mount rootfs /mnt/a --pool shared
+	size=$(stat -c %s /in/image)
+	daxpool status --pool shared --json > /tmp/sh.json
+	daxpool status --pool shared | grep -e "image 'rootfs'" -e "memory saved"
+	expect_eq "A: rootfs mounted_hosts" "$(img_field /tmp/sh.json rootfs mounted_hosts)" 2
+	on=$(img_field /tmp/sh.json rootfs mounted_on)
+	for h in "$(hostname)" "$PEER"; do
+		echo "$on" | grep -q "\"$h\"" || fail "A: rootfs mounted_on is '$on', without $h"
+	done
+	expect_eq "A: rootfs size" "$(img_field /tmp/sh.json rootfs size)" "$size"
+	expect_eq "A: rootfs private_copies_size" "$(img_field /tmp/sh.json rootfs private_copies_size)" $((2 * size))
+	expect_eq "A: rootfs saved_size" "$(img_field /tmp/sh.json rootfs saved_size)" "$size"
+	expect_eq "A: saved_size" "$(jsonget saved_size /tmp/sh.json)" "$size"
+	daxpool umount /mnt/a
+	daxpool status --pool shared --json > /tmp/sh.json
+	expect_eq "A: rootfs mounted_hosts after umount" "$(img_field /tmp/sh.json rootfs mounted_hosts)" 1
+	expect_eq "A: rootfs saved_size after umount" "$(img_field /tmp/sh.json rootfs saved_size)" 0
 	refused_unload rootfs "is mounted on"
 	daxpool load /in/image --pool shared --name go
 	# Refused until B has unmounted (B mounts nothing else before this unload is done).
