@@ -9,15 +9,21 @@
 //     then keeps what the last probe found: a failing probe on a change event must not drop
 //     the link and stop the agent of a pool whose images are mounted).
 // Log lines go to stderr, and, when udev runs the probe (it keeps a program's stderr only in
-// its debug log), to the journal too. A device is ignored with one line per boot: udev passes
-// the last finding back (ID_DAXPOOL_IGNORED, IMPORT{db}), and the same finding for the same
-// device (the coldplug's "add" after the kernel's, a "change") is not logged again.
+// its debug log), to the journal too. Under udev a device is ignored with one line per boot:
+// a device seen at boot gets two "add" events (the kernel's, then the coldplug's), and a
+// "change" may follow; the finding logged is kept in /run/daxpool/probe/DEVNUM (b259:1, c252:0;
+// /run is empty at every boot), and the same finding for the same device is not logged again.
+// That file is the probe's only write. (A property exported for udev's database did not do:
+// with udev 252, the second "add" did not get the first one's through IMPORT{db}.)
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <syslog.h>
+#include <unistd.h>
 #include <systemd/sd-journal.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -38,6 +44,12 @@ bool under_udev()
 	return std::getenv("DEVPATH") && std::getenv("ACTION");
 }
 
+const char *env_or(const char *name, const char *dflt)
+{
+	const char *v = std::getenv(name);
+	return v ? v : dflt;
+}
+
 void log_line(int prio, const std::string &dev, const std::string &msg)
 {
 	const std::string line = "daxpool probe: " + dev + ": " + msg;
@@ -45,16 +57,39 @@ void log_line(int prio, const std::string &dev, const std::string &msg)
 	if (under_udev())
 		// Best effort: without a journal, stderr (udev's debug log) is all there is.
 		sd_journal_send("MESSAGE=%s", line.c_str(), "PRIORITY=%d", prio, "SYSLOG_IDENTIFIER=daxpool",
-				"DAXPOOL_DEVICE=%s", dev.c_str(), nullptr);
+				"DAXPOOL_DEVICE=%s", dev.c_str(), "UDEV_ACTION=%s", std::getenv("ACTION"),
+				"UDEV_SEQNUM=%s", env_or("SEQNUM", ""), nullptr);
 }
 
-// A device left alone: its properties cleared, the finding exported, one line unless udev
-// says this finding was already logged for this device.
+constexpr const char *STATE_DIR = "/run/daxpool/probe";
+
+// Where the probe notes what it logged for a device under udev; "" for a file or outside udev.
+std::string state_file(const std::string &dev)
+{
+	struct stat st;
+	if (!under_udev() || ::stat(dev.c_str(), &st) < 0 || !(S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode)))
+		return {};
+	return std::string(STATE_DIR) + "/" + (S_ISBLK(st.st_mode) ? "b" : "c") + std::to_string(major(st.st_rdev)) +
+	       ":" + std::to_string(minor(st.st_rdev));
+}
+
+// A device left alone: its properties cleared, the finding exported, one line unless it was
+// logged for this device already in this boot.
 void ignore(const std::string &dev, const char *finding, int prio, const std::string &msg)
 {
-	const char *last = std::getenv("ID_DAXPOOL_IGNORED");
-	if (!last || std::string(last) != finding)
+	const std::string state = state_file(dev);
+	std::string last;
+	if (!state.empty())
+		std::getline(std::ifstream(state), last);
+	if (last != finding) {
 		log_line(prio, dev, msg);
+		if (!state.empty()) {
+			// Best effort: without the note, a later event logs the line again.
+			::mkdir("/run/daxpool", 0755);
+			::mkdir(STATE_DIR, 0755);
+			std::ofstream(state) << finding << "\n";
+		}
+	}
 	std::printf("ID_DAXPOOL_UUID=\nID_DAXPOOL_NAME=\nID_DAXPOOL_IGNORED=%s\n", finding);
 }
 
@@ -81,6 +116,8 @@ void add_probe(CLI::App &app)
 			const std::string name = p.super().name;
 			std::printf("ID_DAXPOOL_UUID=%s\nID_DAXPOOL_NAME=%s\nID_DAXPOOL_IGNORED=\n", p.uuid().c_str(),
 				    name.c_str());
+			if (const std::string state = state_file(dev); !state.empty())
+				::unlink(state.c_str()); // a pool now: the next finding is news again
 		} catch (const pool::NotAPool &) {
 			std::string sig;
 			try {
