@@ -11,23 +11,26 @@
 // Log lines go to stderr, and, when udev runs the probe (it keeps a program's stderr only in
 // its debug log), to the journal too. Under udev a device is ignored with one line per boot:
 // a device seen at boot gets two "add" events (the kernel's, then the coldplug's), and a
-// "change" may follow; the finding logged is kept in /run/daxpool/probe/DEVNUM (b259:1, c252:0;
-// /run is empty at every boot), and the same finding for the same device is not logged again.
+// "change" may follow; the finding logged is kept in /run/daxpool/probe/NAME (the kernel's name:
+// pmem0, dax0.0; /run is empty at every boot), and the same finding for the same device is not
+// logged again (the note is read and written under a lock: two probes of one device can run
+// at once).
 // That file is the probe's only write. (A property exported for udev's database did not do:
 // with udev 252, the second "add" did not get the first one's through IMPORT{db}.)
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <syslog.h>
 #include <unistd.h>
 #include <systemd/sd-journal.h>
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <string>
 
 #include "cli/commands.hpp"
+#include "lib/util/fd.hpp"
 #include "pool/device.hpp"
 #include "pool/error.hpp"
 #include "pool/pool.hpp"
@@ -63,33 +66,46 @@ void log_line(int prio, const std::string &dev, const std::string &msg)
 
 constexpr const char *STATE_DIR = "/run/daxpool/probe";
 
-// Where the probe notes what it logged for a device under udev; "" for a file or outside udev.
+// Where the probe notes what it logged for a device under udev, by the device's kernel name
+// (pmem0, dax0.0); "" for a file or outside udev.
 std::string state_file(const std::string &dev)
 {
 	struct stat st;
 	if (!under_udev() || ::stat(dev.c_str(), &st) < 0 || !(S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode)))
 		return {};
-	return std::string(STATE_DIR) + "/" + (S_ISBLK(st.st_mode) ? "b" : "c") + std::to_string(major(st.st_rdev)) +
-	       ":" + std::to_string(minor(st.st_rdev));
+	return std::string(STATE_DIR) + "/" + dev.substr(dev.rfind('/') + 1);
+}
+
+// Whether FINDING is news for DEV in this boot; notes it. Under the note's lock, so that two
+// probes of one device at once (seen: the kernel's and the coldplug's "add") log it once. Any
+// error: news (a line too many rather than none).
+bool news(const std::string &dev, const char *finding)
+{
+	const std::string state = state_file(dev);
+	if (state.empty())
+		return true;
+	::mkdir("/run/daxpool", 0755);
+	::mkdir(STATE_DIR, 0755);
+	util::Fd fd(::open(state.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+	if (!fd || ::flock(fd.get(), LOCK_EX) < 0)
+		return true;
+	const std::string line = std::string(finding) + "\n";
+	char buf[64];
+	ssize_t n = ::pread(fd.get(), buf, sizeof buf, 0);
+	if (n > 0 && std::string(buf, static_cast<size_t>(n)) == line)
+		return false;
+	// Best effort: a note not written makes a later probe log the line again.
+	[[maybe_unused]] bool noted = ::ftruncate(fd.get(), 0) == 0 &&
+				      ::pwrite(fd.get(), line.data(), line.size(), 0) == static_cast<ssize_t>(line.size());
+	return true;
 }
 
 // A device left alone: its properties cleared, the finding exported, one line unless it was
 // logged for this device already in this boot.
 void ignore(const std::string &dev, const char *finding, int prio, const std::string &msg)
 {
-	const std::string state = state_file(dev);
-	std::string last;
-	if (!state.empty())
-		std::getline(std::ifstream(state), last);
-	if (last != finding) {
+	if (news(dev, finding))
 		log_line(prio, dev, msg);
-		if (!state.empty()) {
-			// Best effort: without the note, a later event logs the line again.
-			::mkdir("/run/daxpool", 0755);
-			::mkdir(STATE_DIR, 0755);
-			std::ofstream(state) << finding << "\n";
-		}
-	}
 	std::printf("ID_DAXPOOL_UUID=\nID_DAXPOOL_NAME=\nID_DAXPOOL_IGNORED=%s\n", finding);
 }
 

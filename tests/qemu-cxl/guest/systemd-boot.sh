@@ -11,7 +11,8 @@
 #   every installed daxpool unit, and the device going away (the units stop, /srv/x unmounted).
 #   IGNORED=N: the host also has N label-less NVDIMMs (raw pmem namespaces, /dev/pmemN), each
 #   blank or holding a pool whose superblocks are both damaged (its magic kept): each ignored
-#   by the udev probe with exactly one journal line (ID_DAXPOOL_IGNORED no-pool/damaged-pool),
+#   by the udev probe with exactly one journal line, even after one more "change" event
+#   (ID_DAXPOOL_IGNORED no-pool/damaged-pool),
 #   no link and no daxpool unit for it; and no job of the boot timed out.
 #   With /out: this boot's times (multi-user.target, the automount's /srv/x) in /out/NAME.times,
 #   which the host compares across hosts.
@@ -173,6 +174,8 @@ boot)
 			esac
 			systemctl list-units --all --no-legend --plain "daxpool-*@$k.service" > /tmp/ig.units
 			[ -s /tmp/ig.units ] && bad "units for $d: $(cat /tmp/ig.units)" || ok "no daxpool unit for $d"
+			# One more probe of it (a "change" event, as `udevadm trigger` makes): still one line.
+			udevadm trigger --action=change --settle "$d" || bad "udevadm trigger --action=change $d"
 			# Every line of this boot's journal that names the device (the probe's: "DEV: ...").
 			journalctl -b -o cat | grep -F "$d: " > /tmp/ig.journal || true
 			sed "s|^|journal: |" /tmp/ig.journal
