@@ -13,10 +13,11 @@
 // a device seen at boot gets two "add" events (the kernel's, then the coldplug's), and a
 // "change" may follow; the finding logged is kept in /run/daxpool/probe/NAME (the kernel's name:
 // pmem0, dax0.0; /run is empty at every boot), and the same finding for the same device is not
-// logged again (the note is read and written under a lock: two probes of one device can run
-// at once).
-// That file is the probe's only write. (A property exported for udev's database did not do:
-// with udev 252, the second "add" did not get the first one's through IMPORT{db}.)
+// logged again. That file is the probe's only write; it is read and written under a lock.
+// Seen in the systemd guest (udev 252): a property exported for udev's database did not do
+// (the second "add" did not get the first one's through IMPORT{db}), nor did a note keyed by
+// device number without a lock (one device of two was still logged twice; whether its number
+// changed or the two probes overlapped was not found out).
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
