@@ -114,5 +114,5 @@ fi
 judge "boot 2, sd-a2" $ra
 judge "boot 2, sd-b2" $rb
 echo "wall: boot 1 ${B1} s, boot 2 ${B2} s, whole scenario $(($(date +%s) - T0)) s"
-[ ${#failed[@]} -eq 0 ] || fail "checks failed in: ${failed[*]} (FAIL lines above)"
+[ ${#failed[@]} -eq 0 ] || fail "checks failed in: $(printf '%s; ' "${failed[@]}")(FAIL lines above)"
 echo "systemd-boot: ok"
