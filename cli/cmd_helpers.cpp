@@ -2,7 +2,6 @@
 // What the system runs rather than the operator:
 //   mount.daxfs SOURCE DIR [-sfnv] [-N NS] [-o OPTS] [-t TYPE]  (mount(8)'s external helper)
 //   umount.daxfs DIR [-flnrv] [-N NS] [-t TYPE]                 (umount(8)'s)
-//   daxpool probe --udev DEVNODE                                (udev's IMPORT{program})
 // The helpers are the daxpool binary under another name (/sbin/mount.daxfs -> daxpool): main()
 // dispatches on argv[0]. SOURCE POOL/IMAGE (a pool name, UUID or device node, then the image's
 // name) mounts like `daxpool mount IMAGE DIR --pool POOL` and records the mount; a device node
@@ -229,48 +228,6 @@ int umount_helper(int argc, char **argv)
 int helper_main(int argc, char **argv, bool umount)
 {
 	return umount ? umount_helper(argc, argv) : mount_helper(argc, argv);
-}
-
-void add_probe(CLI::App &app)
-{
-	auto *cmd = app.add_subcommand("probe", "print the pool on a device as KEY=VALUE lines (udev's IMPORT{program})");
-	struct Opts {
-		std::string dev;
-		bool udev = false;
-	};
-	auto o = std::make_shared<Opts>();
-	cmd->add_flag("--udev", o->udev, "udev's format: ID_DAXPOOL_* properties (the only format so far)")->required();
-	cmd->add_option("device", o->dev, "a device node (/dev/daxX.Y, /dev/pmemN) or a file-backed pool")->required();
-	cmd->callback([o] {
-		// Reads only: the superblocks (both copies checked). A device that holds no pool (or
-		// one whose superblocks are both damaged: one log line) gets the properties cleared;
-		// when the device cannot be read at all the status is 1 and nothing is printed, so that
-		// the rule's IMPORT{db} keeps what the last probe found (a failing probe on a change
-		// event must not drop the link and stop the agent of a pool whose images are mounted).
-		try {
-			struct stat st;
-			const bool file = ::stat(o->dev.c_str(), &st) == 0 && S_ISREG(st.st_mode); // a file-backed pool (tests)
-			pool::Pool p(file ? pool::open_file_backend(o->dev, pool::Access::ReadOnly)
-					  : pool::open_device_backend(o->dev, pool::Access::ReadOnly),
-				     pool::Access::ReadOnly);
-			const std::string name = p.super().name;
-			std::printf("ID_DAXPOOL_UUID=%s\nID_DAXPOOL_NAME=%s\n", p.uuid().c_str(), name.c_str());
-		} catch (const pool::NotAPool &) {
-			std::string sig;
-			try {
-				sig = pool::probe_signature(o->dev);
-			} catch (const std::exception &) {
-			}
-			if (sig == "a daxpool pool")
-				std::fprintf(stderr, "daxpool probe: %s: a daxpool pool whose superblocks are both damaged "
-						     "(daxpool fsck --pool %s)\n",
-					     o->dev.c_str(), o->dev.c_str());
-			std::printf("ID_DAXPOOL_UUID=\nID_DAXPOOL_NAME=\n");
-		} catch (const std::exception &e) {
-			std::fprintf(stderr, "daxpool probe: %s: %s\n", o->dev.c_str(), e.what());
-			throw ExitStatus(EXIT_ERROR, "");
-		}
-	});
 }
 
 } // namespace daxpool::cli

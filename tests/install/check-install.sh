@@ -41,16 +41,19 @@ rc=0; (exec -a /sbin/umount.daxfs "$D$bindir/daxpool" -t ext4 /x) > /dev/null 2>
 grep -n '@[A-Z]*@' "$D$rulesdir/90-daxpool.rules" "$D$unitdir"/daxpool-*.service && fail "unsubstituted @VAR@"
 grep -q "IMPORT{program}=\"$bindir/daxpool probe --udev \$devnode\"" "$D$rulesdir/90-daxpool.rules" ||
 	fail "the udev rule does not run $bindir/daxpool probe --udev"
-# The probe (on files: the same superblock code as on a device): no pool prints nothing; a
-# pool its properties; both superblocks damaged: one log line, the properties cleared, status 0;
-# a device it cannot read: one log line, nothing on stdout, status 1 (the rule keeps the last
-# values then).
+# The probe (on files: the same superblock code as on a device): no pool: the properties
+# cleared, ID_DAXPOOL_IGNORED=no-pool and one log line; a pool: its properties; both
+# superblocks damaged: cleared, ID_DAXPOOL_IGNORED=damaged-pool and one log line, status 0 (that
+# a finding is logged once per boot under udev is checked in the guest: cxl-systemd-boot); a device
+# it cannot read: one log line, nothing on stdout, status 1 (the rule keeps the last values then).
 X=$D/probe
 mkdir -p "$X"
 truncate -s 8M "$X/zero"
-cleared=$(printf 'ID_DAXPOOL_UUID=\nID_DAXPOOL_NAME=')
-out=$("$D$bindir/daxpool" probe --udev "$X/zero" 2>&1) || fail "probe of zeros: status $?"
-[ "$out" = "$cleared" ] || fail "probe of zeros printed '$out', want the properties cleared"
+cleared() { printf 'ID_DAXPOOL_UUID=\nID_DAXPOOL_NAME=\nID_DAXPOOL_IGNORED=%s' "$1"; }
+out=$("$D$bindir/daxpool" probe --udev "$X/zero" 2>"$X/err") || fail "probe of zeros: status $?"
+[ "$out" = "$(cleared no-pool)" ] || fail "probe of zeros printed '$out', want the properties cleared, ignored: no-pool"
+[ "$(wc -l < "$X/err")" = 1 ] && grep -q "no daxpool pool, ignored" "$X/err" ||
+	fail "probe of zeros: want one log line, got '$(cat "$X/err")'"
 if out=$("$D$bindir/daxpool" probe --udev "$X/nosuch" 2>"$X/err"); then fail "probe of a missing device: status 0"; fi
 [ -z "$out" ] || fail "probe of a missing device printed '$out'"
 [ "$(wc -l < "$X/err")" = 1 ] || fail "probe of a missing device: want one log line, got '$(cat "$X/err")'"
@@ -59,7 +62,8 @@ out=$("$D$bindir/daxpool" probe --udev "$X/p") || fail "probe of a pool: status 
 echo "$out"
 echo "$out" | grep -qx 'ID_DAXPOOL_NAME=demo-pool+1' || fail "no ID_DAXPOOL_NAME"
 echo "$out" | grep -qE '^ID_DAXPOOL_UUID=[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' || fail "no ID_DAXPOOL_UUID"
-[ "$(echo "$out" | wc -l)" = 2 ] || fail "probe: want exactly the two properties"
+echo "$out" | grep -qx 'ID_DAXPOOL_IGNORED=' || fail "ID_DAXPOOL_IGNORED not cleared for a pool"
+[ "$(echo "$out" | wc -l)" = 3 ] || fail "probe: want exactly the three properties"
 python3 - "$X/p" <<'PY'
 import sys
 # Both superblock copies (pool/layout.hpp: at 0 and 2 MiB - 4 KiB): one byte of the UUID flipped,
@@ -70,7 +74,7 @@ with open(sys.argv[1], 'r+b') as f:
         f.seek(off + 40); b = f.read(1); f.seek(off + 40); f.write(bytes([b[0] ^ 0xff]))
 PY
 out=$("$D$bindir/daxpool" probe --udev "$X/p" 2>"$X/err") || fail "probe of a damaged pool: status $?"
-[ "$out" = "$cleared" ] || fail "probe of a damaged pool printed '$out', want the properties cleared"
+[ "$out" = "$(cleared damaged-pool)" ] || fail "probe of a damaged pool printed '$out', want the properties cleared, ignored: damaged-pool"
 [ "$(wc -l < "$X/err")" = 1 ] && grep -q "superblocks are both damaged" "$X/err" || fail "damaged pool: want one log line, got '$(cat "$X/err")'"
 
 V=$D/verify

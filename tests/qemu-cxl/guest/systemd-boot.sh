@@ -9,6 +9,13 @@
 #   automount unit and unmounting the fstab mount each remove their records. VERIFY=1: also
 #   the unload of the fstab image once both hosts unmounted it, `systemd-analyze verify` of
 #   every installed daxpool unit, and the device going away (the units stop, /srv/x unmounted).
+#   IGNORED=N: the host also has N label-less NVDIMMs (raw pmem namespaces, /dev/pmemN), each
+#   blank or holding a pool whose superblocks are both damaged (its magic kept): each ignored
+#   by the udev probe with exactly one journal line, even after one more "change" event
+#   (ID_DAXPOOL_IGNORED no-pool/damaged-pool),
+#   no link and no daxpool unit for it; and no job of the boot timed out.
+#   With /out: this boot's times (multi-user.target, the automount's /srv/x) in /out/NAME.times,
+#   which the host compares across hosts.
 # Checks that fail are counted and the scenario goes on (the parts that work are still shown);
 # it exits 2 if any failed. A failed precondition of later checks stops it at once (fail, 1).
 NBAD=0
@@ -135,6 +142,70 @@ boot)
 		# However this host ends, the other one stops waiting for it.
 		trap 'touch "/out/$me.ready" "/out/$me.looked"' EXIT
 	fi
+	# When the boot reached multi-user.target and mounted /srv/x (seconds of uptime), for the
+	# host to compare with a host booted without the ignored devices.
+	at_or_none() { [ "$(systemctl show -P ActiveEnterTimestampMonotonic "$1")" = 0 ] || active_at "$1"; }
+	times="multi_user=$(at_or_none multi-user.target) srv_x=$(at_or_none srv-x.mount) boot_finished=$BOOT_UPTIME"
+	echo "boot times: $times; $(systemd-analyze time 2>&1 | head -1)"
+	[ ! -d /out ] || { echo "$times" > "/out/$me.times.tmp" && mv "/out/$me.times.tmp" "/out/$me.times"; }
+
+	if [ -n "${IGNORED:-}" ]; then
+		say "devices without a pool or with a damaged one ($IGNORED): ignored"
+		n=0 kinds=
+		for b in /sys/class/block/pmem*; do
+			[ -e "$b" ] || continue
+			n=$((n + 1))
+			k=$(basename "$b") d=/dev/$(basename "$b")
+			# What it holds, read here: the damaged pool kept its magic; the blank one is zeros.
+			if [ "$(head -c 8 "$d")" = DAXPOOL1 ]; then want=damaged-pool; else want=no-pool; fi
+			kinds="$kinds $want"
+			udevadm info --query=property --name="$d" > /tmp/ig.props
+			ig=$(sed -n 's/^ID_DAXPOOL_IGNORED=//p' /tmp/ig.props)
+			[ "$ig" = "$want" ] && ok "udev: $d ID_DAXPOOL_IGNORED=$ig" ||
+				bad "udev: $d ID_DAXPOOL_IGNORED='$ig', want '$want'"
+			pn=$(sed -n 's/^ID_DAXPOOL_NAME=//p' /tmp/ig.props)
+			[ -z "$pn" ] || bad "udev: $d ID_DAXPOOL_NAME='$pn', want none"
+			case "$(sed -n 's/^DEVLINKS=//p' /tmp/ig.props)" in
+			*/dev/daxpool/*) bad "udev: $d has a link under /dev/daxpool: $(sed -n 's/^DEVLINKS=//p' /tmp/ig.props)" ;;
+			*) ok "udev: no /dev/daxpool link for $d" ;;
+			esac
+			case "$(sed -n 's/^SYSTEMD_WANTS=//p' /tmp/ig.props)" in
+			*daxpool*) bad "udev: $d SYSTEMD_WANTS='$(sed -n 's/^SYSTEMD_WANTS=//p' /tmp/ig.props)'" ;;
+			esac
+			systemctl list-units --all --no-legend --plain "daxpool-*@$k.service" > /tmp/ig.units
+			[ -s /tmp/ig.units ] && bad "units for $d: $(cat /tmp/ig.units)" || ok "no daxpool unit for $d"
+			# One more probe of it (a "change" event, as `udevadm trigger` makes): still one line.
+			udevadm trigger --action=change --settle "$d" || bad "udevadm trigger --action=change $d"
+			# Every line of this boot's journal that names the device (the probe's: "DEV: ...").
+			journalctl -b -o cat | grep -F "$d: " > /tmp/ig.journal || true
+			sed "s|^|journal: |" /tmp/ig.journal
+			if [ "$(wc -l < /tmp/ig.journal)" = 1 ] && grep -q "^daxpool probe: $d: .*ignored" /tmp/ig.journal; then
+				ok "journal: one line for $d"
+			else
+				bad "journal: $(wc -l < /tmp/ig.journal) lines naming $d, want one from daxpool probe saying it is ignored"
+				journalctl -b -o verbose -t daxpool --output-fields=MESSAGE,UDEV_ACTION,UDEV_SEQNUM,_PID |
+					grep -F -A5 "$d" | sed 's/^/journal (verbose): /'
+			fi
+		done
+		[ "$n" = "$IGNORED" ] || bad "$n pmem devices, want $IGNORED"
+		# Where the boot spent its time (for the comparison the host prints).
+		systemd-analyze blame 2>&1 | head -6 | sed 's/^/blame: /'
+		journalctl -b -o short-monotonic -u daxpool-attach.service | head -3 | sed 's/^/journal: /'
+		case "$kinds" in
+		*no-pool*damaged-pool* | *damaged-pool*no-pool*) ;;
+		*) bad "the devices held:$kinds; want a blank one and a damaged pool" ;;
+		esac
+		ls /dev/daxpool > /tmp/links 2>&1 || true
+		[ "$(cat /tmp/links)" = shared ] && ok "/dev/daxpool holds only 'shared'" || bad "/dev/daxpool: $(cat /tmp/links | tr '\n' ' ')"
+		journalctl -b -o cat | grep -i 'timed out' > /tmp/tmo || true
+		if [ -s /tmp/tmo ]; then
+			sed 's/^/journal: /' /tmp/tmo
+			bad "the journal of this boot has timeouts"
+		else
+			ok "no job of this boot timed out"
+		fi
+	fi
+
 	say "the pool's device, as udev named it"
 	if [ -L /dev/daxpool/shared ]; then
 		dev=$(readlink -f /dev/daxpool/shared)
@@ -182,6 +253,15 @@ boot)
 	wait_until 10 agent_active || true
 	expect_unit_active "$agent"
 	expect_unit_active "$automount"
+	# Not once stopped by a failure: attach's trial region (made to read the labels, then
+	# re-made at the recorded size) brings the device up and takes it away again, and an
+	# agent started on it meanwhile failed ("cannot open pool"); it waits for attach now.
+	if journalctl -b -o cat -u "$agent" | grep -q "Failed with result"; then
+		journalctl -b -o short-monotonic -u "$agent" -u daxpool-attach.service | head -30 | sed 's/^/journal: /'
+		bad "$agent failed during this boot"
+	else
+		ok "$agent did not fail during the boot"
+	fi
 
 	say "the image marked for automount: /srv/x"
 	a=$(image_field auto automount || true)
