@@ -129,6 +129,10 @@ extern const struct inode_operations daxfs_file_iops;
 extern const struct file_operations daxfs_file_fops;
 extern const struct address_space_operations daxfs_aops;
 
+/* vmaccess.c */
+int daxfs_vm_access(struct vm_area_struct *vma, unsigned long addr, void *buf, int len,
+		    int write);
+
 /* xattr.c */
 extern const struct xattr_handler * DAXFS_XATTR_HANDLERS_CONST daxfs_xattr_handlers[];
 ssize_t daxfs_listxattr(struct dentry *dentry, char *buffer, size_t size);

@@ -166,6 +166,7 @@ static const struct vm_operations_struct daxfs_vm_ops = {
 #else
 	.huge_fault = daxfs_huge_fault_pe,
 #endif
+	.access = daxfs_vm_access,	/* /proc/PID/mem, ptrace: raw pfns (vmaccess.c) */
 };
 
 static int daxfs_mmap(struct file *file, struct vm_area_struct *vma)
