@@ -10,8 +10,9 @@
  * the bytes come from the source's kernel mapping, the same bytes the mapping shows: the page
  * of the file at that address, inside the extent the validated snapshot gives, in a device
  * access section (a revoked mount reads nothing). Writes are refused: daxfs files are read-only
- * and MAP_SHARED mappings are never writable; a write to a MAP_PRIVATE mapping (a breakpoint)
- * is a copy-on-write fault that get_user_pages() handles itself, never reaching here.
+ * and MAP_SHARED mappings are never writable. (A write into a MAP_PRIVATE mapping, a software
+ * breakpoint, fails too: the kernel's copy-on-write of a raw pfn cannot copy from another
+ * process's address space; it would need the pages mapped as pages.)
  */
 #include <linux/fs.h>
 #include <linux/mm.h>
