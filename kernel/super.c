@@ -285,7 +285,7 @@ static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_root = d_make_root(root);
 	if (!sb->s_root)
 		return -ENOMEM;
-	return 0;
+	return daxfs_sysfs_register(sb);
 }
 
 static int daxfs_get_tree(struct fs_context *fc)
@@ -354,8 +354,10 @@ static void daxfs_kill_sb(struct super_block *sb)
 	struct daxfs_sb_info *sbi = sb->s_fs_info;
 
 	/* Leave the device's holder first: a revocation walks this superblock's inodes. */
-	if (sbi)
+	if (sbi) {
+		daxfs_sysfs_unregister(sbi);
 		daxfs_holder_detach(sbi);
+	}
 	kill_anon_super(sb);
 	if (sbi) {
 		daxfs_source_close(&sbi->src);
@@ -383,12 +385,20 @@ MODULE_ALIAS_FS("daxfs");
 
 static int __init daxfs_init(void)
 {
-	return register_filesystem(&daxfs_fs_type);
+	int err = daxfs_sysfs_init();
+
+	if (err)
+		return err;
+	err = register_filesystem(&daxfs_fs_type);
+	if (err)
+		daxfs_sysfs_exit();
+	return err;
 }
 
 static void __exit daxfs_exit(void)
 {
 	unregister_filesystem(&daxfs_fs_type);
+	daxfs_sysfs_exit();
 }
 
 module_init(daxfs_init);
