@@ -135,6 +135,9 @@ extern const struct inode_operations daxfs_file_iops;
 extern const struct file_operations daxfs_file_fops;
 extern const struct address_space_operations daxfs_aops;
 
+/* fiemap.c */
+int daxfs_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo, u64 start, u64 len);
+
 /* sysfs.c */
 int daxfs_sysfs_register(struct super_block *sb);
 void daxfs_sysfs_unregister(struct daxfs_sb_info *sbi);

@@ -222,6 +222,7 @@ const struct inode_operations daxfs_file_iops = {
 	.getattr = daxfs_getattr,
 	DAXFS_ACL_IOPS,
 	.fileattr_get = daxfs_fileattr_get,
+	.fiemap = daxfs_fiemap,
 };
 
 /* No page cache: nothing is ever read into, or dirtied in, the mapping. */

@@ -67,6 +67,19 @@ faults=$(sed -n 's/faults=//p' /tmp/mmap)
 [ "$faults" -le 2 ] || fail "first 2 MiB of three-mib took $faults faults: not PMD-mapped"
 fscheck mmap /mnt/d/page-plus-one
 
+say "fiemap: one extent per file at its byte offset in the source, as the image lays it out"
+# expect_fiemap PATH: offset= + the file's data_offset (daxpool inspect), its size in 4 KiB
+# blocks, FIEMAP_EXTENT_LAST (0x1); no extent for an empty file.
+expect_fiemap() {
+	daxpool inspect -j /in/image "$1" > /tmp/ino.json
+	sz=$(jsonget size /tmp/ino.json)
+	want=
+	[ "$sz" = 0 ] || want="0 $((OFFSET + $(jsonget data_offset /tmp/ino.json))) $(((sz + 4095) / 4096 * 4096)) 0x1"
+	expect_eq "fiemap of $1" "$(fiemap "/mnt/d$1")" "$want"
+	echo "$1: ${want:-no extent}"
+}
+for f in /data/three-mib /page-plus-one /hello.txt /empty; do expect_fiemap "$f"; done
+
 if [ -f /mnt/d/data/big ]; then
 	say "zero copy: reading a big file does not grow the page cache"
 	cached() { awk '/^Cached:/ { print $2 }' /proc/meminfo; }
