@@ -125,7 +125,8 @@ void daxfs_sysfs_unregister(struct daxfs_sb_info *sbi)
 {
 	if (!sbi->kobj_added)
 		return;
-	kobject_del(&sbi->kobj);
+	if (sbi->kobj.state_in_sysfs)	/* not if the add failed */
+		kobject_del(&sbi->kobj);
 	kobject_put(&sbi->kobj);
 	wait_for_completion(&sbi->kobj_released);
 	sbi->kobj_added = false;
