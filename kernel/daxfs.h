@@ -14,6 +14,8 @@
 
 #include <linux/fs.h>
 #include <linux/iosys-map.h>
+#include <linux/kobject.h>
+#include <linux/completion.h>
 #include "format/daxfs_format.h"
 #include "compat.h"
 
@@ -71,6 +73,10 @@ struct daxfs_sb_info {
 	bool dmabuf_flag;	/* remount: the bare "dmabuf" of show_options */
 	bool trusted;		/* honour setuid/setgid, file capabilities, device nodes */
 	struct dma_buf *dmabuf;	/* from the "dmabuf" fd option, until the source takes it */
+	/* /sys/fs/daxfs/MAJOR:MINOR (sysfs.c) */
+	struct kobject kobj;
+	struct completion kobj_released;
+	bool kobj_added;
 };
 
 static inline struct daxfs_sb_info *DAXFS_SB(struct super_block *sb)
@@ -127,6 +133,19 @@ extern const struct file_operations daxfs_dir_fops;
 extern const struct inode_operations daxfs_file_iops;
 extern const struct file_operations daxfs_file_fops;
 extern const struct address_space_operations daxfs_aops;
+
+/* fiemap.c */
+int daxfs_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo, u64 start, u64 len);
+
+/* sysfs.c */
+int daxfs_sysfs_register(struct super_block *sb);
+void daxfs_sysfs_unregister(struct daxfs_sb_info *sbi);
+int daxfs_sysfs_init(void);
+void daxfs_sysfs_exit(void);
+
+/* vmaccess.c */
+int daxfs_vm_access(struct vm_area_struct *vma, unsigned long addr, void *buf, int len,
+		    int write);
 
 /* xattr.c */
 extern const struct xattr_handler * DAXFS_XATTR_HANDLERS_CONST daxfs_xattr_handlers[];

@@ -166,6 +166,7 @@ static const struct vm_operations_struct daxfs_vm_ops = {
 #else
 	.huge_fault = daxfs_huge_fault_pe,
 #endif
+	.access = daxfs_vm_access,	/* /proc/PID/mem, ptrace: raw pfns (vmaccess.c) */
 };
 
 static int daxfs_mmap(struct file *file, struct vm_area_struct *vma)
@@ -221,6 +222,7 @@ const struct inode_operations daxfs_file_iops = {
 	.getattr = daxfs_getattr,
 	DAXFS_ACL_IOPS,
 	.fileattr_get = daxfs_fileattr_get,
+	.fiemap = daxfs_fiemap,
 };
 
 /* No page cache: nothing is ever read into, or dirtied in, the mapping. */

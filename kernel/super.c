@@ -194,6 +194,12 @@ static int daxfs_snapshot(struct fs_context *fc, struct daxfs_sb_info *sbi)
 		goto copy_err;
 	if (daxfs_validate_super(&head, sbi->src.len, &verr) != DAXFS_OK)
 		goto invalid;
+	/* A page of a file mapped here must hold nothing but that file (docs/format.md). */
+	if (!(daxfs_page_sizes(&head) & PAGE_SIZE)) {
+		pr_err("%s: image at offset %llu supports page sizes %#x, this kernel's pages are %lu bytes: not mounted\n",
+		       src, sbi->offset, daxfs_page_sizes(&head), PAGE_SIZE);
+		return -EINVAL;
+	}
 	/* Cannot overflow and is at most the source's length: the superblock check says so. */
 	meta_end = le64_to_cpu(head.str_off) + le64_to_cpu(head.str_size);
 	err = daxfs_source_invalidate(sbi, DAXFS_META_OFF, meta_end);
@@ -285,12 +291,15 @@ static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_root = d_make_root(root);
 	if (!sb->s_root)
 		return -ENOMEM;
-	return 0;
+	return daxfs_sysfs_register(sb);
 }
 
 static int daxfs_get_tree(struct fs_context *fc)
 {
-	/* Extents are 4 KiB aligned: with larger pages, a mapping would expose the next file. */
+	/*
+	 * Written and tested for 4 KiB pages only; each image also says which page sizes its
+	 * layout supports (page_sizes, checked in daxfs_snapshot).
+	 */
 	if (PAGE_SIZE != DAXFS_BLOCK_SIZE)
 		return invalfc(fc, "images are made of %u-byte blocks, pages here are %lu bytes: not supported",
 			       DAXFS_BLOCK_SIZE, PAGE_SIZE);
@@ -354,8 +363,10 @@ static void daxfs_kill_sb(struct super_block *sb)
 	struct daxfs_sb_info *sbi = sb->s_fs_info;
 
 	/* Leave the device's holder first: a revocation walks this superblock's inodes. */
-	if (sbi)
+	if (sbi) {
+		daxfs_sysfs_unregister(sbi);
 		daxfs_holder_detach(sbi);
+	}
 	kill_anon_super(sb);
 	if (sbi) {
 		daxfs_source_close(&sbi->src);
@@ -383,12 +394,20 @@ MODULE_ALIAS_FS("daxfs");
 
 static int __init daxfs_init(void)
 {
-	return register_filesystem(&daxfs_fs_type);
+	int err = daxfs_sysfs_init();
+
+	if (err)
+		return err;
+	err = register_filesystem(&daxfs_fs_type);
+	if (err)
+		daxfs_sysfs_exit();
+	return err;
 }
 
 static void __exit daxfs_exit(void)
 {
 	unregister_filesystem(&daxfs_fs_type);
+	daxfs_sysfs_exit();
 }
 
 module_init(daxfs_init);

@@ -29,6 +29,15 @@ extern "C" {
 #define DAXFS_UUID_SIZE		16u
 #define DAXFS_DIGEST_SIZE	16u
 
+/*
+ * page_sizes: the OR of the page sizes (bytes: powers of two from 4 KiB to 2 MiB) a kernel may
+ * map the image's files with; 0 means 4 KiB only (every image before the field existed). The
+ * extents of regular files are aligned to the largest one listed. A reader whose PAGE_SIZE is
+ * not listed must not map (the kernel does not mount) the image.
+ */
+#define DAXFS_PAGE_SIZES_DEFAULT	4096u
+#define DAXFS_PAGE_SIZES_VALID		0x003ff000u	/* 4 KiB .. 2 MiB */
+
 /* digest_type */
 #define DAXFS_DIGEST_XXH3_128	1u
 
@@ -68,7 +77,7 @@ struct daxfs_super {
 	__le64 total_size;
 	__le64 build_time;
 	__le32 inode_count;
-	__le32 reserved0;
+	__le32 page_sizes;	/* DAXFS_PAGE_SIZES_* below */
 	__le64 dirent_count;
 	__le64 xattr_count;
 	__le64 meta_off;
@@ -122,6 +131,14 @@ struct daxfs_xattr {
 	__le32 value_len;
 };
 DAXFS_STATIC_ASSERT(sizeof(struct daxfs_xattr) == 16, "daxfs_xattr is 16 bytes");
+
+/* The page sizes an image supports (a valid superblock's field: 0 is 4 KiB). */
+static inline u32 daxfs_page_sizes(const struct daxfs_super *sb)
+{
+	u32 v = le32_to_cpu(sb->page_sizes);
+
+	return v ? v : DAXFS_PAGE_SIZES_DEFAULT;
+}
 
 /* CRC-32C (Castagnoli) of buf, standard form: init ~0, final xor ~0. */
 u32 daxfs_crc32c(const void *buf, size_t len);

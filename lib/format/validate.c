@@ -26,6 +26,7 @@ struct vctx {
 	u64 str_off;
 	u64 str_size;
 	u64 data_off;
+	u64 page;		/* the largest page size the image supports: extents align to it */
 	const u8 *str;
 	u32 *refs;
 	struct daxfs_verr *err;
@@ -150,8 +151,15 @@ static enum daxfs_verr_code check_super(struct vctx *c, const struct daxfs_super
 	if (le32_to_cpu(sb->digest_type) != DAXFS_DIGEST_XXH3_128)
 		return fail(c, DAXFS_E_SB_FIELD, 0, 192, "unknown digest type %u",
 			    le32_to_cpu(sb->digest_type));
-	if (sb->reserved0 || !all_zero(sb->reserved, sizeof(sb->reserved)))
+	if (!all_zero(sb->reserved, sizeof(sb->reserved)))
 		return fail(c, DAXFS_E_SB_FIELD, 0, 216, "reserved superblock field not zero");
+	if (daxfs_page_sizes(sb) & ~DAXFS_PAGE_SIZES_VALID)
+		return fail(c, DAXFS_E_SB_FIELD, 0, 36,
+			    "page sizes %#x: only powers of two from 4096 to 2 MiB",
+			    le32_to_cpu(sb->page_sizes));
+	for (c->page = DAXFS_PAGE_SIZES_VALID & ~(DAXFS_PAGE_SIZES_VALID >> 1);
+	     !(daxfs_page_sizes(sb) & c->page); c->page >>= 1)
+		;
 	nul = memchr(sb->label, 0, sizeof(sb->label));
 	if (!nul || !all_zero(nul, sb->label + sizeof(sb->label) - nul))
 		return fail(c, DAXFS_E_SB_FIELD, 0, 128, "label not NUL-terminated and NUL-padded");
@@ -273,6 +281,9 @@ static enum daxfs_verr_code check_regular(struct vctx *c, u32 ino, const struct 
 	u64 align = size >= DAXFS_HUGE_SIZE ? DAXFS_HUGE_SIZE : DAXFS_BLOCK_SIZE;
 	u64 span;
 
+	if (align < c->page)
+		align = c->page;	/* a page of it must not show another file's bytes */
+
 	if (!size) {
 		if (data)
 			return fail(c, DAXFS_E_EXTENT, ino, data, "inode %u: empty file with extent %llu",
@@ -282,7 +293,7 @@ static enum daxfs_verr_code check_regular(struct vctx *c, u32 ino, const struct 
 	if (size > c->total)
 		return fail(c, DAXFS_E_EXTENT, ino, data, "inode %u: size %llu larger than the image",
 			    ino, (unsigned long long)size);
-	span = (size + DAXFS_BLOCK_SIZE - 1) & ~(u64)(DAXFS_BLOCK_SIZE - 1);
+	span = (size + c->page - 1) & ~(c->page - 1);
 	if (data < c->data_off || data > c->total || span > c->total - data)
 		return fail(c, DAXFS_E_EXTENT, ino, data,
 			    "inode %u: extent [%llu, +%llu) outside the data region [%llu, %llu)", ino,

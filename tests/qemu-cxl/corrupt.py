@@ -82,3 +82,7 @@ def dirent_oob(b):
     first = dirent_off + u("<Q", b, inode(bigdir) + 40) * 16
     struct.pack_into("<I", b, first, icount + 5)
 variant("dirent-ino-out-of-range", dirent_oob)
+
+# Not corrupt: a valid superblock whose page_sizes lists only 64 KiB pages (its extents are not
+# 64 KiB aligned: fsck says so, but the kernel refuses it earlier, for its 4 KiB pages: EINVAL).
+variant("page-sizes-64k", lambda b: struct.pack_into("<I", b, 36, 65536))

@@ -119,6 +119,17 @@ TEST_CASE("validator: the pristine image is valid", "[validator]")
 	CHECK(m.check() == DAXFS_OK);
 }
 
+TEST_CASE("validator: page_sizes 0 and 4096 mean the same, valid on a 4 KiB layout", "[validator]")
+{
+	Fixture f;
+	Mut m{f.pristine};
+	CHECK(le32_to_cpu(reinterpret_cast<const daxfs_super *>(m.sb())->page_sizes) == 0);
+	set<uint32_t>(m.sb() + offsetof(daxfs_super, page_sizes), 4096);
+	m.fix();
+	CHECK(m.check() == DAXFS_OK);
+	CHECK(daxfs_page_sizes(reinterpret_cast<const daxfs_super *>(m.sb())) == 4096);
+}
+
 TEST_CASE("validator: each corruption is rejected with its specific reason", "[validator]")
 {
 	Fixture f;
@@ -135,7 +146,9 @@ TEST_CASE("validator: each corruption is rejected with its specific reason", "[v
 		{"sb_size", [](Fixture &, Mut &m) { set<uint16_t>(m.sb() + offsetof(S, sb_size), 512); }, DAXFS_E_SB_FIELD},
 		{"digest_type", [](Fixture &, Mut &m) { set<uint32_t>(m.sb() + offsetof(S, digest_type), 7); }, DAXFS_E_SB_FIELD},
 		{"reserved", [](Fixture &, Mut &m) { m.sb()[offsetof(S, reserved) + 5] = 1; }, DAXFS_E_SB_FIELD},
-		{"reserved0", [](Fixture &, Mut &m) { m.sb()[offsetof(S, reserved0)] = 1; }, DAXFS_E_SB_FIELD},
+		{"page_sizes below 4 KiB", [](Fixture &, Mut &m) { set<uint32_t>(m.sb() + offsetof(S, page_sizes), 4096 | 2048); }, DAXFS_E_SB_FIELD},
+		{"page_sizes above 2 MiB", [](Fixture &, Mut &m) { set<uint32_t>(m.sb() + offsetof(S, page_sizes), 4u << 20); }, DAXFS_E_SB_FIELD},
+		{"page_sizes 64 KiB, extents 4 KiB aligned", [](Fixture &, Mut &m) { set<uint32_t>(m.sb() + offsetof(S, page_sizes), 65536); }, DAXFS_E_ALIGN},
 		{"label not terminated", [](Fixture &, Mut &m) { std::memset(m.sb() + offsetof(S, label), 'x', 64); }, DAXFS_E_SB_FIELD},
 		{"label garbage after NUL", [](Fixture &, Mut &m) { m.sb()[offsetof(S, label) + 10] = 'x'; }, DAXFS_E_SB_FIELD},
 		{"total_size past the mapping", [](Fixture &, Mut &m) { set<uint64_t>(m.sb() + offsetof(S, total_size), m.b.size() + 4096); }, DAXFS_E_GEOMETRY},

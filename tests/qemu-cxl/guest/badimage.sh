@@ -3,7 +3,8 @@
 # healthy (/init fails the run on BUG/WARNING/Oops). Then the refusals, each EINVAL with one
 # line: offset beyond the device, unaligned offset, phys range in System RAM (and EBUSY: the
 # range of the bound pmem namespace by phys=); and -o rw, which
-# mounts read-only (as EROFS does), not refused.
+# mounts read-only (as EROFS does), not refused. An image whose superblock lists only 64 KiB
+# pages (page_sizes) is refused with EINVAL and one line naming the page sizes.
 provision fsdax >/dev/null
 dev=$(ns_dev fsdax)
 wait_dev "$dev"
@@ -43,6 +44,16 @@ for img in /in/bad/*; do
 	fi
 	# (count: the truncated copy stops at the end of the device)
 	dd if="$img" of="$dev" bs=1M count=$(((size - off) >> 20)) seek="$off" oflag=seek_bytes conv=fsync 2>/dev/null
+	if [ "$name" = page-sizes-64k ]; then
+		# An image for 64 KiB pages only: refused for this kernel's 4 KiB pages (EINVAL)
+		refused "$name" "Invalid argument" -t daxfs -o ro,offset=$off "$dev" /mnt/d
+		case $msg in
+		*"supports page sizes 0x10000, this kernel's pages are 4096 bytes"*) ;;
+		*) fail "$name: the log line does not name the page sizes: $msg" ;;
+		esac
+		echo "$name: ${msg#*] }"
+		continue
+	fi
 	refused "$name" "Structure needs cleaning" -t daxfs -o ro,offset=$off "$dev" /mnt/d
 	case $msg in
 	*"invalid image"*) ;;

@@ -1,6 +1,7 @@
 # Scenario: images in a device-dax instance (the pool's default mode), mounted by naming
 # /dev/daxX.Y (the module resolves the range). Two images at two offsets mounted at once; the
-# device stays writable elsewhere; bad offsets refused; while mounted, reconfiguring the device
+# device stays writable elsewhere; another process reads a file's mappings through
+# /proc/PID/mem (peekmap); bad offsets refused; while mounted, reconfiguring the device
 # to system-ram fails and the mounts keep working. A phys= mount of the bound device's range is
 # refused (EBUSY: device_dax owns it); once the device has no driver, phys= mounts work, claim
 # the range in /proc/iomem (shared by mounts of the same range, EBUSY for an overlapping other
@@ -33,6 +34,8 @@ grep daxfs /proc/mounts
 expect_tree /mnt/e
 expect_tree /mnt/f
 fscheck mmap /mnt/e/data/three-mib
+# Mapped as raw pfns: another process reads the mapping through /proc/PID/mem (vm_ops->access)
+peekmap /mnt/e/data/three-mib
 
 say "refusals by path: unaligned offset, offset at/beyond the end, image running past the end"
 refuse() {
@@ -104,6 +107,7 @@ msize=$(echo "$mopts" | sed -n 's/.*,size=\([^,]*\),.*/\1/p')
 case $mopts in *,ro,*offset=67108864,*) ;; *) fail "/proc/mounts options $mopts lack ro or offset=" ;; esac
 mount -o remount,ro /mnt/d || fail "remount,ro of a phys= mount"
 expect_tree /mnt/d
+peekmap /mnt/d/data/three-mib
 claim="$(printf %x $((res)))-$(printf %x $((res + size - 1))) : daxfs"
 grep -q "$claim" /proc/iomem || fail "no '$claim' in /proc/iomem: $(grep -i dax /proc/iomem)"
 grep "$claim" /proc/iomem

@@ -1,6 +1,7 @@
 # Scenario: the image in a dma-buf from the system dma-heap (the accelerator case), mounted with
 # the new mount API (FSCONFIG_SET_FD "dmabuf") at a non-zero offset; the tree must equal the
-# source, mmap and programs must work, and a dma-buf without an image must be refused.
+# source, mmap and programs must work (the mapping readable through /proc/PID/mem), and a
+# dma-buf without an image must be refused.
 modprobe daxfs
 mkdir -p /mnt/d
 [ -e /dev/dma_heap/system ] || fail "no /dev/dma_heap/system"
@@ -20,6 +21,7 @@ mkdir -p /mnt/x
 dmesg | grep daxfs | tail -1
 expect_tree /mnt/d
 fscheck mmap /mnt/d/data/three-mib
+peekmap /mnt/d/data/three-mib
 expect_eq "chroot busybox" "$(chroot /mnt/d /bin/sh -c 'echo ran from a dma-buf')" "ran from a dma-buf"
 umount /mnt/d
 rmmod daxfs

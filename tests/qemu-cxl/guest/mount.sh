@@ -50,6 +50,34 @@ expect_eq "symlink" "$(cat /mnt/d/link-rel)" "hello, daxfs"
 expect_eq "hard links" "$(stat -c %i /mnt/d/hard/one)" "$(stat -c %i /mnt/d/hard-three)"
 expect_eq "blocks of 3 MiB file" "$(stat -c %b /mnt/d/data/three-mib)" 6144
 
+say "overlayfs on daxfs with index=on,nfs_export=on (upper on tmpfs): copy-up, file handles"
+# Both options need a lower layer that encodes and decodes file handles (export_operations);
+# without them overlayfs falls back to index=off,nfs_export=off and its handles cannot be made.
+modprobe overlay
+mkdir -p /tmp/ovl /mnt/o
+mount -t tmpfs tmpfs /tmp/ovl
+mkdir /tmp/ovl/u /tmp/ovl/w
+dmesg -c >/dev/null
+mount -t overlay -o lowerdir=/mnt/d,upperdir=/tmp/ovl/u,workdir=/tmp/ovl/w,index=on,nfs_export=on \
+	overlay /mnt/o || fail "overlay mount: $(dmesg | tail -3)"
+oopts=,$(grep " /mnt/o overlay " /proc/mounts | cut -d' ' -f4),
+case $oopts in *,index=on,*nfs_export=on,*) ;; *) fail "overlay options $oopts (kernel: $(dmesg | grep overlay))" ;; esac
+echo appended >> /mnt/o/hello.txt
+expect_eq "copied-up file" "$(cat /mnt/o/hello.txt)" "$(printf 'hello, daxfs\nappended')"
+expect_eq "the lower file" "$(cat /mnt/d/hello.txt)" "hello, daxfs"
+[ -f /tmp/ovl/u/hello.txt ] || fail "no copy-up in the upper layer"
+for f in /data/three-mib /hello.txt; do
+	h=$(fscheck handle /mnt/o "/mnt/o$f")
+	# (a file's dentry may come back disconnected: /proc shows "/"; the content must match)
+	case $h in "type="*" same_content=1"*) ;; *) fail "overlay handle of $f: $h" ;; esac
+	echo "overlay handle of $f: ${h%% bad_ino=*}"
+done
+# a directory's is reconnected to its full path
+h=$(fscheck handle /mnt/o /mnt/o/data/nested/deeper)
+case $h in "type="*" path=/mnt/o/data/nested/deeper"*) ;; *) fail "overlay directory handle: $h" ;; esac
+umount /mnt/o
+umount /tmp/ovl
+
 say "file handles (NFS export): open_by_handle_at after the dentry and inode caches are dropped"
 h=$(fscheck handle /mnt/d /mnt/d/data/three-mib)
 echo "file: $h"
@@ -66,6 +94,19 @@ grep -q "mmap ok" /tmp/mmap || fail "mmap check"
 faults=$(sed -n 's/faults=//p' /tmp/mmap)
 [ "$faults" -le 2 ] || fail "first 2 MiB of three-mib took $faults faults: not PMD-mapped"
 fscheck mmap /mnt/d/page-plus-one
+
+say "fiemap: one extent per file at its byte offset in the source, as the image lays it out"
+# expect_fiemap PATH: offset= + the file's data_offset (daxpool inspect), its size in 4 KiB
+# blocks, FIEMAP_EXTENT_LAST (0x1); no extent for an empty file.
+expect_fiemap() {
+	daxpool inspect -j /in/image "$1" > /tmp/ino.json
+	sz=$(jsonget size /tmp/ino.json)
+	want=
+	[ "$sz" = 0 ] || want="0 $((OFFSET + $(jsonget data_offset /tmp/ino.json))) $(((sz + 4095) / 4096 * 4096)) 0x1"
+	expect_eq "fiemap of $1" "$(fiemap "/mnt/d$1")" "$want"
+	echo "$1: ${want:-no extent}"
+}
+for f in /data/three-mib /page-plus-one /hello.txt /empty; do expect_fiemap "$f"; done
 
 if [ -f /mnt/d/data/big ]; then
 	say "zero copy: reading a big file does not grow the page cache"

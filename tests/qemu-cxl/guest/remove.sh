@@ -3,10 +3,13 @@
 # runs from one of them; the pmem driver is unbound: the kernel's kill_dax() tells the holder
 # (MF_MEM_PRE_REMOVE), both mounts are revoked (reads fail with EIO, the running program's
 # mappings are zapped: it dies of SIGBUS at its next instruction fetch, instead of running on
-# memory that is gone), and they unmount cleanly.
+# memory that is gone), and they unmount cleanly. Each mount's /sys/fs/daxfs/DEV/ shows its source,
+# offset and the image's uuid, digest, size and label (as daxpool inspect shows them), and
+# revoked flips to 1 with the removal (the sysfs directory goes at umount).
 # device-dax: the namespace's dax_pmem driver is unbound, which deletes the dev_dax under the
 # mount: daxfs keeps the range reserved and the mount keeps working; rebinding dax_pmem makes a
-# new dev_dax that no driver can take until umount; after umount it is enabled and mounted.
+# new dev_dax that no driver can take until umount (revoked stays 0); after umount it is
+# enabled and mounted.
 # unbind_or_dump DEV UNBIND: unbind, or show where it is stuck after 60 s (blocked tasks).
 unbind_or_dump() {
 	echo "$1" > "$2" &
@@ -40,6 +43,33 @@ expect_tree /mnt/a
 expect_tree /mnt/b
 expect_tree /mnt/c
 
+say "sysfs: /sys/fs/daxfs/DEV/ of each mount says what it is, as the image does"
+daxpool inspect -j /in/image > /tmp/inspect.json
+uuid=$(jsonget superblock.uuid /tmp/inspect.json)
+digest=$(jsonget superblock.digest /tmp/inspect.json)
+isize=$(jsonget superblock.total_size /tmp/inspect.json)
+ilabel=$(jsonget superblock.label /tmp/inspect.json)
+# sysdir MOUNTPOINT: named by the mount's device number, the third field of mountinfo
+sysdir() { echo "/sys/fs/daxfs/$(awk -v m="$1" '$5 == m { print $3 }' /proc/self/mountinfo)"; }
+# expect_sys MOUNTPOINT SOURCE KIND OFFSET REVOKED
+expect_sys() {
+	d=$(sysdir "$1")
+	[ -d "$d" ] || fail "$1: no $d ($(ls /sys/fs/daxfs 2>&1))"
+	expect_eq "$1: $d/source" "$(cat "$d/source")" "$2"
+	expect_eq "$1: $d/kind" "$(cat "$d/kind")" "$3"
+	expect_eq "$1: $d/offset" "$(cat "$d/offset")" "$4"
+	expect_eq "$1: $d/revoked" "$(cat "$d/revoked")" "$5"
+	expect_eq "$1: $d/uuid" "$(cat "$d/uuid")" "$uuid"
+	expect_eq "$1: $d/digest" "$(cat "$d/digest")" "$digest"
+	expect_eq "$1: $d/size" "$(cat "$d/size")" "$isize"
+	expect_eq "$1: $d/label" "$(cat "$d/label")" "$ilabel"
+	echo "$d: $(cat "$d/kind") $(cat "$d/source") offset $(cat "$d/offset") revoked $(cat "$d/revoked")"
+}
+expect_sys /mnt/a "$pmem" fsdax 0 0
+expect_sys /mnt/b "$pmem" fsdax $((16 << 20)) 0
+expect_sys /mnt/c "$dax" devdax $((0x200000)) 0
+echo "uuid $uuid digest $digest"
+
 say "fsdax: the pmem driver is unbound under two mounts and a running program"
 mkfifo /tmp/go
 /mnt/a/bin/busybox sh -c 'read x < /tmp/go; echo still running' > /tmp/out 2>&1 &
@@ -60,6 +90,8 @@ unbind_or_dump "$nd" /sys/bus/nd/drivers/$drv/unbind
 [ ! -e "$pmem" ] || fail "$pmem is still there"
 dmesg | grep daxfs
 expect_eq "revoked mounts" "$(dmesg | grep -c 'daxfs: .*mount revoked')" 2
+expect_sys /mnt/a "$pmem" fsdax 0 1
+expect_sys /mnt/b "$pmem" fsdax $((16 << 20)) 1
 ! cat /mnt/a/data/three-mib > /dev/null 2>&1 || fail "read a revoked mount"
 ! cat /mnt/b/data/three-mib > /dev/null 2>&1 || fail "read a revoked mount"
 ls /mnt/a > /dev/null	# metadata is the mount's own snapshot
@@ -68,7 +100,9 @@ rc=0
 wait $pid || rc=$?
 cat /tmp/out
 expect_eq "program from the removed device (128 + SIGBUS)" "$rc" 135
+gone=$(sysdir /mnt/a)
 umount /mnt/a /mnt/b
+[ ! -e "$gone" ] || fail "$gone is still there after umount"
 
 say "device-dax: the dev_dax is deleted under the mount"
 parent=$(basename "$(dirname "$(readlink -f /sys/bus/dax/devices/${dax#/dev/})")")
@@ -80,6 +114,7 @@ echo "$parent" > /sys/bus/nd/drivers/$pdrv/unbind
 dmesg | grep daxfs
 grep daxfs /proc/iomem || fail "the range is not reserved"
 expect_tree /mnt/c
+expect_sys /mnt/c "$dax" devdax $((0x200000)) 0
 # The namespace comes back as a new dev_dax of the same name, but nothing can drive it yet.
 echo "$parent" > /sys/bus/nd/drivers/$pdrv/bind
 usleep 1000000

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vmaccess.c - vm_ops->access of daxfs mappings: another process's view of them through
+ * /proc/PID/mem, ptrace(PTRACE_PEEKDATA) and so gdb.
+ *
+ * Those go through access_remote_vm(), which first tries get_user_pages(). Pages of fsdax
+ * memory with struct pages are mapped as pages and found that way. Device-dax, phys= and
+ * dma-buf sources are mapped as raw pfns (special ptes): get_user_pages() refuses them and the
+ * kernel falls back to ->access, as it does for /dev/mem mappings (generic_access_phys). Here
+ * the bytes come from the source's kernel mapping, the same bytes the mapping shows: the page
+ * of the file at that address, inside the extent the validated snapshot gives, in a device
+ * access section (a revoked mount reads nothing). Writes are refused: daxfs files are read-only
+ * and MAP_SHARED mappings are never writable. (A write into a MAP_PRIVATE mapping, a software
+ * breakpoint, fails too: the kernel's copy-on-write of a raw pfn cannot copy from another
+ * process's address space; it would need the pages mapped as pages.)
+ */
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/uaccess.h>
+#include "daxfs.h"
+
+int daxfs_vm_access(struct vm_area_struct *vma, unsigned long addr, void *buf, int len,
+		    int write)
+{
+	struct inode *inode = file_inode(vma->vm_file);
+	struct daxfs_sb_info *sbi = DAXFS_SB(inode->i_sb);
+	u64 pos, end, extent = le64_to_cpu(daxfs_di(inode)->data);
+	struct daxfs_access a;
+	unsigned long left;
+
+	if (write)
+		return -EACCES;
+	if (len <= 0 || addr < vma->vm_start || addr >= vma->vm_end)
+		return -EINVAL;
+	/* The file's byte at addr; what a fault there maps: whole pages of the extent. */
+	pos = ((u64)vma->vm_pgoff << PAGE_SHIFT) + (addr - vma->vm_start);
+	end = (u64)DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE) << PAGE_SHIFT;
+	if (pos >= end)
+		return -EFAULT;	/* a fault there is SIGBUS */
+	/* One page at a time, as generic_access_phys: the caller loops. */
+	len = min_t(u64, len, min_t(u64, end - pos, PAGE_SIZE - offset_in_page(addr)));
+	if (!daxfs_access_begin(sbi, &a))
+		return -EIO;
+	left = copy_mc_to_kernel(buf, sbi->src.kaddr + extent + pos, len);
+	daxfs_access_end(sbi, &a);
+	if (left == len)
+		return -EIO;
+	return len - left;
+}
