@@ -72,6 +72,14 @@ struct daxfs_sb_info {
 	bool size_set;
 	bool dmabuf_flag;	/* remount: the bare "dmabuf" of show_options */
 	bool trusted;		/* honour setuid/setgid, file capabilities, device nodes */
+	/* cache invalidation (inval.c): per inode number, its extent's lines dropped / being */
+	unsigned long *inval_done;
+	unsigned long *inval_busy;
+	atomic64_t inval_bytes;	/* bytes invalidated since the mount */
+	/* test hook (check_invalidation): pages invalidated, pages served before that */
+	unsigned long *inval_pages;
+	atomic64_t inval_stale;
+	bool inval_checked;
 	struct dma_buf *dmabuf;	/* from the "dmabuf" fd option, until the source takes it */
 	/* /sys/fs/daxfs/MAJOR:MINOR (sysfs.c) */
 	struct kobject kobj;
@@ -99,7 +107,13 @@ static inline const u8 *daxfs_str(struct daxfs_sb_info *sbi, u64 pool_off)
 int daxfs_source_open(struct fs_context *fc, struct daxfs_sb_info *sbi);
 void daxfs_source_close(struct daxfs_source *src);
 daxfs_pfn_t daxfs_source_pfn(const struct daxfs_source *src, u64 off);
+
+/* inval.c */
 int daxfs_source_invalidate(struct daxfs_sb_info *sbi, u64 start, u64 end);
+int daxfs_inval_init(struct daxfs_sb_info *sbi);
+void daxfs_inval_free(struct daxfs_sb_info *sbi);
+int daxfs_data_ready(struct inode *inode);
+void daxfs_inval_check(struct daxfs_sb_info *sbi, u64 off, u64 len);
 
 /* holder.c */
 struct daxfs_access {

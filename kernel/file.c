@@ -39,6 +39,9 @@ static ssize_t daxfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	if (pos >= size || !iov_iter_count(to))
 		return 0;
 	len = min_t(u64, iov_iter_count(to), size - pos);
+	err = daxfs_data_ready(inode);	/* its stale cache lines dropped (inval.c) */
+	if (err)
+		return err;
 	while (done < len) {
 		/* At most 2 MiB per section: a removal waits for one chunk, not a whole read(). */
 		size_t want = min_t(size_t, len - done, SZ_2M);
@@ -47,6 +50,7 @@ static ssize_t daxfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 			err = -EIO;
 			break;
 		}
+		daxfs_inval_check(sbi, daxfs_extent(inode) + pos + done, want);	/* test hook */
 		pagefault_disable();
 		n = _copy_mc_to_iter(sbi->src.kaddr + daxfs_extent(inode) + pos + done, want, to);
 		pagefault_enable();
@@ -171,8 +175,14 @@ static const struct vm_operations_struct daxfs_vm_ops = {
 
 static int daxfs_mmap(struct file *file, struct vm_area_struct *vma)
 {
+	int err;
+
 	if ((vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE))
 		return -EACCES;
+	/* Before any fault can map a page of the file: its stale cache lines dropped (inval.c). */
+	err = daxfs_data_ready(file_inode(file));
+	if (err)
+		return err;
 	file_accessed(file);
 	vma->vm_ops = &daxfs_vm_ops;
 	daxfs_vm_flags_set(vma, VM_MIXEDMAP);

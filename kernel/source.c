@@ -65,7 +65,7 @@ static int daxfs_open_bdev(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	id = dax_read_lock();
 	avail = dax_direct_access(src->dax_dev, pgoff, 1, DAX_ACCESS, &kaddr, &pfn);
 	if (avail > 0)
-		arch_invalidate_pmem(kaddr, PAGE_SIZE);	/* see daxfs_source_invalidate() */
+		arch_invalidate_pmem(kaddr, PAGE_SIZE);	/* see inval.c */
 	if (avail > 0 &&
 	    !copy_mc_to_kernel(&total, (u8 *)kaddr + offsetof(struct daxfs_super, total_size),
 			       sizeof(total))) {
@@ -108,7 +108,7 @@ static int daxfs_map_range(struct fs_context *fc, struct daxfs_source *src, u64 
 	p = memremap(phys + offset, PAGE_SIZE, MEMREMAP_WB);
 	if (!p)
 		return invalfc(fc, "cannot map %#llx", phys + offset);
-	arch_invalidate_pmem(p, PAGE_SIZE);	/* see daxfs_source_invalidate() */
+	arch_invalidate_pmem(p, PAGE_SIZE);	/* see inval.c */
 	if (!copy_mc_to_kernel(&total, p + offsetof(struct daxfs_super, total_size),
 			       sizeof(total))) {
 		u64 t = round_up(le64_to_cpu(total), PAGE_SIZE);
@@ -460,48 +460,11 @@ int daxfs_source_open(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	return daxfs_open_path(fc, sbi);
 }
 
-/*
- * Drop this host's cached copies of bytes [start, end) of the image (clamped to the source),
- * done once per mount, before each part is first read: the superblock's page, the metadata,
- * then the file data.
- *
- * Why: CXL memory shared by several hosts is not kept coherent with the other hosts' caches.
- * Memory sources are mapped write-back (the pmem driver's mapping for fsdax, memremap(WB) for
- * device-dax and phys=), so lines this host read earlier - an older image at the same offset,
- * the pool's zeroes, a mount of the previous occupant - can still sit in its caches after
- * another host stamped a new image there and flushed it to the memory; a mount would then
- * validate and serve stale bytes. The writer flushes its lines out (docs/pool-format.md); a
- * reader invalidates its own before it reads (docs/multihost.md). Clean lines are simply
- * dropped: daxfs never writes the memory. One pass at mount, in 2 MiB steps (each in a
- * device-access section, so a removal is not held up and the device cannot go away under it).
- * Not needed for dma-bufs: their pages are ordinary, coherent host memory. On an emulator (the
- * guest tests) caches are coherent and the difference cannot be observed.
- */
-int daxfs_source_invalidate(struct daxfs_sb_info *sbi, u64 start, u64 end)
-{
-	struct daxfs_source *src = &sbi->src;
-	struct daxfs_access a;
-
-	if (src->kind == DAXFS_SRC_DMABUF)
-		return 0;
-	end = min(end, src->len);
-	while (start < end) {
-		u64 n = min_t(u64, end - start, SZ_2M);
-
-		if (!daxfs_access_begin(sbi, &a))
-			return -ENXIO;
-		/* arch_invalidate_pmem: clflush(opt) of every line on x86, exported GPL */
-		arch_invalidate_pmem((void *)(src->kaddr + start), n);
-		daxfs_access_end(sbi, &a);
-		start += n;
-		cond_resched();
-	}
-	return 0;
-}
-
 /* The page frame of byte off (page aligned) of the image, for mapping it into a process. */
 daxfs_pfn_t daxfs_source_pfn(const struct daxfs_source *src, u64 off)
 {
+	/* test hook (inval.c): a page mapped before its lines were invalidated */
+	daxfs_inval_check(container_of(src, struct daxfs_sb_info, src), off, PAGE_SIZE);
 	if (src->kind == DAXFS_SRC_DMABUF) {
 		/* off is inside the image (a validated extent): the index is inside the array. */
 		u64 in_buf = off + (src->kaddr - (const u8 *)src->map.vaddr);

@@ -170,13 +170,12 @@ static int daxfs_copy_in(struct daxfs_sb_info *sbi, void *dst, size_t len)
  * The superblock is checked on its own first: the size of the snapshot comes from it, and only
  * a superblock with a good checksum and consistent geometry (metadata end <= data_off <=
  * total_size <= the source) may size an allocation. Before each part is read, this host's
- * cached copies of it are dropped (daxfs_source_invalidate(): another host may have written
- * the image since this one last read that memory).
+ * cached copies of it are dropped (inval.c: another host may have written the image since
+ * this one last read that memory).
  */
 static int daxfs_snapshot(struct fs_context *fc, struct daxfs_sb_info *sbi)
 {
 	const char *src = fc->source ?: "(no source)";
-	const struct daxfs_super *ds;
 	struct daxfs_super head;
 	struct daxfs_verr verr;
 	u64 meta_end;
@@ -218,12 +217,10 @@ static int daxfs_snapshot(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	if (daxfs_validate_meta(sbi->meta, meta_end, sbi->src.len, &daxfs_kalloc, &verr) !=
 	    DAXFS_OK)
 		goto invalid;
-	/* File data: the rest of the image, up to the validated total size. */
-	ds = sbi->meta;
-	err = daxfs_source_invalidate(sbi, le64_to_cpu(ds->str_off) + le64_to_cpu(ds->str_size),
-				      le64_to_cpu(ds->total_size));
-	if (err)
-		goto copy_err;
+	/*
+	 * File data is not invalidated here: each file's extent is, once, before its first byte
+	 * is served (inval.c), so a mount costs the same whatever the size of the image's data.
+	 */
 	return 0;
 invalid:
 	pr_err("%s: invalid image at offset %llu: %s\n", src, sbi->offset, verr.msg);
@@ -263,6 +260,12 @@ static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sbi->dirents = sbi->meta + le64_to_cpu(ds->dirent_off);
 	sbi->xattrs = sbi->meta + le64_to_cpu(ds->xattr_off);
 	sbi->strs = sbi->meta + le64_to_cpu(ds->str_off);
+	err = daxfs_inval_init(sbi);
+	if (err) {
+		pr_err("%s: cannot allocate the mount's invalidation bitmaps\n",
+		       sbi->source ?: "daxfs");
+		return err;
+	}
 
 	sb->s_magic = DAXFS_SUPER_MAGIC;
 	sb->s_op = &daxfs_sops;
@@ -379,6 +382,7 @@ static void daxfs_kill_sb(struct super_block *sb)
 		 * following one (it does not pin the mount): free after a grace period.
 		 */
 		kvfree_rcu_mightsleep(sbi->meta);
+		daxfs_inval_free(sbi);
 		kfree(sbi);
 	}
 }

@@ -73,6 +73,27 @@ static ssize_t revoked_show(struct kobject *kobj, struct kobj_attribute *attr, c
 	return sysfs_emit(buf, "%d\n", READ_ONCE(kobj_sbi(kobj)->dead) ? 1 : 0);
 }
 
+/* Bytes of the image whose cache lines this mount dropped so far (inval.c). */
+static ssize_t invalidated_bytes_show(struct kobject *kobj, struct kobj_attribute *attr,
+				      char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&kobj_sbi(kobj)->inval_bytes));
+}
+
+/*
+ * Test hook (inval.c, module parameter check_invalidation at mount): pages served before this
+ * mount invalidated their cache lines; "unchecked" for a mount made without it.
+ */
+static ssize_t uninvalidated_served_show(struct kobject *kobj, struct kobj_attribute *attr,
+					 char *buf)
+{
+	struct daxfs_sb_info *sbi = kobj_sbi(kobj);
+
+	if (!sbi->inval_checked)
+		return sysfs_emit(buf, "unchecked\n");
+	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&sbi->inval_stale));
+}
+
 static struct kobj_attribute daxfs_attr_source = __ATTR_RO(source);
 static struct kobj_attribute daxfs_attr_kind = __ATTR_RO(kind);
 static struct kobj_attribute daxfs_attr_offset = __ATTR_RO(offset);
@@ -81,6 +102,8 @@ static struct kobj_attribute daxfs_attr_uuid = __ATTR_RO(uuid);
 static struct kobj_attribute daxfs_attr_digest = __ATTR_RO(digest);
 static struct kobj_attribute daxfs_attr_label = __ATTR_RO(label);
 static struct kobj_attribute daxfs_attr_revoked = __ATTR_RO(revoked);
+static struct kobj_attribute daxfs_attr_invalidated_bytes = __ATTR_RO(invalidated_bytes);
+static struct kobj_attribute daxfs_attr_uninvalidated_served = __ATTR_RO(uninvalidated_served);
 
 static struct attribute *daxfs_sb_attrs[] = {
 	&daxfs_attr_source.attr,
@@ -91,6 +114,8 @@ static struct attribute *daxfs_sb_attrs[] = {
 	&daxfs_attr_digest.attr,
 	&daxfs_attr_label.attr,
 	&daxfs_attr_revoked.attr,
+	&daxfs_attr_invalidated_bytes.attr,
+	&daxfs_attr_uninvalidated_served.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(daxfs_sb);

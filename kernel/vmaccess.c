@@ -41,6 +41,7 @@ int daxfs_vm_access(struct vm_area_struct *vma, unsigned long addr, void *buf, i
 	len = min_t(u64, len, min_t(u64, end - pos, PAGE_SIZE - offset_in_page(addr)));
 	if (!daxfs_access_begin(sbi, &a))
 		return -EIO;
+	daxfs_inval_check(sbi, extent + pos, len);	/* test hook (inval.c) */
 	left = copy_mc_to_kernel(buf, sbi->src.kaddr + extent + pos, len);
 	daxfs_access_end(sbi, &a);
 	if (left == len)
