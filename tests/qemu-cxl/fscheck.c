@@ -13,6 +13,8 @@
  *                          "faults=N": page faults taken touching the first 2 MiB of the
  *                          shared mapping (1 with a PMD mapping, 512 with 4 KiB pages).
  *   fscheck read FILE      read FILE in 128 KiB reads, print its hash
+ *   fscheck maphash FILE   FILE's hash as read's, taken through a MAP_SHARED mapping only
+ *                          (no read(): the file's first use in a mount may be its mmap)
  *   fscheck splice FILE    FILE through splice(2) into a pipe (the path sendfile takes), read
  *                          back from the pipe; prints the hash, which must equal read's
  *   fscheck openexcl DEV   open DEV with O_EXCL (a block device: an exclusive claim, as a
@@ -275,6 +277,27 @@ static int check_mmap(const char *path)
 		return 1;
 	}
 	printf("mmap ok\n");
+	return 0;
+}
+
+static int maphash(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY);
+	unsigned char *s;
+
+	if (fd < 0 || fstat(fd, &st))
+		die("open", path);
+	if (!st.st_size) {
+		printf("%016" PRIx64 "\n", (uint64_t)FNV0);
+		return 0;
+	}
+	s = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (s == MAP_FAILED)
+		die("mmap MAP_SHARED", path);
+	printf("%016" PRIx64 "\n", fnv(FNV0, s, st.st_size));
+	munmap(s, st.st_size);
+	close(fd);
 	return 0;
 }
 
@@ -640,6 +663,8 @@ int main(int argc, char **argv)
 		printf("%016" PRIx64 "\n", hash_read(argv[2]));
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "maphash"))
+		return maphash(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "splice")) {
 		printf("%016" PRIx64 "\n", hash_splice(argv[2]));
 		return 0;

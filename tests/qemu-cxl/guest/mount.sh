@@ -199,6 +199,55 @@ if fscheck as 1000 0 cat /mnt/d/acl/secret >/dev/null 2>&1; then
 	fail "user 1000 read a file its ACL entry denies (plain mount)"
 fi
 
+umount /mnt/d
+
+say "cache invalidation: the metadata at mount, each file's extent once, before its first byte is served"
+# Image A was mounted and read above (on non-coherent CXL its lines would now sit in this host's
+# caches). Image B is stamped at the same place; the emulator's caches are coherent, so stale bytes
+# cannot show here: the mount's counters (kernel/inval.c) are checked instead. With the test hook
+# check_invalidation set at mount, uninvalidated_served counts every page served (read, mapped,
+# ->access) that this mount had not invalidated before; it must stay 0.
+dd if=/in/image-b of="$dev" bs=1M seek="$OFFSET" oflag=seek_bytes conv=fsync 2>/dev/null
+daxpool inspect -j /in/image-b > /tmp/b.json
+meta_end=$((4096 + $(jsonget superblock.meta_size /tmp/b.json)))
+b_total=$(jsonget superblock.total_size /tmp/b.json)
+pages() { echo $((($(stat -c %s "$1") + 4095) / 4096 * 4096)); }
+echo 1 > /sys/module/daxfs/parameters/check_invalidation
+# shellcheck disable=SC2086
+mount -t daxfs $plain "$dev" /mnt/d || fail "mount of image B failed: $(dmesg | tail -3)"
+echo 0 > /sys/module/daxfs/parameters/check_invalidation
+sd=/sys/fs/daxfs/$(awk '$5 == "/mnt/d" { print $3 }' /proc/self/mountinfo)
+inv() { cat "$sd/invalidated_bytes"; }
+expect_eq "invalidated at mount: superblock page + metadata only ($b_total-byte image)" "$(inv)" "$meta_end"
+expect_eq "image B mounted" "$(cat /mnt/d/b-hello)" "image B"
+want=$((meta_end + $(pages /mnt/d/b-hello)))
+expect_eq "after the first read of b-hello: + its page" "$(inv)" "$want"
+fscheck read /mnt/d/a > /dev/null
+want=$((want + $(pages /mnt/d/a)))
+expect_eq "after the first read of a: + its pages" "$(inv)" "$want"
+fscheck read /mnt/d/a > /dev/null
+fscheck read /mnt/d/a-link > /dev/null
+expect_eq "a read again, and through its hard link: nothing more" "$(inv)" "$want"
+# The first use of m is a mapping: invalidated at mmap, before any fault maps a page of it.
+mh=$(fscheck maphash /mnt/d/m)
+want=$((want + $(pages /mnt/d/m)))
+expect_eq "after m was first mapped: + its pages" "$(inv)" "$want"
+expect_eq "m through its mapping, then read()" "$mh" "$(fscheck read /mnt/d/m)"
+expect_eq "m read after its mapping: nothing more" "$(inv)" "$want"
+# Evicted from the inode cache and looked up again: the mount remembers the file is done.
+sync; echo 3 > /proc/sys/vm/drop_caches
+fscheck read /mnt/d/a > /dev/null
+expect_eq "a read after its inode was evicted: nothing more" "$(inv)" "$want"
+fscheck readall /mnt/d > /dev/null
+expect_eq "all files read: metadata + every file's pages once" "$(inv)" \
+	"$((want + $(pages /mnt/d/sub/c)))"
+expect_eq "pages served before they were invalidated" "$(cat "$sd/uninvalidated_served")" 0
+umount /mnt/d
+mount -t daxfs $plain "$dev" /mnt/d
+expect_eq "a mount without the test hook" \
+	"$(cat "/sys/fs/daxfs/$(awk '$5 == "/mnt/d" { print $3 }' /proc/self/mountinfo)/uninvalidated_served")" \
+	unchecked
+
 say "unmount and unload"
 umount /mnt/d
 expect_eq "O_EXCL open after umount" "$(fscheck openexcl "$dev")" "opened"

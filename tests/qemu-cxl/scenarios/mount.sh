@@ -31,5 +31,15 @@ os.setxattr(t + "/acl/secret", "system.posix_acl_access", acl)
 PY
 "$DAXPOOL_BUILD/cli/daxpool" build -q --label daxfs-test "$WORK/tree" -o "$WORK/image"
 "$DAXPOOL_BUILD/tests/qemu-cxl/fscheck" manifest "$WORK/tree" > "$WORK/manifest"
+# Image B, stamped over the first one in the guest for the cache-invalidation checks: a file and
+# its hard link, a 3 MiB file first used through a mapping, a small file, an empty one.
+mkdir -p "$WORK/tree-b/sub"
+printf 'image B' > "$WORK/tree-b/b-hello"
+head -c $((100 * 1024 + 1)) /dev/urandom > "$WORK/tree-b/a"
+ln "$WORK/tree-b/a" "$WORK/tree-b/a-link"
+head -c $((3 << 20)) /dev/urandom > "$WORK/tree-b/m"
+printf 'c' > "$WORK/tree-b/sub/c"
+: > "$WORK/tree-b/empty"
+"$DAXPOOL_BUILD/cli/daxpool" build -q "$WORK/tree-b" -o "$WORK/image-b"
 "$RUN" -t "$TOPO" -f "$WORK/mem.raw" -n "mount-$TOPO" -m 2G -i "$WORK/image" -i "$WORK/manifest" \
-	-e "OFFSET=$OFFSET" "$G/mount.sh"
+	-i "$WORK/image-b" -e "OFFSET=$OFFSET" "$G/mount.sh"
