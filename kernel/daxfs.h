@@ -16,6 +16,7 @@
 #include <linux/iosys-map.h>
 #include <linux/kobject.h>
 #include <linux/completion.h>
+#include <linux/xarray.h>
 #include "format/daxfs_format.h"
 #include "compat.h"
 
@@ -80,6 +81,7 @@ struct daxfs_sb_info {
 	unsigned long *inval_pages;
 	atomic64_t inval_stale;
 	bool inval_checked;
+	struct xarray dir_index;	/* big directories' hash indexes (dirindex.c) */
 	struct dma_buf *dmabuf;	/* from the "dmabuf" fd option, until the source takes it */
 	/* /sys/fs/daxfs/MAJOR:MINOR (sysfs.c) */
 	struct kobject kobj;
@@ -138,6 +140,10 @@ int daxfs_getattr(daxfs_idmap *idmap, const struct path *path, struct kstat *sta
 int daxfs_fileattr_get(struct dentry *dentry, daxfs_fileattr *fa);
 extern const struct export_operations daxfs_export_ops;
 long daxfs_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+/* dirindex.c */
+s64 daxfs_dir_find(struct inode *dir, const u8 *name, u32 len);
+void daxfs_dir_index_free(struct daxfs_sb_info *sbi);
 
 /* dir.c */
 extern const struct inode_operations daxfs_dir_iops;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * dir.c - directories: entries sorted by name bytes, so lookup is a binary search; the readdir
- * position of entry i is i + 2 (0 and 1 are "." and ".."), stable and resumable in O(1).
+ * dir.c - directories: entries sorted by name bytes, so lookup is a binary search (or a hash
+ * index for big directories, dirindex.c); the readdir position of entry i is i + 2 (0 and 1
+ * are "." and ".."), stable and resumable in O(1).
  */
 #include <linux/fs.h>
 #include "daxfs.h"
@@ -9,29 +10,15 @@
 static struct dentry *daxfs_lookup(struct inode *dir, struct dentry *dentry, unsigned int flags)
 {
 	struct daxfs_sb_info *sbi = DAXFS_SB(dir->i_sb);
-	const struct daxfs_inode *di = daxfs_di(dir);
-	const struct daxfs_dirent *de = sbi->dirents + le64_to_cpu(di->data);
-	const u8 *name = dentry->d_name.name;
-	u32 len = dentry->d_name.len;
-	u64 lo = 0, hi = le64_to_cpu(di->size);
 	struct inode *inode = NULL;
+	s64 i;
 
-	if (len > DAXFS_NAME_MAX)
+	if (dentry->d_name.len > DAXFS_NAME_MAX)
 		return ERR_PTR(-ENAMETOOLONG);
-	while (lo < hi) {
-		u64 mid = lo + (hi - lo) / 2;
-		int c = daxfs_name_cmp(name, len, daxfs_str(sbi, le64_to_cpu(de[mid].name_off)),
-				       le16_to_cpu(de[mid].name_len));
-
-		if (!c) {
-			inode = daxfs_iget(dir->i_sb, le32_to_cpu(de[mid].ino));
-			break;
-		}
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
+	/* Binary search, or the directory's hash index when it is big (dirindex.c). */
+	i = daxfs_dir_find(dir, dentry->d_name.name, dentry->d_name.len);
+	if (i >= 0)
+		inode = daxfs_iget(dir->i_sb, le32_to_cpu(sbi->dirents[i].ino));
 	return d_splice_alias(inode, dentry);
 }
 

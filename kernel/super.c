@@ -356,6 +356,7 @@ static int daxfs_init_fs_context(struct fs_context *fc)
 	if (!sbi)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&sbi->holder_node);
+	xa_init(&sbi->dir_index);
 	fc->s_fs_info = sbi;
 	fc->ops = &daxfs_context_ops;
 	return 0;
@@ -383,6 +384,7 @@ static void daxfs_kill_sb(struct super_block *sb)
 		 */
 		kvfree_rcu_mightsleep(sbi->meta);
 		daxfs_inval_free(sbi);
+		daxfs_dir_index_free(sbi);
 		kfree(sbi);
 	}
 }
