@@ -25,6 +25,7 @@
  *                          "us_per_stat=N" and fails if any name is missing
  *   fscheck readall DIR    (bench) read every regular file in 128 KiB reads; prints
  *                          "files=N bytes=N seconds=S"
+ *   fscheck seqread FILE   (bench) read FILE in 1 MiB reads; prints "bytes=N seconds=S"
  *   fscheck as UID GID CMD...   run CMD with those ids (groups: GID only), no capabilities
  *   fscheck nocap CAP CMD...    run CMD without capability number CAP (dropped from the
  *                          bounding set, so an exec as root does not get it back)
@@ -444,6 +445,25 @@ static int readall(const char *dir)
 	return 0;
 }
 
+static int seqread(const char *path)
+{
+	static unsigned char buf[1 << 20];
+	long long bytes = 0;
+	double t0 = seconds();
+	ssize_t r;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		die("open", path);
+	while ((r = read(fd, buf, sizeof(buf))) > 0)
+		bytes += r;
+	if (r < 0)
+		die("read", path);
+	close(fd);
+	printf("bytes=%lld seconds=%.4f\n", bytes, seconds() - t0);
+	return 0;
+}
+
 static int run_as(char **argv)
 {
 	uid_t uid = strtoul(argv[0], NULL, 0);
@@ -643,6 +663,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && !strcmp(argv[1], "statnames"))
 		return statnames(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "seqread"))
+		return seqread(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "readall"))
 		return readall(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "dirpos"))
