@@ -102,8 +102,8 @@ static struct daxfs_dir_index *daxfs_dir_index(struct daxfs_sb_info *sbi, struct
 
 /*
  * The index in the mount's dirent table of the entry named name in the directory dir, or -1 if
- * there is none. The entries
- * are the validated snapshot's: sorted, names unique and inside the string pool.
+ * there is none. The entries are the validated snapshot's: sorted, names unique and inside the
+ * string pool.
  */
 s64 daxfs_dir_find(struct inode *dir, const u8 *name, u32 len)
 {
