@@ -3,13 +3,15 @@
  * mapcheck: how a file's mappings are made (page size by fault count) and what the kernel can
  * do with them, for guest tests and the mmap bench.
  *
- *   mapcheck touch FILE [OFFSET]   map FILE from OFFSET (page aligned) to its end MAP_SHARED,
- *                          read one byte of every page, then compare the whole mapping with
- *                          pread(). Prints "pages=N faults=N usec=N": the minor faults and the
- *                          time the touching took (a 2 MiB PMD mapping is one fault per 512
- *                          pages, 4 KiB pages one fault each; daxfs has no fault-around). Then
- *                          maps the same range MAP_PRIVATE, reads it, writes one byte of its
- *                          second page: that page alone must differ, the shared mapping and
+ *   mapcheck touch FILE [skew]   map FILE MAP_SHARED, read one byte of every page, then
+ *                          compare the whole mapping with pread(). Prints "pages=N faults=N
+ *                          usec=N": the minor faults and the time the touching took (a 2 MiB
+ *                          PMD mapping is one fault per 512 pages, 4 KiB pages one fault each;
+ *                          daxfs has no fault-around). The kernel places a file mapping so that
+ *                          its 2 MiB file offsets fall on 2 MiB addresses; with "skew" it is
+ *                          placed (MAP_FIXED) 4 KiB off that grid, so no PMD can map it. Then
+ *                          maps the file MAP_PRIVATE (as placed), reads it, writes one byte of
+ *                          its second page: that page alone must differ, the shared mapping and
  *                          the file must not ("private write ok").
  *   mapcheck gup FILE      map FILE MAP_SHARED and read the mapping with process_vm_readv()
  *                          on this very process: the kernel pins the mapped pages
@@ -76,14 +78,14 @@ static long touch(const unsigned char *p, size_t len, long *usec)
 	return minflt() - f0;
 }
 
-/* Whether [p, p + len) equals the file from off, read with pread() in 1 MiB pieces. */
-static int equal_to_file(int fd, const unsigned char *p, size_t len, off_t off, const char *path)
+/* Whether [p, p + len) equals the file, read with pread() in 1 MiB pieces. */
+static int equal_to_file(int fd, const unsigned char *p, size_t len, const char *path)
 {
 	static unsigned char buf[1 << 20];
 
 	for (size_t done = 0; done < len;) {
 		size_t want = len - done < sizeof(buf) ? len - done : sizeof(buf);
-		ssize_t n = pread(fd, buf, want, off + done);
+		ssize_t n = pread(fd, buf, want, done);
 
 		if (n <= 0)
 			die("pread", path);
@@ -97,41 +99,56 @@ static int equal_to_file(int fd, const unsigned char *p, size_t len, off_t off, 
 	return 1;
 }
 
-static int open_size(const char *path, off_t off, size_t *len)
+static int open_size(const char *path, size_t *len)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY);
 
 	if (fd < 0 || fstat(fd, &st))
 		die("open", path);
-	if (off < 0 || off % PG || off >= st.st_size) {
-		fprintf(stderr, "mapcheck: %s: offset %lld is not a page inside the file\n", path,
-			(long long)off);
+	if (!st.st_size) {
+		fprintf(stderr, "mapcheck: %s is empty\n", path);
 		exit(1);
 	}
-	*len = st.st_size - off;
+	*len = st.st_size;
 	return fd;
 }
 
-static int cmd_touch(const char *path, off_t off)
+/* Map the whole file, as the kernel places it or (skew) 4 KiB past a 2 MiB boundary. */
+static void *map(int fd, size_t len, int prot, int flags, int skew, const char *path)
+{
+	uintptr_t at;
+	void *p;
+
+	if (!skew) {
+		p = mmap(NULL, len, prot, flags, fd, 0);
+	} else {
+		p = mmap(NULL, len + (4 << 20), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			die("reserve", path);
+		at = (((uintptr_t)p + (2 << 20) - 1) & ~(uintptr_t)((2 << 20) - 1)) + PG;
+		p = mmap((void *)at, len, prot, flags | MAP_FIXED, fd, 0);
+	}
+	if (p == MAP_FAILED)
+		die("mmap", path);
+	return p;
+}
+
+static int cmd_touch(const char *path, int skew)
 {
 	size_t len;
-	int fd = open_size(path, off, &len);
+	int fd = open_size(path, &len);
 	unsigned char *s, *p;
 	long usec, faults;
 
-	s = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, off);
-	if (s == MAP_FAILED)
-		die("mmap MAP_SHARED", path);
+	s = map(fd, len, PROT_READ, MAP_SHARED, skew, path);
 	faults = touch(s, len, &usec);
 	printf("pages=%zu faults=%ld usec=%ld\n", (len + PG - 1) / PG, faults, usec);
-	if (!equal_to_file(fd, s, len, off, path))
+	if (!equal_to_file(fd, s, len, path))
 		return 1;
 	if (len < 3 * PG)
 		return 0;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, off);
-	if (p == MAP_FAILED)
-		die("mmap MAP_PRIVATE", path);
+	p = map(fd, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0, path);
 	touch(p, len, NULL);
 	p[PG + 7] ^= 0xff;
 	if (p[PG + 7] == s[PG + 7] || memcmp(p, s, PG + 7) ||
@@ -140,7 +157,7 @@ static int cmd_touch(const char *path, off_t off)
 			path);
 		return 1;
 	}
-	if (!equal_to_file(fd, s, len, off, path))
+	if (!equal_to_file(fd, s, len, path))
 		return 1;
 	printf("private write ok\n");
 	return 0;
@@ -149,14 +166,14 @@ static int cmd_touch(const char *path, off_t off)
 static int cmd_gup(const char *path)
 {
 	size_t len;
-	int fd = open_size(path, 0, &len);
-	unsigned char *s = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	int fd = open_size(path, &len);
+	unsigned char *s = map(fd, len, PROT_READ, MAP_SHARED, 0, path);
 	unsigned char *buf = malloc(len);
 	struct iovec local = { buf, len }, remote;
 	ssize_t n;
 
-	if (s == MAP_FAILED || !buf)
-		die("mmap", path);
+	if (!buf)
+		die("malloc", path);
 	remote.iov_base = s;
 	remote.iov_len = len;
 	n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
@@ -168,7 +185,7 @@ static int cmd_gup(const char *path)
 		printf("gup: process_vm_readv read %zd of %zu bytes\n", n, len);
 		return 1;
 	}
-	if (!equal_to_file(fd, buf, len, 0, path))
+	if (!equal_to_file(fd, buf, len, path))
 		return 1;
 	printf("gup: %zd bytes, equal to read()\n", n);
 	return 0;
@@ -190,14 +207,12 @@ static void slurp(const char *path)
 static int cmd_hold(const char *path, const char *fifo)
 {
 	size_t len;
-	int fd = open_size(path, 0, &len), pm, cr;
-	unsigned char *s = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	int fd = open_size(path, &len), pm, cr;
+	unsigned char *s = map(fd, len, PROT_READ, MAP_SHARED, 0, path);
 	uint64_t e, present = 0;
 	char line[64];
 	FILE *f;
 
-	if (s == MAP_FAILED)
-		die("mmap", path);
 	printf("touched faults=%ld\n", touch(s, len, NULL));
 	fflush(stdout);
 	f = fopen(fifo, "r");
@@ -220,17 +235,19 @@ static int cmd_hold(const char *path, const char *fifo)
 	close(cr);
 	printf("present before touching again=%" PRIu64 "\n", present);
 	printf("again faults=%ld\n", touch(s, len, NULL));
-	return equal_to_file(fd, s, len, 0, path) ? 0 : 1;
+	return equal_to_file(fd, s, len, path) ? 0 : 1;
 }
 
 int main(int argc, char **argv)
 {
-	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "touch"))
-		return cmd_touch(argv[2], argc == 4 ? strtoll(argv[3], NULL, 0) : 0);
+	if (argc == 3 && !strcmp(argv[1], "touch"))
+		return cmd_touch(argv[2], 0);
+	if (argc == 4 && !strcmp(argv[1], "touch") && !strcmp(argv[3], "skew"))
+		return cmd_touch(argv[2], 1);
 	if (argc == 3 && !strcmp(argv[1], "gup"))
 		return cmd_gup(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "hold"))
 		return cmd_hold(argv[2], argv[3]);
-	fprintf(stderr, "usage: mapcheck touch FILE [OFFSET] | gup FILE | hold FILE FIFO\n");
+	fprintf(stderr, "usage: mapcheck touch FILE [skew] | gup FILE | hold FILE FIFO\n");
 	return 2;
 }
