@@ -1,8 +1,7 @@
 # Guest side of bench/mmap-devdax.sh (runs under tests/qemu-cxl/run, the image at
 # /in/img.daxfs): the image of one 64 MiB file stamped at 2 MiB into a device-dax instance,
-# mounted by path; ROUNDS
-# interleaved rounds of mapping the file as placed (2 MiB PMDs) and 4 KiB off the 2 MiB grid
-# (4 KiB pages), each a fresh mapping in a fresh process.
+# mounted by path; ROUNDS interleaved rounds of mapping the file as placed (2 MiB PMDs) and
+# 4 KiB off the 2 MiB grid (4 KiB pages), each a fresh mapping in a fresh process.
 provision devdax >/dev/null
 dax=$(ns_dev devdax)
 wait_dev "$dax"
