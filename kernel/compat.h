@@ -244,13 +244,26 @@ static inline unsigned long daxfs_inode_state(struct inode *inode)
 }
 
 /*
+ * What a source's page frames are, for mapping them into processes (file.c):
+ *
+ * - DAXFS_PFN_RAW: frames with no memory map that daxfs may rely on (phys=, device-dax once its
+ *   driver is gone): special PTEs only, which get_user_pages() refuses and every page-table
+ *   walker skips. Never in a PMD: 6.1 has no special PMD (a huge PMD there is taken for a
+ *   transparent huge page, and GUP would grab its "struct page"), and 6.12's special PMD is
+ *   still read through pmd_page() by /proc/PID/pagemap and clear_refs and madvise(MADV_COLD)
+ *   in a VM_MIXEDMAP vma (only VM_PFNMAP is skipped), which for memory without a memory map
+ *   dereferences a struct page that does not exist.
+ * - DAXFS_PFN_DEVPAGE: device pages (ZONE_DEVICE, with a live dev_pagemap): fsdax pmem with its
+ *   memory map, device-dax while device_dax is bound. Mapped as devmap PTEs and PMDs before
+ *   6.17 (what fs/dax.c and device_dax map them as; GUP takes the page through its pagemap),
+ *   as special ones from 6.17 (no devmap mark any more).
+ *
+ * (dma-buf pages are ordinary pages and are inserted as pages, file.c.) The zero value is RAW.
+ *
  * 6.17: pfn_t is gone. The mapping calls (vmf_insert_mixed, vmf_insert_pfn_pmd) and
- * dax_direct_access() take a plain pfn, and ZONE_DEVICE pages lost their "devmap" mark. What
- * the pfn_t flags said, the source records itself as a daxfs_pfn_kind: an ordinary page
- * (flags 0: a dma-buf's), a raw frame with no struct page (PFN_DEV: phys=, device-dax by path),
- * a device page (PFN_DEV | PFN_MAP: fsdax pmem with its memory map).
+ * dax_direct_access() take a plain pfn, and ZONE_DEVICE pages lost their "devmap" mark.
  */
-enum daxfs_pfn_kind { DAXFS_PFN_PAGE, DAXFS_PFN_RAW, DAXFS_PFN_DEVPAGE };
+enum daxfs_pfn_kind { DAXFS_PFN_RAW, DAXFS_PFN_DEVPAGE };
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
 typedef unsigned long daxfs_pfn_t;	/* what dax_direct_access() fills */
@@ -270,20 +283,13 @@ static inline enum daxfs_pfn_kind daxfs_dax_pfn_kind(daxfs_pfn_t pfn)
 {
 	return pfn_valid(pfn) ? DAXFS_PFN_DEVPAGE : DAXFS_PFN_RAW;
 }
-
-/* A device page (struct page, ZONE_DEVICE): what PMD mappings of fsdax need. */
-static inline bool daxfs_pfn_devmap(daxfs_pfn_t pfn, enum daxfs_pfn_kind kind)
-{
-	return kind == DAXFS_PFN_DEVPAGE;
-}
 #else
 #include <linux/pfn_t.h>
 typedef pfn_t daxfs_pfn_t;
 
 static inline daxfs_pfn_t daxfs_mkpfn(unsigned long pfn, enum daxfs_pfn_kind kind)
 {
-	return __pfn_to_pfn_t(pfn, kind == DAXFS_PFN_PAGE ? 0 :
-			      kind == DAXFS_PFN_RAW ? PFN_DEV : PFN_DEV | PFN_MAP);
+	return __pfn_to_pfn_t(pfn, kind == DAXFS_PFN_RAW ? PFN_DEV : PFN_DEV | PFN_MAP);
 }
 
 static inline unsigned long daxfs_pfn_val(daxfs_pfn_t pfn)
@@ -293,14 +299,14 @@ static inline unsigned long daxfs_pfn_val(daxfs_pfn_t pfn)
 
 static inline enum daxfs_pfn_kind daxfs_dax_pfn_kind(daxfs_pfn_t pfn)
 {
-	return pfn_t_devmap(pfn) ? DAXFS_PFN_DEVPAGE :
-	       (pfn.val & PFN_DEV) ? DAXFS_PFN_RAW : DAXFS_PFN_PAGE;
-}
-
-static inline bool daxfs_pfn_devmap(daxfs_pfn_t pfn, enum daxfs_pfn_kind kind)
-{
-	return pfn_t_devmap(pfn);
+	return pfn_t_devmap(pfn) ? DAXFS_PFN_DEVPAGE : DAXFS_PFN_RAW;
 }
 #endif
+
+/* Whether a frame of this kind may be mapped by a PMD (see above). */
+static inline bool daxfs_pfn_huge(enum daxfs_pfn_kind kind)
+{
+	return kind == DAXFS_PFN_DEVPAGE;
+}
 
 #endif /* _DAXFS_COMPAT_H */

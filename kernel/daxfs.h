@@ -34,7 +34,9 @@ struct daxfs_source {
 	const u8 *kaddr;	/* kernel address of the image's first byte */
 	u64 len;		/* bytes available from kaddr to the end of the source */
 	phys_addr_t phys;	/* physical address of the image's first byte */
-	enum daxfs_pfn_kind pfn_kind;	/* what its page frames are (compat.h) */
+	/* What its page frames are (compat.h); device-dax: DEVPAGE while device_dax is bound,
+	 * then RAW (changed by holder.c under the device lock, read with READ_ONCE). */
+	enum daxfs_pfn_kind pfn_kind;
 	daxfs_bdev_handle *bdev;	/* the open fsdax block device (compat.h) */
 	struct dax_device *dax_dev;
 	void *memremap_addr;
@@ -108,7 +110,9 @@ static inline const u8 *daxfs_str(struct daxfs_sb_info *sbi, u64 pool_off)
 /* source.c */
 int daxfs_source_open(struct fs_context *fc, struct daxfs_sb_info *sbi);
 void daxfs_source_close(struct daxfs_source *src);
-daxfs_pfn_t daxfs_source_pfn(const struct daxfs_source *src, u64 off);
+daxfs_pfn_t daxfs_source_pfn(const struct daxfs_source *src, u64 off,
+			     enum daxfs_pfn_kind *kind);
+struct page *daxfs_source_page(const struct daxfs_source *src, u64 off);
 
 /* inval.c */
 int daxfs_source_invalidate(struct daxfs_sb_info *sbi, u64 start, u64 end);

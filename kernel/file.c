@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * file.c - regular files: one contiguous extent in DAX memory. read() copies straight from the
- * memory with a machine-check-safe copy; mmap() maps the device pages themselves (PMD mappings
- * for 2 MiB-aligned extents where the source has struct pages). No page cache is involved.
+ * memory with a machine-check-safe copy; mmap() maps the memory's own pages (PMD mappings for
+ * 2 MiB-aligned extents of device pages: fsdax with its memory map, device-dax while bound; see
+ * compat.h for why not raw frames). No page cache is involved.
  */
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -86,16 +87,38 @@ static pgoff_t daxfs_npages(const struct inode *inode)
 	return DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE);
 }
 
-static daxfs_pfn_t daxfs_pfn(const struct inode *inode, pgoff_t pgoff)
+/* The frame of page pgoff of the file, of a mapping of nr pages from it. */
+static daxfs_pfn_t daxfs_pfn(const struct inode *inode, pgoff_t pgoff, unsigned long nr,
+			     enum daxfs_pfn_kind *kind)
 {
-	return daxfs_source_pfn(&DAXFS_SB(inode->i_sb)->src,
-				daxfs_extent(inode) + ((u64)pgoff << PAGE_SHIFT));
+	struct daxfs_sb_info *sbi = DAXFS_SB(inode->i_sb);
+	u64 off = daxfs_extent(inode) + ((u64)pgoff << PAGE_SHIFT);
+
+	daxfs_inval_check(sbi, off, (u64)nr << PAGE_SHIFT);	/* test hook (inval.c) */
+	return daxfs_source_pfn(&sbi->src, off, kind);
+}
+
+/*
+ * A dma-buf's page, inserted as a page (refcounted, in the rmap): get_user_pages() takes it
+ * (O_DIRECT from the mapping, vmsplice, process_vm_readv) and the copy-on-write of a private
+ * mapping copies from it. vm_insert_page() refuses pages that cannot be mapped so (anonymous,
+ * slab, typed): SIGBUS, said once in the log.
+ */
+static vm_fault_t daxfs_insert_page(struct vm_fault *vmf, struct page *page)
+{
+	vm_fault_t ret = vmf_insert_page(vmf->vma, vmf->address, page);
+
+	if (ret & VM_FAULT_SIGBUS)
+		pr_warn_once("daxfs: a dma-buf page cannot be mapped into a process (pfn %#lx)\n",
+			     page_to_pfn(page));
+	return ret;
 }
 
 static vm_fault_t daxfs_fault(struct vm_fault *vmf)
 {
 	struct inode *inode = file_inode(vmf->vma->vm_file);
 	struct daxfs_sb_info *sbi = DAXFS_SB(inode->i_sb);
+	enum daxfs_pfn_kind kind;
 	struct daxfs_access a;
 	vm_fault_t ret;
 
@@ -109,7 +132,12 @@ static vm_fault_t daxfs_fault(struct vm_fault *vmf)
 	 * gets VM_FAULT_NOPAGE, retries, finds this read-only pte and copies just this page
 	 * (do_wp_page); MAP_SHARED mappings of a read-only filesystem are never writable.
 	 */
-	ret = vmf_insert_mixed(vmf->vma, vmf->address, daxfs_pfn(inode, vmf->pgoff));
+	if (sbi->src.kind == DAXFS_SRC_DMABUF)
+		ret = daxfs_insert_page(vmf, daxfs_source_page(&sbi->src, daxfs_extent(inode) +
+							       ((u64)vmf->pgoff << PAGE_SHIFT)));
+	else
+		ret = vmf_insert_mixed(vmf->vma, vmf->address,
+				       daxfs_pfn(inode, vmf->pgoff, 1, &kind));
 	daxfs_access_end(sbi, &a);
 	return ret;
 }
@@ -120,6 +148,7 @@ static vm_fault_t daxfs_huge_fault(struct vm_fault *vmf, unsigned int order)
 	struct daxfs_sb_info *sbi = DAXFS_SB(inode->i_sb);
 	struct vm_area_struct *vma = vmf->vma;
 	unsigned long haddr = vmf->address & PMD_MASK;
+	enum daxfs_pfn_kind kind;
 	struct daxfs_access a;
 	vm_fault_t ret;
 	pgoff_t pgoff;
@@ -127,24 +156,26 @@ static vm_fault_t daxfs_huge_fault(struct vm_fault *vmf, unsigned int order)
 
 	if (order == 0)
 		return daxfs_fault(vmf);
-	if (order != PMD_ORDER || (vmf->flags & FAULT_FLAG_WRITE))
+	if (order != PMD_ORDER || (vmf->flags & FAULT_FLAG_WRITE) ||
+	    sbi->src.kind == DAXFS_SRC_DMABUF)
 		return VM_FAULT_FALLBACK;
 	pgoff = vmf->pgoff & ~((pgoff_t)PTRS_PER_PMD - 1);
 	/* The whole PMD must be inside the vma and inside the file's pages (never the next
-	 * file's), and the physical address 2 MiB aligned, on memory with struct pages.
+	 * file's), and the physical address 2 MiB aligned, on device pages (compat.h).
 	 */
 	if (haddr < vma->vm_start || haddr + PMD_SIZE > vma->vm_end ||
 	    (vma->vm_pgoff & (PTRS_PER_PMD - 1)) !=
 	    ((vma->vm_start >> PAGE_SHIFT) & (PTRS_PER_PMD - 1)) ||
 	    pgoff + PTRS_PER_PMD > daxfs_npages(inode))
 		return VM_FAULT_FALLBACK;
-	pfn = daxfs_pfn(inode, pgoff);
-	if (!daxfs_pfn_devmap(pfn, sbi->src.pfn_kind) ||
-	    (daxfs_pfn_val(pfn) & (PTRS_PER_PMD - 1)))
-		return VM_FAULT_FALLBACK;
 	if (!daxfs_access_begin(sbi, &a))
 		return VM_FAULT_SIGBUS;
-	ret = vmf_insert_pfn_pmd(vmf, pfn, false);
+	/* What the frames are is read inside the section: an unbind changes it, then zaps. */
+	pfn = daxfs_pfn(inode, pgoff, PTRS_PER_PMD, &kind);
+	if (daxfs_pfn_huge(kind) && !(daxfs_pfn_val(pfn) & (PTRS_PER_PMD - 1)))
+		ret = vmf_insert_pfn_pmd(vmf, pfn, false);
+	else
+		ret = VM_FAULT_FALLBACK;
 	daxfs_access_end(sbi, &a);
 	return ret;
 }

@@ -16,6 +16,10 @@
  *   whole range in iomem itself, under the device lock, before any other driver can bind. So
  *   kmem cannot claim the range (daxctl reconfigure-device -m system-ram fails) and the mounts
  *   keep working on memory nobody else owns, until the last of them is unmounted.
+ *   While device_dax is bound its range has a memory map (device pages), which the mounts map
+ *   as such, with PMDs where aligned (compat.h); the unbind frees that memory map, so just
+ *   before it the mounts' mappings are zapped and from then on they map raw frames (4 KiB
+ *   special PTEs): the memory stays, the struct pages do not.
  *
  * Revoking a mount: it is marked dead, in-flight readers are waited for (daxfs_srcu) and every
  * mapping of its files is zapped; later reads fail with EIO and faults with SIGBUS.
@@ -166,6 +170,41 @@ static const struct dax_holder_operations daxfs_holder_ops = {
 	.notify_failure = daxfs_notify_failure,
 };
 
+/*
+ * device_dax is leaving h's device (the device lock is held, its memory map is still there):
+ * the mounts stop mapping device pages, then the mappings made with them go. A fault in flight
+ * finishes first (one grace period), so none inserts a device page after the zap.
+ */
+static void daxfs_drop_devpages(struct daxfs_holder *h)
+{
+	struct daxfs_sb_info *sbi;
+	bool any = false;
+
+	list_for_each_entry(sbi, &h->mounts, holder_node) {
+		if (sbi->src.pfn_kind != DAXFS_PFN_DEVPAGE)
+			continue;
+		WRITE_ONCE(sbi->src.pfn_kind, DAXFS_PFN_RAW);
+		any = true;
+	}
+	if (!any)
+		return;
+	synchronize_srcu(&daxfs_srcu);
+	list_for_each_entry(sbi, &h->mounts, holder_node)
+		if (!sbi->dead)
+			daxfs_zap_mappings(sbi->sb);
+	pr_info("%s: its memory map goes with device_dax: mappings dropped, remapped with 4 KiB pages on the next access\n",
+		dev_name(h->dev));
+}
+
+/* Whether [start, start + size) is device memory with a memory map (device_dax bound). */
+static bool daxfs_has_devpages(phys_addr_t start, u64 size)
+{
+	unsigned long first = PHYS_PFN(start), last = PHYS_PFN(start + size - 1);
+
+	return pfn_valid(first) && pfn_valid(last) && is_zone_device_page(pfn_to_page(first)) &&
+	       is_zone_device_page(pfn_to_page(last));
+}
+
 static int daxfs_bus_notify(struct notifier_block *nb, unsigned long action, void *data)
 {
 	struct device *dev = data;
@@ -181,6 +220,7 @@ static int daxfs_bus_notify(struct notifier_block *nb, unsigned long action, voi
 		if (action == BUS_NOTIFY_UNBIND_DRIVER) {
 			pr_warn("%s: its driver is being unbound while daxfs mounts it\n",
 				dev_name(dev));
+			daxfs_drop_devpages(h);
 		} else if (!h->claim) {
 			h->claim = request_mem_region(h->start, h->size, "daxfs");
 			if (h->claim)
@@ -320,9 +360,15 @@ found:
 	list_add(&sbi->holder_node, &h->mounts);
 	mutex_unlock(&daxfs_holders_lock);
 
-	/* Not under daxfs_holders_lock: the notifier takes it with the device lock held. */
+	/*
+	 * Not under daxfs_holders_lock: the notifier takes it with the device lock held. Under
+	 * the device lock the driver stays bound, and an unbind after it sees this mount in the
+	 * entry (daxfs_drop_devpages).
+	 */
 	device_lock(dev);
 	bound = dev->driver && !strcmp(dev->driver->name, "device_dax");
+	sbi->src.pfn_kind = bound && daxfs_has_devpages(start, size) ? DAXFS_PFN_DEVPAGE :
+			    DAXFS_PFN_RAW;
 	device_unlock(dev);
 	return bound ? 0 : -ENXIO;
 }

@@ -96,7 +96,8 @@ static int daxfs_open_bdev(struct fs_context *fc, struct daxfs_sb_info *sbi)
 /*
  * Map the part of [phys, phys + size) an image at byte offset of it spans: its superblock's
  * page first, then as much as total_size says (all of the rest if that is nonsense: the
- * validator then says what is wrong). Fills kaddr, len and phys of the source.
+ * validator then says what is wrong). Fills kaddr, len and phys of the source (not pfn_kind:
+ * the caller knows what the frames are).
  */
 static int daxfs_map_range(struct fs_context *fc, struct daxfs_source *src, u64 phys, u64 size,
 			   u64 offset)
@@ -123,8 +124,6 @@ static int daxfs_map_range(struct fs_context *fc, struct daxfs_source *src, u64 
 	src->kaddr = src->memremap_addr;
 	src->len = want;
 	src->phys = phys + offset;
-	/* Mapped into processes as raw pfns, no huge pages. */
-	src->pfn_kind = DAXFS_PFN_RAW;
 	return 0;
 }
 
@@ -399,14 +398,15 @@ static int daxfs_open_phys(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	src->kaddr = (const u8 *)src->memremap_addr + sbi->offset;
 	src->len = size - sbi->offset;
 	src->phys = phys + sbi->offset;
-	/* Not in the memory map: mapped as raw pfns, no huge pages. */
+	/* Not in the memory map: mapped as raw pfns, never by PMDs (compat.h). */
 	src->pfn_kind = DAXFS_PFN_RAW;
 	return 0;
 }
 
 /*
  * A dma-buf (e.g. from /dev/dma_heap/system): read through its kernel mapping (vmap), mapped
- * into processes page by page (the pages need not be physically contiguous).
+ * into processes page by page, as pages (the pages need not be physically contiguous): the
+ * struct pages behind the vmap, found once here.
  */
 static int daxfs_open_dmabuf(struct fs_context *fc, struct daxfs_sb_info *sbi)
 {
@@ -460,18 +460,25 @@ int daxfs_source_open(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	return daxfs_open_path(fc, sbi);
 }
 
-/* The page frame of byte off (page aligned) of the image, for mapping it into a process. */
-daxfs_pfn_t daxfs_source_pfn(const struct daxfs_source *src, u64 off)
+/*
+ * The page frame of byte off (page aligned) of the image, for mapping it into a process, and
+ * what it is (read once: a device-dax source's frames stop being device pages at an unbind).
+ * Not for dma-bufs: their pages are mapped as pages (daxfs_source_page).
+ */
+daxfs_pfn_t daxfs_source_pfn(const struct daxfs_source *src, u64 off,
+			     enum daxfs_pfn_kind *kind)
 {
-	/* test hook (inval.c): a page mapped before its lines were invalidated */
-	daxfs_inval_check(container_of(src, struct daxfs_sb_info, src), off, PAGE_SIZE);
-	if (src->kind == DAXFS_SRC_DMABUF) {
-		/* off is inside the image (a validated extent): the index is inside the array. */
-		u64 in_buf = off + (src->kaddr - (const u8 *)src->map.vaddr);
+	*kind = READ_ONCE(src->pfn_kind);
+	return daxfs_mkpfn(PHYS_PFN(src->phys + off), *kind);
+}
 
-		return daxfs_mkpfn(page_to_pfn(src->pages[in_buf >> PAGE_SHIFT]), DAXFS_PFN_PAGE);
-	}
-	return daxfs_mkpfn(PHYS_PFN(src->phys + off), src->pfn_kind);
+/* A dma-buf's page holding byte off (page aligned) of the image. */
+struct page *daxfs_source_page(const struct daxfs_source *src, u64 off)
+{
+	/* off is inside the image (a validated extent): the index is inside the array. */
+	u64 in_buf = off + (src->kaddr - (const u8 *)src->map.vaddr);
+
+	return src->pages[in_buf >> PAGE_SHIFT];
 }
 
 void daxfs_source_close(struct daxfs_source *src)

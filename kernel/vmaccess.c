@@ -3,10 +3,11 @@
  * vmaccess.c - vm_ops->access of daxfs mappings: another process's view of them through
  * /proc/PID/mem, ptrace(PTRACE_PEEKDATA) and so gdb.
  *
- * Those go through access_remote_vm(), which first tries get_user_pages(). Pages of fsdax
- * memory with struct pages are mapped as pages and found that way. Device-dax, phys= and
- * dma-buf sources are mapped as raw pfns (special ptes): get_user_pages() refuses them and the
- * kernel falls back to ->access, as it does for /dev/mem mappings (generic_access_phys). Here
+ * Those go through access_remote_vm(), which first tries get_user_pages(). Device pages (fsdax
+ * with struct pages, device-dax while device_dax is bound) and dma-buf pages are mapped as pages
+ * and found that way. phys= sources (and device-dax after an unbind) are mapped as raw pfns
+ * (special ptes): get_user_pages() refuses them and the kernel falls back to ->access, as it
+ * does for /dev/mem mappings (generic_access_phys). Here
  * the bytes come from the source's kernel mapping, the same bytes the mapping shows: the page
  * of the file at that address, inside the extent the validated snapshot gives, in a device
  * access section (a revoked mount reads nothing). Writes are refused: daxfs files are read-only

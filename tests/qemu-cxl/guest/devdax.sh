@@ -1,7 +1,9 @@
 # Scenario: images in a device-dax instance (the pool's default mode), mounted by naming
 # /dev/daxX.Y (the module resolves the range). Two images at two offsets mounted at once; the
 # device stays writable elsewhere; another process reads a file's mappings through
-# /proc/PID/mem (peekmap); bad offsets refused; while mounted, reconfiguring the device
+# /proc/PID/mem (peekmap); a 64 MiB file maps in 2 MiB PMDs (few faults, bytes equal, a
+# MAP_PRIVATE write private) and in 4 KiB pages when mapped off the 2 MiB grid or by phys=;
+# bad offsets refused; while mounted, reconfiguring the device
 # to system-ram fails and the mounts keep working. A phys= mount of the bound device's range is
 # refused (EBUSY: device_dax owns it); once the device has no driver, phys= mounts work, claim
 # the range in /proc/iomem (shared by mounts of the same range, EBUSY for an overlapping other
@@ -34,8 +36,37 @@ grep daxfs /proc/mounts
 expect_tree /mnt/e
 expect_tree /mnt/f
 fscheck mmap /mnt/e/data/three-mib
-# Mapped as raw pfns: another process reads the mapping through /proc/PID/mem (vm_ops->access)
+# Another process reads the mapping through /proc/PID/mem
 peekmap /mnt/e/data/three-mib
+
+say "2 MiB mappings: a 64 MiB file faults in PMDs, 4 KiB pages off the 2 MiB grid"
+# An image of one 64 MiB file (the builder puts files of 2 MiB or more on 2 MiB boundaries),
+# stamped at a 2 MiB-aligned offset of the device, whose range is 2 MiB aligned.
+[ $((res % 0x200000)) = 0 ] || fail "$name: resource $res is not 2 MiB aligned"
+mkdir -p /tmp/big /mnt/h
+head -c $((64 << 20)) /dev/urandom > /tmp/big/big
+daxpool build -q /tmp/big -o /tmp/big.img || fail "daxpool build of the 64 MiB file"
+rm /tmp/big/big
+daxio copyin "$dax" 0x9000000 /tmp/big.img
+rm /tmp/big.img
+mount -t daxfs -o ro,offset=$((0x9000000)) "$dax" /mnt/h || fail "mount of the 64 MiB image: $(dmesg | tail -2)"
+# touch_faults FILE [skew]: map FILE (skew: 4 KiB off the 2 MiB grid), read a byte of every
+# page; sets pages and faults
+touch_faults() {
+	out=$(mapcheck touch "$@") || fail "mapcheck touch $*: $out"
+	echo "$*: $(echo $out)"
+	pages=$(echo "$out" | sed -n 's/.*pages=\([0-9]*\).*/\1/p')
+	faults=$(echo "$out" | sed -n 's/.*faults=\([0-9]*\).*/\1/p')
+	[ -n "$pages" ] && [ -n "$faults" ] || fail "mapcheck touch $*: $out"
+}
+# 16384 pages: 32 PMDs (and the program's own few faults); 4 KiB pages would be 16384 faults
+touch_faults /mnt/h/big
+[ "$pages" = 16384 ] || fail "the 64 MiB file has $pages pages"
+[ "$faults" -le 64 ] || fail "64 MiB on device-dax: $faults faults, want PMD mappings (at most 64)"
+# placed 4 KiB off the 2 MiB grid, no 2 MiB of the mapping is 2 MiB of the device: 4 KiB pages
+touch_faults /mnt/h/big skew
+[ "$faults" -ge "$pages" ] || fail "mapping off the 2 MiB grid: $faults faults for $pages pages"
+umount /mnt/h
 
 say "refusals by path: unaligned offset, offset at/beyond the end, image running past the end"
 refuse() {
@@ -108,6 +139,12 @@ case $mopts in *,ro,*offset=67108864,*) ;; *) fail "/proc/mounts options $mopts 
 mount -o remount,ro /mnt/d || fail "remount,ro of a phys= mount"
 expect_tree /mnt/d
 peekmap /mnt/d/data/three-mib
+# phys= frames have no memory map: 4 KiB special pages only, never PMDs (kernel/compat.h)
+mount -t daxfs -o "ro,phys=$res,size=$size,offset=$((0x9000000))" none /mnt/h ||
+	fail "phys= mount of the 64 MiB image: $(dmesg | tail -2)"
+touch_faults /mnt/h/big
+[ "$faults" -ge "$pages" ] || fail "phys=: $faults faults for $pages pages, want 4 KiB pages"
+umount /mnt/h
 claim="$(printf %x $((res)))-$(printf %x $((res + size - 1))) : daxfs"
 grep -q "$claim" /proc/iomem || fail "no '$claim' in /proc/iomem: $(grep -i dax /proc/iomem)"
 grep "$claim" /proc/iomem

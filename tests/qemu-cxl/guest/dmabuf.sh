@@ -1,6 +1,7 @@
 # Scenario: the image in a dma-buf from the system dma-heap (the accelerator case), mounted with
 # the new mount API (FSCONFIG_SET_FD "dmabuf") at a non-zero offset; the tree must equal the
-# source, mmap and programs must work (the mapping readable through /proc/PID/mem), and a
+# source, mmap and programs must work (the mapping readable through /proc/PID/mem, its pages
+# taken by get_user_pages: process_vm_readv), and a
 # dma-buf without an image must be refused.
 modprobe daxfs
 mkdir -p /mnt/d
@@ -22,6 +23,10 @@ dmesg | grep daxfs | tail -1
 expect_tree /mnt/d
 fscheck mmap /mnt/d/data/three-mib
 peekmap /mnt/d/data/three-mib
+# The buffer's pages are mapped as pages: get_user_pages() takes them (process_vm_readv pins
+# them), where raw pfns would fail with EFAULT
+mapcheck gup /mnt/d/data/three-mib || fail "GUP of a dma-buf file's mapping"
+mapcheck touch /mnt/d/data/three-mib || fail "mapcheck touch of a dma-buf file"
 expect_eq "chroot busybox" "$(chroot /mnt/d /bin/sh -c 'echo ran from a dma-buf')" "ran from a dma-buf"
 umount /mnt/d
 rmmod daxfs

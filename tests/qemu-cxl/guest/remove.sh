@@ -7,7 +7,8 @@
 # offset and the image's uuid, digest, size and label (as daxpool inspect shows them), and
 # revoked flips to 1 with the removal (the sysfs directory goes at umount).
 # device-dax: the namespace's dax_pmem driver is unbound, which deletes the dev_dax under the
-# mount: daxfs keeps the range reserved and the mount keeps working; rebinding dax_pmem makes a
+# mount: daxfs keeps the range reserved and the mount keeps working (its mappings of device
+# pages, PMDs included, are dropped first and come back as 4 KiB pages); rebinding dax_pmem makes a
 # new dev_dax that no driver can take until umount (revoked stays 0); after umount it is
 # enabled and mounted.
 # unbind_or_dump DEV UNBIND: unbind, or show where it is stuck after 60 s (blocked tasks).
@@ -105,6 +106,18 @@ umount /mnt/a /mnt/b
 [ ! -e "$gone" ] || fail "$gone is still there after umount"
 
 say "device-dax: the dev_dax is deleted under the mount"
+# A process holds a mapping of a 3 MiB file over it, its first 2 MiB in a PMD (device pages).
+# device_dax's memory map goes with the unbind, so the mapping is dropped just before; then
+# the process walks it through /proc/self/{smaps,pagemap,clear_refs} (which would read the
+# freed memory map if the PMD were still there) and refaults it in 4 KiB pages, bytes equal.
+mkfifo /tmp/go2
+mapcheck hold /mnt/c/data/three-mib /tmp/go2 > /tmp/hold 2>&1 &
+hpid=$!
+i=0
+until grep -q touched /tmp/hold; do
+	i=$((i + 1)); [ $i -le 300 ] || fail "mapcheck hold never touched its mapping: $(cat /tmp/hold)"
+	usleep 100000
+done
 parent=$(basename "$(dirname "$(readlink -f /sys/bus/dax/devices/${dax#/dev/})")")
 pdrv=$(basename "$(readlink -f /sys/bus/nd/devices/$parent/driver)")
 echo "unbinding $parent from $pdrv"
@@ -112,6 +125,15 @@ dmesg -c >/dev/null
 echo "$parent" > /sys/bus/nd/drivers/$pdrv/unbind
 [ ! -e /sys/bus/dax/devices/${dax#/dev/} ] || fail "${dax#/dev/} is still there"
 dmesg | grep daxfs
+echo go > /tmp/go2
+wait $hpid || fail "the mapping held over the unbind: $(cat /tmp/hold)"
+cat /tmp/hold
+before=$(sed -n 's/^touched faults=//p' /tmp/hold)
+again=$(sed -n 's/^again faults=//p' /tmp/hold)
+# 768 pages: 1 PMD + 256 pages before; all 768 pages again once the PMD is gone
+[ -n "$before" ] && [ "$before" -lt 768 ] || fail "no PMD mapping before the unbind: $(cat /tmp/hold)"
+[ -n "$again" ] && [ "$again" -ge 768 ] || fail "the mapping was not dropped at the unbind: $(cat /tmp/hold)"
+dmesg | grep -q 'mappings dropped' || fail "no log line for the dropped mappings"
 grep daxfs /proc/iomem || fail "the range is not reserved"
 expect_tree /mnt/c
 expect_sys /mnt/c "$dax" devdax $((0x200000)) 0
