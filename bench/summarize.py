@@ -32,15 +32,16 @@ METHODS = {
           "file and image in /dev/shm.",
     "P3/P4": "bench/read.sh, one guest (TCG, 2 vCPUs, 2 GiB): tree = /usr/include + a 64 MiB random file + a "
              "directory of 100,000 empty files; daxfs, EROFS-DAX (-Enoinline_data, dax=always) and ext4-DAX "
-             "(dax=always) each on its own label-less NVDIMM (raw fsdax pmem backed by the image file); tmpfs "
+             "(dax=always) each in its own fsdax namespace of one NVDIMM (copied there at boot); tmpfs "
              "copied from the daxfs mount first (already resident; its dentries cannot be dropped, so its "
              "lookups are warm). Caches dropped before every pass; 128 KiB reads; 20,000 random names.",
-    "P5": "bench/pagecache.sh: two guests at once (TCG, 1 GiB each), the same image files as NVDIMMs of both "
-          "(one memory). Each reads every file of the daxfs image, of the ext4 image mounted without DAX, and "
+    "P5": "bench/pagecache.sh: two guests at once (TCG, 1 GiB each) on one NVDIMM backing file (one memory) "
+          "whose fsdax namespaces a first boot filled with the images. Each reads every file of the daxfs image, of the ext4 image mounted without DAX, and "
           "of a tmpfs copy (made from the daxfs mount; copy included). Page cache = growth of Cached + Buffers "
           "over the pass, RAM = fall of MemFree; caches dropped before each pass.",
     "P6": "bench/mount.sh, one guest: one mount(2) (daxbench mount) of each image, caches dropped before; 16 MiB "
-          "tree = 500 files of 28 KiB, 1 GiB tree = the same + 8 files of 126 MiB; each image its own NVDIMM.",
+          "tree = 560 files of 29 KiB, 1 GiB tree = the same + 8 files of 126 MiB; each image copied at boot into "
+          "its own fsdax namespace.",
     "containers": "not measured here (another branch builds the container tests): see docs/containers.md.",
 }
 
@@ -80,7 +81,9 @@ def row(part, name, unit, a_label, a, b_label, b, kind="ratio", goal=None):
         return r
     ma, mb = statistics.median(a), statistics.median(b)
     r.update(measured=True, daxpool_median=ma, peer_median=mb)
-    if kind == "throughput":  # a, b: times; the ratio of throughputs
+    if unit == "MiB" and abs(mb) < 1:  # no meaningful ratio to a peer that used (next to) nothing
+        r["ratio"] = None
+    elif kind == "throughput":  # a, b: times; the ratio of throughputs
         r["ratio"] = mb / ma if ma > 0 else None
     else:
         r["ratio"] = ma / mb if mb > 0 else (0.0 if ma == 0 else None)
@@ -148,6 +151,8 @@ def rows(d):
 def fmt(v, unit=""):
     if v is None:
         return "—"
+    if not unit and abs(v) < 0.01:  # a ratio within measurement noise of 0
+        return "< 0.01"
     if unit == "s" and v < 0.01:
         return f"{v * 1000:.2f} ms"
     if abs(v) >= 100:
@@ -242,15 +247,17 @@ def chart(rs, outdir):
             if r.get("ratio_kind"):
                 label = f"{r['part']} {r['row']}"
             # log scale: a ratio of 0 (no page cache at all) is drawn at 0.01 and labelled 0
-            f.write(f"{i} {max(r['ratio'], 0.01):.6g} \"{label}\" \"{fmt(r['ratio'])}\"\n")
+            color = 0x4477AA if not r["goal"] else (0x228833 if r["met"] else 0xCC3311)
+            f.write(f"{i} {max(r['ratio'], 0.01):.6g} \"{label}\" \"{fmt(r['ratio'])}\" {color}\n")
     n = len(shown)
+    xmax = max([100.0] + [r["ratio"] * 4 for r in shown])
     gp = os.path.join(outdir, "report.gp")
     with open(gp, "w") as f:
         f.write(f"""set terminal pngcairo size 1400,{200 + 22 * n} font "sans,9"
 set output "{os.path.join(outdir, 'report.png')}"
-set title "daxpool bench: ratios (daxpool / peer; P2: throughput / memcpy's; P6 size rows: 1 GiB / 16 MiB). Medians, measured."
+set title "daxpool bench: ratios, medians of measured values (log scale; 1 = the same as the peer)\\ndaxpool / peer; P2: load throughput / memcpy throughput; P6 size rows: 1 GiB / 16 MiB. Green: goal met, red: goal not met, blue: no goal"
 set logscale x
-set xrange [0.005:100]
+set xrange [0.005:{xmax:g}]
 set yrange [{n}:-1]
 set ytics () nomirror
 set grid x
@@ -258,7 +265,7 @@ set xlabel "ratio (log scale)"
 set style fill solid 0.6
 unset key
 set arrow from 1, graph 0 to 1, graph 1 nohead lw 2 lc rgb "black"
-plot "{dat}" using (sqrt($2 * 0.005)):1:(0.005):2:($1 - 0.35):($1 + 0.35):ytic(3) with boxxyerror lc rgb "#4477aa", \\
+plot "{dat}" using (sqrt($2 * 0.005)):1:(0.005):2:($1 - 0.35):($1 + 0.35):5:ytic(3) with boxxyerror lc rgb variable, \\
      "" using 2:1:4 with labels left offset 0.5,0 font "sans,8"
 """)
     subprocess.run(["gnuplot", gp], check=True)
