@@ -63,11 +63,12 @@ random_file() { head -c $(($2 << 20)) /dev/urandom >"$1"; }
 # .cache/bench/.
 tree_minbase() {
 	local tar=$BENCH_CACHE/minbase-bookworm.tar
-	if [ ! -s "$tar" ]; then
+	if [ ! -f "$tar" ]; then
 		need mmdebstrap
 		mkdir -p "$BENCH_CACHE"
-		mmdebstrap --quiet --variant=minbase bookworm "$tar.tmp" >&2 || fail "mmdebstrap of the minbase root failed"
-		mv "$tar.tmp" "$tar"
+		# mmdebstrap picks its output's format by the name: keep .tar at the end
+		mmdebstrap --quiet --variant=minbase bookworm "${tar%.tar}.tmp.tar" >&2 || fail "mmdebstrap of the minbase root failed"
+		mv "${tar%.tar}.tmp.tar" "$tar"
 	fi
 	mkdir -p "$1"
 	tar -C "$1" --numeric-owner -xpf "$tar"

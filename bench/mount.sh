@@ -1,8 +1,8 @@
 #!/bin/bash
 # bench/mount.sh [ROUNDS]: P6, mount time against image size: a 16 MiB and a 1 GiB image, each as
 # daxfs and as EROFS-DAX (mkfs.erofs -Enoinline_data, -o dax=always), in one guest (QEMU TCG,
-# Debian 6.12), each image copied at boot into its own fsdax namespace. The 16 MiB tree: 560
-# random files of 29 KiB in 10 directories; the 1 GiB tree: the same + 8 random files of 126 MiB
+# Debian 6.12), each image copied at boot into its own fsdax namespace. The 16 MiB tree: 510
+# random files of 32 KiB in 10 directories; the 1 GiB tree: the same + 8 random files of 126 MiB
 # (same entry count, 64x the bytes). ROUNDS (default 3) interleaved rounds of one mount(2) each,
 # caches dropped before each. Result: seconds per mount; the report's ratio is 1 GiB / 16 MiB.
 . "$(dirname "$0")/lib.sh"
@@ -13,9 +13,9 @@ import os, sys
 for d in range(10):
     p = os.path.join(sys.argv[1], f"d{d}")
     os.makedirs(p)
-    for f in range(56):
+    for f in range(51):
         with open(os.path.join(p, f"f{f:02d}"), "wb") as fh:
-            fh.write(os.urandom(29 << 10))
+            fh.write(os.urandom(32 << 10))
 PY
 cp -a "$WORK/t16" "$WORK/t1g"
 for i in 1 2 3 4 5 6 7 8; do random_file "$WORK/t1g/big$i" 126; done

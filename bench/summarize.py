@@ -40,7 +40,7 @@ METHODS = {
           "of a tmpfs copy (made from the daxfs mount; copy included). Page cache = growth of Cached + Buffers "
           "over the pass, RAM = fall of MemFree; caches dropped before each pass.",
     "P6": "bench/mount.sh, one guest: one mount(2) (daxbench mount) of each image, caches dropped before; 16 MiB "
-          "tree = 560 files of 29 KiB, 1 GiB tree = the same + 8 files of 126 MiB; each image copied at boot into "
+          "tree = 510 files of 32 KiB, 1 GiB tree = the same + 8 files of 126 MiB; each image copied at boot into "
           "its own fsdax namespace.",
     "containers": "not measured here (another branch builds the container tests): see docs/containers.md.",
 }
