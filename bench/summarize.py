@@ -155,6 +155,8 @@ def fmt(v, unit=""):
         return "< 0.01"
     if unit == "s" and v < 0.01:
         return f"{v * 1000:.2f} ms"
+    if unit == "MiB":
+        return f"{v:.2f} MiB"
     if abs(v) >= 100:
         s = f"{v:.0f}"
     elif abs(v) >= 10:
@@ -162,6 +164,17 @@ def fmt(v, unit=""):
     else:
         s = f"{v:.3g}" if unit != "MiB" else f"{v:.1f}"
     return f"{s} {unit}".strip()
+
+
+def ratio_text(r):
+    """The ratio, with as many digits as it takes to show why a goal is met or not."""
+    t = fmt(r["ratio"])
+    if r["goal"] and r["ratio"] is not None and t[0].isdigit():
+        op, g = r["goal"]
+        shown = float(t)
+        if (shown <= g if op == "<=" else shown >= g) != r["met"]:
+            t = f"{r['ratio']:.6f}"
+    return t
 
 
 def goal_text(r):
@@ -177,7 +190,7 @@ def text(rs):
             continue
         met = "" if not r["goal"] else ("  goal " + goal_text(r) + (": met" if r["met"] else ": NOT met"))
         print(f"{r['part']} {r['row']}: {r['daxpool']} {fmt(r['daxpool_median'], r['unit'])}, "
-              f"{r['peer']} {fmt(r['peer_median'], r['unit'])}, ratio {fmt(r['ratio'])}{met}")
+              f"{r['peer']} {fmt(r['peer_median'], r['unit'])}, ratio {ratio_text(r)}{met}")
 
 
 def markdown(rs, meta, d):
@@ -200,7 +213,7 @@ def markdown(rs, meta, d):
             L.append(f"| {r['part']} | {r['row']} | {r['daxpool']} | {r['peer']} | not run | {goal_text(r)} | | | |")
             continue
         met = "" if not r["goal"] else ("yes" if r["met"] else "**no**")
-        L.append(f"| {r['part']} | {r['row']} | {r['daxpool']} | {r['peer']} | **{fmt(r['ratio'])}** | "
+        L.append(f"| {r['part']} | {r['row']} | {r['daxpool']} | {r['peer']} | **{ratio_text(r)}** | "
                  f"{goal_text(r)} | {met} | {fmt(r['daxpool_median'], r['unit'])} | {fmt(r['peer_median'], r['unit'])} |")
     L.append("| — | containers: RAM per additional container, per additional host | | | "
              "not measured in this report: see docs/containers.md | | | | |")
@@ -248,7 +261,7 @@ def chart(rs, outdir):
                 label = f"{r['part']} {r['row']}"
             # log scale: a ratio of 0 (no page cache at all) is drawn at 0.01 and labelled 0
             color = 0x4477AA if not r["goal"] else (0x228833 if r["met"] else 0xCC3311)
-            f.write(f"{i} {max(r['ratio'], 0.01):.6g} \"{label}\" \"{fmt(r['ratio'])}\" {color}\n")
+            f.write(f"{i} {max(r['ratio'], 0.01):.6g} \"{label}\" \"{ratio_text(r)}\" {color}\n")
     n = len(shown)
     xmax = max([100.0] + [r["ratio"] * 4 for r in shown])
     gp = os.path.join(outdir, "report.gp")
