@@ -251,7 +251,7 @@ def markdown(rs, meta, d):
     return "\n".join(L) + "\n"
 
 
-def chart(rs, outdir):
+def chart(rs, outdir, meta_date):
     dat = os.path.join(outdir, "report.dat")
     shown = [r for r in rs if r["measured"] and r["ratio"] is not None]
     with open(dat, "w") as f:
@@ -268,7 +268,8 @@ def chart(rs, outdir):
     with open(gp, "w") as f:
         f.write(f"""set terminal pngcairo size 1400,{200 + 22 * n} font "sans,9"
 set output "{os.path.join(outdir, 'report.png')}"
-set title "daxpool bench: ratios, medians of measured values (log scale; 1 = the same as the peer)\\ndaxpool / peer; P2: load throughput / memcpy throughput; P6 size rows: 1 GiB / 16 MiB. Green: goal met, red: goal not met, blue: no goal"
+set termoption noenhanced
+set title "daxpool bench {meta_date}: ratios of medians of measured values (1 = the same as the peer)\\ndaxpool / peer; P2: load throughput / memcpy throughput; P6 size rows: 1 GiB / 16 MiB\\ngreen: goal met, red: goal not met, blue: no goal stated"
 set logscale x
 set xrange [0.005:{xmax:g}]
 set yrange [{n}:-1]
@@ -303,7 +304,7 @@ def main():
         json.dump({"meta": meta, "rows": rs, "containers": "not measured in this report: see docs/containers.md",
                    "results": d.r}, f, indent=1, ensure_ascii=False)
         f.write("\n")
-    chart(rs, a.out)
+    chart(rs, a.out, meta.get("date", ""))
 
 
 if __name__ == "__main__":
