@@ -21,7 +21,8 @@ result part=P2 case=image metric=image_mib round=1 value="$(mib "$size")" | tee 
 
 # host: a file-backed pool in RAM (tmpfs), and the image there too
 H=$(mktemp -d /dev/shm/daxpool-bench.XXXXXX)
-trap 'rm -rf "$H"' EXIT
+# (keeps the harness's own rule: WORK removed when the script passes)
+trap 'rc=$?; rm -rf "$H"; [ $rc != 0 ] || rm -rf "$WORK"' EXIT
 cp "$WORK/share/img.daxfs" "$H/img.daxfs"
 pool_size=$(((size * 3 / (1 << 20) + 64) << 20))
 "$DAXPOOL" create -q --file "$H/p.pool" --size "$pool_size" -n benchhost >/dev/null
