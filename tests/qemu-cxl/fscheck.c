@@ -21,11 +21,6 @@
  *                          filesystem's); prints "opened" or the error, exit 0 / 1
  *   fscheck dirpos DIR     readdir, getdents64 with a 64-byte buffer, and telldir/seekdir
  *                          from the middle must all give the same entries; prints the count
- *   fscheck statnames DIR LIST   (bench) lstat DIR/NAME for every line of LIST; prints
- *                          "us_per_stat=N" and fails if any name is missing
- *   fscheck readall DIR    (bench) read every regular file in 128 KiB reads; prints
- *                          "files=N bytes=N seconds=S"
- *   fscheck seqread FILE   (bench) read FILE in 1 MiB reads; prints "bytes=N seconds=S"
  *   fscheck as UID GID CMD...   run CMD with those ids (groups: GID only), no capabilities
  *   fscheck nocap CAP CMD...    run CMD without capability number CAP (dropped from the
  *                          bounding set, so an exec as root does not get it back)
@@ -380,90 +375,6 @@ static int dirpos(const char *path)
 	return 0;
 }
 
-static double seconds(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static int statnames(const char *dir, const char *list)
-{
-	char line[512], path[4096];
-	long n = 0;
-	double t0;
-	struct stat st;
-	FILE *f = fopen(list, "r");
-
-	if (!f)
-		die("open", list);
-	t0 = seconds();
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = 0;
-		snprintf(path, sizeof(path), "%s/%s", dir, line);
-		if (lstat(path, &st))
-			die("lstat", path);
-		n++;
-	}
-	printf("stats=%ld us_per_stat=%.2f\n", n, n ? (seconds() - t0) * 1e6 / n : 0.0);
-	fclose(f);
-	return 0;
-}
-
-static long long ra_bytes, ra_files;
-
-static int readall_visit(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	static unsigned char buf[128 << 10];
-	ssize_t r;
-	int fd;
-
-	(void)flag;
-	(void)ftw;
-	if (!S_ISREG(st->st_mode))
-		return 0;
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		die("open", path);
-	while ((r = read(fd, buf, sizeof(buf))) > 0)
-		ra_bytes += r;
-	if (r < 0)
-		die("read", path);
-	close(fd);
-	ra_files++;
-	return 0;
-}
-
-static int readall(const char *dir)
-{
-	double t0 = seconds();
-
-	if (nftw(dir, readall_visit, 64, FTW_PHYS))
-		die("walk", dir);
-	printf("files=%lld bytes=%lld seconds=%.3f\n", ra_files, ra_bytes, seconds() - t0);
-	return 0;
-}
-
-static int seqread(const char *path)
-{
-	static unsigned char buf[1 << 20];
-	long long bytes = 0;
-	double t0 = seconds();
-	ssize_t r;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		die("open", path);
-	while ((r = read(fd, buf, sizeof(buf))) > 0)
-		bytes += r;
-	if (r < 0)
-		die("read", path);
-	close(fd);
-	printf("bytes=%lld seconds=%.4f\n", bytes, seconds() - t0);
-	return 0;
-}
-
 static int run_as(char **argv)
 {
 	uid_t uid = strtoul(argv[0], NULL, 0);
@@ -661,12 +572,6 @@ int main(int argc, char **argv)
 		printf("opened\n");
 		return 0;
 	}
-	if (argc == 4 && !strcmp(argv[1], "statnames"))
-		return statnames(argv[2], argv[3]);
-	if (argc == 3 && !strcmp(argv[1], "seqread"))
-		return seqread(argv[2]);
-	if (argc == 3 && !strcmp(argv[1], "readall"))
-		return readall(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "dirpos"))
 		return dirpos(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "manifest"))

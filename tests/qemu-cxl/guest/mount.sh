@@ -238,7 +238,7 @@ expect_eq "m read after its mapping: nothing more" "$(inv)" "$want"
 sync; echo 3 > /proc/sys/vm/drop_caches
 fscheck read /mnt/d/a > /dev/null
 expect_eq "a read after its inode was evicted: nothing more" "$(inv)" "$want"
-fscheck readall /mnt/d > /dev/null
+daxbench readall /mnt/d > /dev/null
 expect_eq "all files read: metadata + every file's pages once" "$(inv)" \
 	"$((want + $(pages /mnt/d/sub/c)))"
 expect_eq "pages served before they were invalidated" "$(cat "$sd/uninvalidated_served")" 0
