@@ -1,8 +1,8 @@
 # Scenario (scenarios/containers.sh) in the systemd guest (run --systemd): containers from one
-# daxfs image of a Debian minbase root (mmdebstrap + umoci + `daxpool build --oci`) in a CXL pool,
+# daxfs image of a Debian minbase root (mmdebstrap + umoci + `daxpool build --oci`) in a pool,
 # started with systemd-nspawn over overlayfs, each with its own tmpfs upper layer
 # (guest/containers.sh), and what they cost in page cache (docs/containers.md).
-# Every container runs python3 from the image: guest/ctr_read.py reads every file under $READ
+# Every container runs python3 from the image: guest/ctr_read.py reads every file in $READ
 # (BYTES in all), then stays running; it also writes its host name to /etc/ctr-name first.
 #   ROLE=one: create + load + mount the image; a copy of it on ext4 on a RAM disk (brd). For each
 #     N in $NS, cold page cache (drop_caches), N containers at once over daxfs, then over ext4:
@@ -11,16 +11,16 @@
 #     fails there). Each container's /etc/ctr-name is in its own upper layer only. With N
 #     containers running on the one daxfs mount, `daxpool status --json`: mounted_hosts 1,
 #     private_copies_size = the image's size, saved_size 0. RAM per additional container printed.
-#   ROLE=A / B: two hosts at once on one CXL memory (signals through /out). A creates the pool,
+#   ROLE=A / B: two hosts at once on one memory (signals through /out). A creates the pool,
 #     loads and mounts the image; B attaches until it finds the pool and mounts the image from
 #     the same memory. Each starts $NS containers over its mount; while all run on both hosts:
 #     page-cache growth < BYTES/8 on each, and `status --json` on each: mounted_hosts 2,
 #     private_copies_size 2 x size, saved_size = size (the image's and the total).
-# Env: ROLE, NS (container counts), READ (directories each container reads), IMGSIZE (the image's
+# Env: ROLE, NS (container counts), READ (files and folders each container reads), IMGSIZE (the image's
 # bytes, from the host), PEER, TIMEOUT (seconds a host waits for the other).
 . /in/containers.sh
 NS=${NS:-1 4 16}
-READ=${READ:-/usr/bin /usr/lib/python3.11}
+READ=${READ:-/usr/lib/python3.11 /usr/bin/python3.11}
 TIMEOUT=${TIMEOUT:-300}
 [ "$CTR_RUNTIME" = nspawn ] || fail "no systemd-nspawn in this root (runtime '$CTR_RUNTIME'): systemd-container missing from systemd/packages?"
 echo "runtime: $(systemd-nspawn --version | head -1)"
@@ -92,8 +92,7 @@ daxfs_limit() { echo $(($1 / 1024 / 8)); }
 ext4_floor() { echo $(($1 * 8 / 10 / 1024)); }
 
 pool_up() { # create the pool, load the image (A, one)
-	say "pool 'ctr' on CXL memory, image $(stat -c %s /in/ctr.daxfs) bytes"
-	daxpool inspect /in/ctr.daxfs | head -12
+	say "pool 'ctr', image $(stat -c %s /in/ctr.daxfs) bytes"
 	daxpool create --size 256M --name ctr --mode devdax -q
 	t=$(date +%s)
 	daxpool load /in/ctr.daxfs --pool ctr --name ctr --no-progress -q

@@ -1,7 +1,7 @@
 # containers.sh: containers over one read-only root file system (a daxfs mount of a container
 # image, or any directory), each with its own writable overlayfs upper layer on its own tmpfs, and
 # what they cost in page cache. Functions only, no checks: sourced (`. containers.sh`) by the
-# cxl-containers scenarios (guest/containers-test.sh) and usable from a demo. POSIX sh (dash,
+# nvdimm-containers scenarios (guest/containers-test.sh) and usable from a demo. POSIX sh (dash,
 # busybox ash).
 #
 #   ctr_start NAME LOWER CMD [FILE...]   one container, in the background: root = overlayfs
