@@ -11,6 +11,7 @@
 #include "cli/progress.hpp"
 #include "lib/daxfs/build.hpp"
 #include "lib/daxfs/fsck.hpp"
+#include "lib/daxfs/oci.hpp"
 #include "lib/util/size.hpp"
 #include "lib/util/hex.hpp"
 
@@ -34,7 +35,7 @@ void add_build(CLI::App &app)
 	auto *cmd = app.add_subcommand("build", "build a daxfs image from a directory, tar archives or an OCI image");
 	struct Opts {
 		std::vector<std::string> sources;
-		std::string output, oci, uuid, label, mtime, max_size;
+		std::string output, oci, platform, uuid, label, mtime, max_size;
 		bool tar = false, all_root = false, no_progress = false;
 		Verbosity v;
 	};
@@ -48,6 +49,10 @@ void add_build(CLI::App &app)
 			"flattened")
 		->excludes(src)
 		->excludes(tar);
+	cmd->add_option("--platform", o->platform,
+			"OS/ARCH[/VARIANT]: with --oci naming a multi-platform image index, the image to take "
+			"(default: this machine's, " + daxfs::host_platform() + ")")
+		->needs("--oci");
 	// SRC or --oci; several SRC only as --tar layers (CLI11 has no "one of" for a positional).
 	cmd->parse_complete_callback([o] {
 		if (o->oci.empty() && o->sources.empty())
@@ -68,6 +73,7 @@ void add_build(CLI::App &app)
 	cmd->callback([o] {
 		set_verbosity(o->v);
 		daxfs::BuildOptions b;
+		b.platform = o->platform;
 		if (!o->oci.empty())
 			b.oci = o->oci;
 		else if (o->sources.size() == 1)
@@ -108,6 +114,9 @@ void add_build(CLI::App &app)
 		if (!quiet() && !r.oci_digest.empty())
 			std::printf("%s: from OCI image %s%s%s\n", b.output.c_str(), r.oci_digest.c_str(),
 				    r.oci_ref.empty() ? "" : ", tag ", r.oci_ref.c_str());
+		if (!quiet() && !r.oci_platform.empty())
+			std::printf("%s: platform %s, manifest %s\n", b.output.c_str(), r.oci_platform.c_str(),
+				    r.oci_manifest.c_str());
 	});
 }
 

@@ -131,7 +131,7 @@ void print_super(const Image &img)
 
 // Where the image came from: the OCI image recorded on its root (docs/format.md, "Source").
 struct Source {
-	std::string oci_digest, oci_ref;
+	std::string oci_digest, oci_ref, oci_platform, oci_manifest;
 };
 
 Source source_of(const Image &img)
@@ -141,6 +141,10 @@ Source source_of(const Image &img)
 		s.oci_digest = *d;
 	if (auto r = img.getxattr(1, daxfs::xattr_oci_ref))
 		s.oci_ref = *r;
+	if (auto p = img.getxattr(1, daxfs::xattr_oci_platform))
+		s.oci_platform = *p;
+	if (auto m = img.getxattr(1, daxfs::xattr_oci_manifest))
+		s.oci_manifest = *m;
 	return s;
 }
 
@@ -189,6 +193,10 @@ void add_inspect(CLI::App &app)
 				add(root.get(), "oci_digest", src.oci_digest);
 			if (!src.oci_ref.empty())
 				add(root.get(), "oci_ref", src.oci_ref);
+			if (!src.oci_platform.empty())
+				add(root.get(), "oci_platform", src.oci_platform);
+			if (!src.oci_manifest.empty())
+				add(root.get(), "oci_manifest", src.oci_manifest);
 			Json tree = json_arr();
 			daxfs::walk(img, [&](const std::string &p, uint32_t ino) {
 				push(tree.get(), stat_json(img, p, img.stat(ino)));
@@ -201,6 +209,8 @@ void add_inspect(CLI::App &app)
 		if (Source src = source_of(img); !src.oci_digest.empty())
 			std::printf("source     OCI image %s%s%s\n", src.oci_digest.c_str(), src.oci_ref.empty() ? "" : ", tag ",
 				    src.oci_ref.c_str());
+		if (Source src = source_of(img); !src.oci_platform.empty())
+			std::printf("platform   %s, manifest %s\n", src.oci_platform.c_str(), src.oci_manifest.c_str());
 		std::printf("\n");
 		daxfs::walk(img, [&](const std::string &p, uint32_t ino) { print_line(img, p, img.stat(ino)); });
 	});

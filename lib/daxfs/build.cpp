@@ -208,11 +208,15 @@ BuildResult build_image(const BuildOptions &o)
 	std::vector<Xattr> source_xattrs;
 	OciImage oci;
 	if (!o.oci.empty()) {
-		oci = open_oci(o.oci); // every blob checked before anything is read from it
+		oci = open_oci(o.oci, o.platform); // every blob checked before anything is read from it
 		layers = oci.layers;
 		source_xattrs.push_back({xattr_oci_digest, oci.digest});
 		if (!oci.ref.empty())
 			source_xattrs.push_back({xattr_oci_ref, oci.ref});
+		if (!oci.platform.empty()) {
+			source_xattrs.push_back({xattr_oci_platform, oci.platform});
+			source_xattrs.push_back({xattr_oci_manifest, oci.manifest});
+		}
 	} else if (!o.layers.empty()) {
 		for (const auto &p : o.layers) {
 			struct stat st;
@@ -220,7 +224,7 @@ BuildResult build_image(const BuildOptions &o)
 				throw_errno("cannot access " + p, errno);
 			if (!S_ISREG(st.st_mode))
 				throw Error(p + " is not a file (--tar)");
-			layers.push_back({p, Compression::any});
+			layers.push_back({p, Compression::any, ""});
 		}
 	} else {
 		struct stat st;
@@ -229,7 +233,7 @@ BuildResult build_image(const BuildOptions &o)
 		if (o.tar ? !S_ISREG(st.st_mode) : !S_ISDIR(st.st_mode))
 			throw Error(o.source + (o.tar ? " is not a file (--tar)" : " is not a directory (use --tar for archives)"));
 		if (o.tar)
-			layers.push_back({o.source, Compression::any});
+			layers.push_back({o.source, Compression::any, ""});
 	}
 	bool layered = !o.oci.empty() || !o.layers.empty();
 	check_output_outside(o, layered ? layers : std::vector<Layer>{}, oci.layout);
@@ -266,6 +270,8 @@ BuildResult build_image(const BuildOptions &o)
 	r.data_bytes = l.data_bytes;
 	r.oci_digest = oci.digest;
 	r.oci_ref = oci.ref;
+	r.oci_platform = oci.platform;
+	r.oci_manifest = oci.manifest;
 	struct daxfs_super sb = make_super(o, l, r.digest, r);
 	pwrite_all(out.fd(), &sb, sizeof sb, 0, out.path());
 	out.commit();

@@ -13,9 +13,12 @@
 namespace daxpool::daxfs {
 
 // The root directory's xattrs that record an image built from an OCI layout (docs/format.md,
-// "Source"): the manifest's digest and its tag.
+// "Source"): the digest index.json names and its tag; through a multi-platform index, also the
+// platform chosen and its manifest's digest.
 inline constexpr const char *xattr_oci_digest = "user.daxpool.oci.digest";
 inline constexpr const char *xattr_oci_ref = "user.daxpool.oci.ref";
+inline constexpr const char *xattr_oci_platform = "user.daxpool.oci.platform";
+inline constexpr const char *xattr_oci_manifest = "user.daxpool.oci.manifest";
 
 struct BuildOptions {
 	std::string source;       // a directory, or a tar archive with tar = true
@@ -27,6 +30,7 @@ struct BuildOptions {
 	// "PATH[:TAG]": the image of an OCI layout (oci.hpp), its layers applied as above and its
 	// digest and tag recorded on the root; when not empty, source, tar and layers are not used.
 	std::string oci;
+	std::string platform;     // with oci, an image index: "OS/ARCH[/VARIANT]" (default: this machine's)
 	std::optional<std::array<uint8_t, 16>> uuid; // default: derived from the digest
 	std::string label;        // at most 63 bytes
 	std::optional<int64_t> mtime;             // --mtime: build time and every inode's mtime
@@ -46,6 +50,7 @@ struct BuildResult {
 	std::array<uint8_t, 16> uuid{};
 	std::array<uint8_t, 16> digest{};
 	std::string oci_digest, oci_ref; // the OCI image built (oci only)
+	std::string oci_platform, oci_manifest; // through an image index: what was chosen
 };
 
 // Builds the image or throws daxfs::Error naming what is wrong; on any error nothing is left at

@@ -5,15 +5,17 @@
 
 #include <fcntl.h>
 #include <json-c/json.h>
-#include <nettle/sha2.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <memory>
 #include <string_view>
 
 #include "lib/daxfs/error.hpp"
+#include "lib/daxfs/sha.hpp"
 #include "lib/util/fd.hpp"
 #include "lib/util/hex.hpp"
 
@@ -55,38 +57,6 @@ template <typename Fn> uint64_t read_file(const std::string &path, Fn fn)
 		total += static_cast<uint64_t>(got);
 	}
 }
-
-class Hash {
-public:
-	explicit Hash(std::string_view alg) : sha512_(alg == "sha512")
-	{
-		if (sha512_)
-			sha512_init(&s512_);
-		else
-			sha256_init(&s256_);
-	}
-	void update(const uint8_t *p, size_t n)
-	{
-		if (sha512_)
-			sha512_update(&s512_, n, p);
-		else
-			sha256_update(&s256_, n, p);
-	}
-	std::string hex()
-	{
-		std::vector<uint8_t> d(sha512_ ? SHA512_DIGEST_SIZE : SHA256_DIGEST_SIZE);
-		if (sha512_)
-			sha512_digest(&s512_, d.size(), d.data());
-		else
-			sha256_digest(&s256_, d.size(), d.data());
-		return util::hex(d);
-	}
-
-private:
-	bool sha512_;
-	struct sha256_ctx s256_;
-	struct sha512_ctx s512_;
-};
 
 struct Descriptor {
 	std::string media_type, digest, path; // path: the blob's file
@@ -151,7 +121,7 @@ void verify_blob(const Descriptor &d, const std::string &what)
 	if (static_cast<uint64_t>(st.st_size) != d.size)
 		throw Error(what + ": blob " + d.digest + " is " + std::to_string(st.st_size) +
 			    " bytes, its descriptor says " + std::to_string(d.size));
-	Hash h(d.alg);
+	Sha h(d.alg);
 	uint64_t n = read_file(d.path, [&](const uint8_t *p, size_t len) { h.update(p, len); });
 	std::string got = h.hex();
 	if (n != d.size || got != d.hex)
@@ -209,16 +179,113 @@ bool is_manifest_type(const std::string &mt)
 	       mt == "application/vnd.docker.distribution.manifest.v2+json";
 }
 
+bool is_index_type(const std::string &mt)
+{
+	return mt == "application/vnd.oci.image.index.v1+json" ||
+	       mt == "application/vnd.docker.distribution.manifest.list.v2+json";
+}
+
+// "os/arch[/variant]" of an index entry's platform object; empty if it has none.
+std::string platform_of(json_object *desc)
+{
+	json_object *p;
+	if (!json_object_object_get_ex(desc, "platform", &p) || !json_object_is_type(p, json_type_object))
+		return "";
+	const char *os = get_string(p, "os"), *arch = get_string(p, "architecture"), *var = get_string(p, "variant");
+	if (!os || !arch)
+		return "";
+	return std::string(os) + "/" + arch + (var && *var ? std::string("/") + var : "");
+}
+
+// want "os/arch" matches "os/arch" and any "os/arch/variant"; "os/arch/variant" only itself.
+bool platform_matches(const std::string &have, const std::string &want)
+{
+	return have == want || (std::count(want.begin(), want.end(), '/') == 1 && have.starts_with(want + "/"));
+}
+
+// An image index (a multi-platform image): the one manifest for the platform, checked.
+Descriptor pick_platform(const std::string &layout, const Descriptor &idx, const std::string &platform)
+{
+	std::string what = layout + ": index " + idx.digest;
+	verify_blob(idx, what);
+	JsonPtr index = parse_json(idx.path, slurp(idx.path));
+	json_object *ms;
+	if (!json_object_object_get_ex(index.get(), "manifests", &ms) || !json_object_is_type(ms, json_type_array))
+		throw Error(what + ": no manifests array");
+	std::vector<Descriptor> found;
+	std::string all;
+	for (size_t i = 0; i < json_object_array_length(ms); i++) {
+		json_object *o = json_object_array_get_idx(ms, i);
+		Descriptor d = descriptor(layout, o, what + ": manifests[" + std::to_string(i) + "]");
+		std::string p = platform_of(o);
+		if (!is_manifest_type(d.media_type) || p.empty())
+			continue; // an index in the index is not followed; attestations are "unknown/unknown"
+		all += (all.empty() ? "" : ", ") + p;
+		if (platform_matches(p, platform)) {
+			d.ref = p; // what was chosen, for the record
+			found.push_back(std::move(d));
+		}
+	}
+	if (found.empty())
+		throw Error(what + " has no image for platform " + platform + " (platforms: " +
+			    (all.empty() ? "none" : all) + "); choose one with --platform OS/ARCH[/VARIANT]");
+	for (const auto &d : found)
+		if (d.digest != found[0].digest)
+			throw Error(what + " has several images for platform " + platform + " (" + found[0].ref + ", " +
+				    d.ref + "): name one with --platform OS/ARCH/VARIANT");
+	return found[0];
+}
+
+// The config's rootfs.diff_ids: one "ALG:HEX" per layer, the digest of its uncompressed tar.
+std::vector<std::string> diff_ids(const std::string &path, const std::string &what)
+{
+	JsonPtr config = parse_json(path, slurp(path));
+	json_object *rootfs, *ids;
+	const char *type;
+	if (!json_object_object_get_ex(config.get(), "rootfs", &rootfs) || !(type = get_string(rootfs, "type")) ||
+	    std::string_view(type) != "layers" || !json_object_object_get_ex(rootfs, "diff_ids", &ids) ||
+	    !json_object_is_type(ids, json_type_array))
+		throw Error(what + ": no rootfs of type \"layers\" with diff_ids");
+	std::vector<std::string> out;
+	for (size_t i = 0; i < json_object_array_length(ids); i++) {
+		json_object *v = json_object_array_get_idx(ids, i);
+		std::string id = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+		size_t colon = id.find(':');
+		std::string alg = id.substr(0, colon == std::string::npos ? 0 : colon), hex = colon == std::string::npos ? "" : id.substr(colon + 1);
+		size_t want = alg == "sha256" ? 64 : alg == "sha512" ? 128 : 0;
+		if (!want || hex.size() != want || hex.find_first_not_of("0123456789abcdef") != std::string::npos)
+			throw Error(what + ": diff_ids[" + std::to_string(i) + "] '" + id + "' is not a sha256/sha512 digest");
+		out.push_back(id);
+	}
+	return out;
+}
+
 } // namespace
+
+std::string host_platform()
+{
+	struct utsname u;
+	if (::uname(&u) < 0)
+		throw_errno("uname", errno);
+	// The machine's name as OCI (Go's GOARCH) spells it.
+	static const std::pair<std::string_view, const char *> arch[] = {
+		{"x86_64", "amd64"}, {"aarch64", "arm64"}, {"i386", "386"}, {"i686", "386"},
+		{"armv7l", "arm"},   {"ppc64le", "ppc64le"}, {"s390x", "s390x"}, {"riscv64", "riscv64"},
+	};
+	for (const auto &[m, a] : arch)
+		if (m == u.machine)
+			return std::string("linux/") + a;
+	return std::string("linux/") + u.machine;
+}
 
 std::string sha256_file(const std::string &path)
 {
-	Hash h("sha256");
+	Sha h("sha256");
 	read_file(path, [&](const uint8_t *p, size_t n) { h.update(p, n); });
 	return "sha256:" + h.hex();
 }
 
-OciImage open_oci(const std::string &spec)
+OciImage open_oci(const std::string &spec, const std::string &platform)
 {
 	OciImage img;
 	std::string tag;
@@ -269,15 +336,20 @@ OciImage open_oci(const std::string &spec)
 	for (const Descriptor *d : chosen)
 		if (d->digest != chosen[0]->digest)
 			throw Error(img.layout + ": tag '" + tag + "' names more than one manifest");
-	const Descriptor &md = *chosen[0];
-	if (!is_manifest_type(md.media_type))
-		throw Error(img.layout + ": " + md.digest + " has media type " + md.media_type +
-			    (md.media_type.find("index") != std::string::npos || md.media_type.find("list") != std::string::npos
-				     ? " (an index of several images, e.g. platforms): not supported; copy one platform "
-				       "into a layout first"
-				     : ", not an image manifest"));
+	Descriptor md = *chosen[0];
 	img.digest = md.digest;
 	img.ref = md.ref;
+	if (is_index_type(md.media_type)) {
+		img.platform = platform.empty() ? host_platform() : platform;
+		md = pick_platform(img.layout, md, img.platform);
+		img.platform = md.ref;
+		img.manifest = md.digest;
+	} else if (!is_manifest_type(md.media_type)) {
+		throw Error(img.layout + ": " + md.digest + " has media type " + md.media_type + ", not an image manifest or index");
+	} else if (!platform.empty()) {
+		throw Error(img.layout + ": --platform " + platform + " given, but " + md.digest +
+			    " is a single image, not an index of platforms");
+	}
 
 	std::string mwhat = img.layout + ": manifest " + md.digest;
 	verify_blob(md, mwhat);
@@ -292,14 +364,18 @@ OciImage open_oci(const std::string &spec)
 		throw Error(mwhat + ": no config");
 	Descriptor cd = descriptor(img.layout, cfg, mwhat + ": config");
 	verify_blob(cd, mwhat + ": config");
+	std::vector<std::string> ids = diff_ids(cd.path, mwhat + ": config " + cd.digest);
 	if (!json_object_object_get_ex(manifest.get(), "layers", &layers) || !json_object_is_type(layers, json_type_array))
 		throw Error(mwhat + ": no layers array");
+	if (ids.size() != json_object_array_length(layers))
+		throw Error(mwhat + ": " + std::to_string(json_object_array_length(layers)) + " layers but " +
+			    std::to_string(ids.size()) + " diff_ids in its config");
 	for (size_t i = 0; i < json_object_array_length(layers); i++) {
 		std::string lwhat = mwhat + ": layers[" + std::to_string(i) + "]";
 		Descriptor ld = descriptor(img.layout, json_object_array_get_idx(layers, i), lwhat);
 		Compression c = layer_compression(ld.media_type, lwhat);
 		verify_blob(ld, lwhat);
-		img.layers.push_back({ld.path, c});
+		img.layers.push_back({ld.path, c, ids[i]});
 	}
 	return img;
 }

@@ -23,9 +23,12 @@ Tree scan_tar(const std::string &archive);
 // A tar archive as one layer of an image. any: whatever libarchive reads (--tar); the others:
 // a tar (ustar, pax, GNU) compressed exactly so (an OCI layer's media type).
 enum class Compression { any, none, gzip, zstd };
+// diff_id: "ALG:HEX" of the uncompressed tar (an OCI config's rootfs.diff_ids), checked by
+// scan_layers; empty: not checked.
 struct Layer {
 	std::string path;
 	Compression compression = Compression::any;
+	std::string diff_id;
 };
 
 // The layers applied in order as overlayfs and containers/storage do: a later entry replaces
@@ -33,7 +36,8 @@ struct Layer {
 // NAME and everything below it from the lower layers; ".wh..wh..opq" leaves its directory with
 // only the names this layer puts there (recursively); whiteout entries are not stored. A hard
 // link may name a file of a lower layer (the two names share the inode). Node::src_layer is the
-// index of the layer a file's data comes from.
+// index of the layer a file's data comes from. A layer with a diff_id is read to its end and
+// refused unless its uncompressed bytes hash to it.
 Tree scan_layers(const std::vector<Layer> &layers);
 
 // Streams the archives' file contents again: calls sink(node, bytes, offset) for every chunk of

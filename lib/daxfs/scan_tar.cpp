@@ -15,6 +15,7 @@
 
 #include "lib/daxfs/error.hpp"
 #include "lib/daxfs/scan.hpp"
+#include "lib/daxfs/sha.hpp"
 #include "lib/format/daxfs_format.h"
 
 namespace daxpool::daxfs {
@@ -63,21 +64,87 @@ Archive open_archive(const std::string &path, Compression c)
 	return a;
 }
 
-// Opens the archive and calls fn(archive, entry, index) for every header in order; read
-// errors throw.
-template <typename Fn> void for_each_entry(const std::string &path, Compression c, Fn fn)
+// Calls fn(archive, entry, index) for every header of an open archive in order; read errors
+// throw.
+template <typename Fn> void each_entry(struct archive *a, const std::string &path, Compression c, Fn fn)
 {
-	Archive a = open_archive(path, c);
 	struct archive_entry *e;
 	for (uint64_t index = 0;; index++) {
-		int r = archive_read_next_header(a.get(), &e);
+		int r = archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF)
 			return;
 		if (r < ARCHIVE_WARN)
-			throw Error(read_error(path, a.get(), c));
-		fn(a.get(), e, index);
+			throw Error(read_error(path, a, c));
+		fn(a, e, index);
 	}
 }
+
+template <typename Fn> void for_each_entry(const std::string &path, Compression c, Fn fn)
+{
+	Archive a = open_archive(path, c);
+	each_entry(a.get(), path, c, fn);
+}
+
+// An OCI layer decompressed by one reader (format "raw") and read as a tar by a second one
+// through a callback, every uncompressed byte hashed on its way: the layer's diff_id in the same
+// pass that reads its headers.
+class HashedLayer {
+public:
+	explicit HashedLayer(const Layer &l) : l_(l), sha_(l.diff_id.substr(0, l.diff_id.find(':'))), buf_(1u << 20)
+	{
+		raw_.reset(archive_read_new());
+		tar_.reset(archive_read_new());
+		if (!raw_ || !tar_)
+			throw Error("cannot allocate an archive reader");
+		if (l.compression == Compression::gzip)
+			archive_read_support_filter_gzip(raw_.get());
+		else if (l.compression == Compression::zstd)
+			archive_read_support_filter_zstd(raw_.get());
+		archive_read_support_format_raw(raw_.get());
+		struct archive_entry *e;
+		if (archive_read_open_filename(raw_.get(), l.path.c_str(), 1u << 20) != ARCHIVE_OK ||
+		    archive_read_next_header(raw_.get(), &e) != ARCHIVE_OK)
+			throw Error(read_error(l.path, raw_.get(), l.compression));
+		archive_read_support_format_tar(tar_.get());
+		if (archive_read_open(tar_.get(), this, nullptr, read_cb, nullptr) != ARCHIVE_OK)
+			throw Error(read_error(l.path, tar_.get(), l.compression));
+	}
+
+	struct archive *tar() { return tar_.get(); }
+
+	// Reads what the tar reader left (end-of-archive blocks, padding) and checks the digest.
+	void finish()
+	{
+		la_ssize_t n;
+		while ((n = archive_read_data(raw_.get(), buf_.data(), buf_.size())) > 0)
+			sha_.update(buf_.data(), static_cast<size_t>(n));
+		if (n < 0)
+			throw Error(read_error(l_.path, raw_.get(), l_.compression));
+		std::string got = l_.diff_id.substr(0, l_.diff_id.find(':') + 1) + sha_.hex();
+		if (got != l_.diff_id)
+			throw Error(l_.path + ": the layer's uncompressed bytes hash to " + got +
+				    ", not to its diff_id in the image config, " + l_.diff_id);
+	}
+
+private:
+	static la_ssize_t read_cb(struct archive *tar, void *self, const void **out)
+	{
+		auto *h = static_cast<HashedLayer *>(self);
+		la_ssize_t n = archive_read_data(h->raw_.get(), h->buf_.data(), h->buf_.size());
+		if (n < 0) {
+			archive_set_error(tar, archive_errno(h->raw_.get()), "%s", archive_error_string(h->raw_.get()));
+			return -1;
+		}
+		h->sha_.update(h->buf_.data(), static_cast<size_t>(n));
+		*out = h->buf_.data();
+		return n;
+	}
+
+	const Layer &l_;
+	Sha sha_;
+	std::vector<uint8_t> buf_;
+	Archive raw_, tar_;
+};
 
 // "./a//b/" -> {"a", "b"}; ".." is refused.
 std::vector<std::string> split(const std::string &archive, const char *p)
@@ -368,10 +435,17 @@ Tree scan_layers(const std::vector<Layer> &layers)
 		const Layer &l = layers[li];
 		// Layer numbers start at 1 so that the root's implicit names (layer 0) are below all.
 		tree.begin_layer(l.path, li + 1);
-		for_each_entry(l.path, l.compression, [&](struct archive *a, struct archive_entry *e, uint64_t index) {
+		auto entry = [&](struct archive *a, struct archive_entry *e, uint64_t index) {
 			add_entry(tree, e, index, li, true);
 			archive_read_data_skip(a);
-		});
+		};
+		if (l.diff_id.empty()) {
+			for_each_entry(l.path, l.compression, entry);
+		} else {
+			HashedLayer h(l);
+			each_entry(h.tar(), l.path, l.compression, entry);
+			h.finish();
+		}
 	}
 	return tree.finish();
 }

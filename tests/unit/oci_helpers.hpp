@@ -157,10 +157,17 @@ struct LayerFile {
 	Comp comp;
 };
 
+// What add_manifest writes besides the layers.
+struct ManifestOpts {
+	std::string platform = "linux/amd64";   // the config's os/architecture[/variant]
+	bool platform_in_descriptor = false;    // the descriptor carries it (an image index's entry)
+	std::vector<std::string> diff_ids;      // not empty: written instead of the layers' own
+};
+
 // A manifest (with its config) for these layers, into the layout's blobs; returns its descriptor
 // for index.json, tagged ref (none when empty).
 inline std::string add_manifest(const std::string &layout, const std::vector<LayerFile> &layers,
-				const std::string &ref)
+				const std::string &ref, const ManifestOpts &mo = {})
 {
 	// diff_ids: the layers' uncompressed digests (umoci unpack needs them).
 	std::string diff_ids;
@@ -170,15 +177,27 @@ inline std::string add_manifest(const std::string &layout, const std::vector<Lay
 						      : layers[i].comp == Comp::zstd ? "zstdcat"
 										 : "") +
 			    "\"";
-	std::string config = "{\"architecture\": \"amd64\", \"os\": \"linux\", \"rootfs\": {\"type\": \"layers\", "
-			     "\"diff_ids\": [" + diff_ids + "]}}";
+	if (!mo.diff_ids.empty()) {
+		diff_ids.clear();
+		for (size_t i = 0; i < mo.diff_ids.size(); i++)
+			diff_ids += std::string(i ? ", " : "") + "\"" + mo.diff_ids[i] + "\"";
+	}
+	size_t s1 = mo.platform.find('/'), s2 = mo.platform.find('/', s1 + 1);
+	std::string os = mo.platform.substr(0, s1), arch = mo.platform.substr(s1 + 1, s2 - s1 - 1),
+		    variant = s2 == std::string::npos ? "" : mo.platform.substr(s2 + 1);
+	std::string plat = "\"architecture\": \"" + arch + "\", \"os\": \"" + os + "\"" +
+			   (variant.empty() ? "" : ", \"variant\": \"" + variant + "\"");
+	std::string config = "{" + plat + ", \"rootfs\": {\"type\": \"layers\", \"diff_ids\": [" + diff_ids + "]}}";
 	Blob cb = add_text_blob(layout, config);
 	std::string m = "{\"schemaVersion\": 2, \"mediaType\": \"application/vnd.oci.image.manifest.v1+json\", "
 			"\"config\": " + descriptor("application/vnd.oci.image.config.v1+json", cb) + ", \"layers\": [";
 	for (size_t i = 0; i < layers.size(); i++)
 		m += (i ? ", " : "") + descriptor(layer_type(layers[i].comp), add_blob(layout, layers[i].path));
 	m += "]}";
-	return descriptor("application/vnd.oci.image.manifest.v1+json", add_text_blob(layout, m), ref);
+	std::string d = descriptor("application/vnd.oci.image.manifest.v1+json", add_text_blob(layout, m), ref);
+	if (mo.platform_in_descriptor)
+		d = d.substr(0, d.size() - 1) + ", \"platform\": {" + plat + "}}";
+	return d;
 }
 
 // oci-layout and index.json listing these manifest descriptors.
@@ -190,6 +209,18 @@ inline void write_index(const std::string &layout, const std::vector<std::string
 	for (size_t i = 0; i < manifests.size(); i++)
 		idx += (i ? ", " : "") + manifests[i];
 	put(layout + "/index.json", idx + "]}");
+}
+
+// An image index (a multi-platform image) of these manifest descriptors, into the layout's blobs;
+// returns its descriptor for index.json.
+inline std::string add_index(const std::string &layout, const std::vector<std::string> &manifests,
+			     const std::string &ref)
+{
+	std::string idx = "{\"schemaVersion\": 2, \"mediaType\": \"application/vnd.oci.image.index.v1+json\", "
+			  "\"manifests\": [";
+	for (size_t i = 0; i < manifests.size(); i++)
+		idx += (i ? ", " : "") + manifests[i];
+	return descriptor("application/vnd.oci.image.index.v1+json", add_text_blob(layout, idx + "]}"), ref);
 }
 
 // The digest in a descriptor made by add_manifest.

@@ -466,17 +466,97 @@ TEST_CASE("oci: bad layouts are refused and nothing is written", "[oci]")
 		write_index(layout, {descriptor("application/vnd.oci.image.manifest.v1+json", add_text_blob(layout, m), "full")});
 		refused("is not a tar layer");
 	}
-	SECTION("a nested index (several platforms)")
+	SECTION("a layer whose uncompressed bytes are not its diff_id")
+	{
+		// The blobs match their digests; only the config's diff_id of the gzip layer is another
+		// tar's: a layer swapped or altered before it was compressed.
+		std::vector<std::string> ids;
+		for (const auto &l : ls)
+			ids.push_back("sha256:" + sha256sum(l.path, l.comp == Comp::gzip ? "zcat" : l.comp == Comp::zstd ? "zstdcat" : ""));
+		ids[1] = ids[0];
+		write_index(layout, {add_manifest(layout, ls, "full", {.diff_ids = ids})});
+		refused("not to its diff_id in the image config, " + ids[0]);
+	}
+	SECTION("a config with fewer diff_ids than layers")
+	{
+		write_index(layout, {add_manifest(layout, ls, "full", {.diff_ids = {"sha256:" + sha256sum(ls[0].path)}})});
+		refused("3 layers but 1 diff_ids in its config");
+	}
+	SECTION("an index inside the index: not followed")
 	{
 		Blob inner = add_text_blob(layout, read_file(layout + "/index.json"));
-		write_index(layout, {descriptor("application/vnd.oci.image.index.v1+json", inner, "full")});
-		refused("not supported");
+		std::string d = descriptor("application/vnd.oci.image.index.v1+json", inner);
+		d = d.substr(0, d.size() - 1) + ", \"platform\": {\"architecture\": \"amd64\", \"os\": \"linux\"}}";
+		write_index(layout, {add_index(layout, {d}, "full")});
+		refused("has no image for platform");
 	}
 	SECTION("the output inside the layout")
 	{
 		CHECK_THROWS_WITH(build(t / "unused", layout + "/x.img", o), Contains("inside the OCI layout"));
 		CHECK_FALSE(fs::exists(layout + "/x.img"));
 	}
+}
+
+TEST_CASE("oci: a multi-platform image index gives the image for the platform", "[oci]")
+{
+	TempDir t;
+	auto ls = make_layers(t);
+	std::string layout = t / "layout";
+	fs::create_directories(layout);
+	// Another platform than this machine's: its image is the base layer alone.
+	std::string here = host_platform(), other = here == "linux/s390x" ? "linux/riscv64" : "linux/s390x";
+	std::string mine = add_manifest(layout, ls, "", {.platform = here, .platform_in_descriptor = true, .diff_ids = {}});
+	std::string theirs = add_manifest(layout, {ls[0]}, "", {.platform = other, .platform_in_descriptor = true, .diff_ids = {}});
+	std::string v6 = add_manifest(layout, {ls[0], ls[1]}, "", {.platform = "linux/arm/v6", .platform_in_descriptor = true, .diff_ids = {}});
+	std::string v7 = add_manifest(layout, ls, "", {.platform = "linux/arm/v7", .platform_in_descriptor = true, .diff_ids = {}});
+	// Build tools add attestation manifests with the platform unknown/unknown.
+	std::string att = add_manifest(layout, {ls[0]}, "", {.platform = "unknown/unknown", .platform_in_descriptor = true, .diff_ids = {}});
+	std::string index = add_index(layout, {att, theirs, mine, v6, v7}, "multi");
+	write_index(layout, {index});
+	build(t / "unused", t / "layers.img", layers_opts(paths_of(ls)));
+	build(t / "unused", t / "base.img", layers_opts({ls[0].path}));
+	Image layers = Image::open(t / "layers.img"), base = Image::open(t / "base.img");
+
+	BuildOptions o;
+	o.oci = layout + ":multi";
+	BuildResult r = build(t / "unused", t / "mine.img", o);
+	CHECK(r.oci_digest == digest_of(index));
+	CHECK(r.oci_platform == here);
+	CHECK(r.oci_manifest == digest_of(mine));
+	Image img = Image::open(t / "mine.img");
+	CHECK(compare_images(img, layers, true).empty());
+	CHECK(img.getxattr(1, xattr_oci_digest) == digest_of(index));
+	CHECK(img.getxattr(1, xattr_oci_ref) == "multi");
+	CHECK(img.getxattr(1, xattr_oci_platform) == here);
+	CHECK(img.getxattr(1, xattr_oci_manifest) == digest_of(mine));
+
+	o.platform = other;
+	r = build(t / "unused", t / "theirs.img", o);
+	CHECK(r.oci_manifest == digest_of(theirs));
+	CHECK(compare_images(Image::open(t / "theirs.img"), base, true).empty());
+
+	o.platform = "linux/arm/v7";
+	r = build(t / "unused", t / "v7.img", o);
+	CHECK(r.oci_platform == "linux/arm/v7");
+	CHECK(r.oci_manifest == digest_of(v7));
+
+	fs::create_directories(t / "out");
+	auto refused = [&](const std::string &why) {
+		CHECK_THROWS_WITH(build(t / "unused", t / "out/x.img", o), Contains(why));
+		CHECK(list_dir(t / "out").empty());
+	};
+	o.platform = "linux/arm";
+	refused("several images for platform linux/arm (linux/arm/v6, linux/arm/v7)");
+	o.platform = "linux/mips64le";
+	refused("no image for platform linux/mips64le (platforms: unknown/unknown, " + other + ", " + here +
+		", linux/arm/v6, linux/arm/v7)");
+	// A platform for a layout whose tag names one image is a mistake, not ignored.
+	std::string single = t / "single";
+	fs::create_directories(single);
+	write_index(single, {add_manifest(single, ls, "one")});
+	o.oci = single + ":one";
+	o.platform = here;
+	refused("is a single image, not an index of platforms");
 }
 
 TEST_CASE("oci: the flattened tree equals umoci unpack of the same image", "[oci][umoci]")

@@ -99,5 +99,11 @@ TEST_CASE("cli: a bad layout is an error (status 1, nothing written); a bad comm
 	r = run_cli({"build", "-o", out});
 	CHECK(r.status == 2);
 	CHECK_THAT(r.err, Contains("SRC or --oci"));
+	r = run_cli({"build", d / "1.tar", "--tar", "--platform", "linux/amd64", "-o", out});
+	CHECK(r.status == 2);
+	CHECK_THAT(r.err, Contains("--platform requires --oci"));
+	r = run_cli({"build", "--oci", layout + ":v1", "--platform", "linux/amd64", "-o", out});
+	CHECK(r.status == 1);
+	CHECK_THAT(r.err, Contains("is a single image, not an index of platforms"));
 	CHECK(fs::is_empty(d / "out"));
 }
