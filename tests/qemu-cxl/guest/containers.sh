@@ -11,7 +11,8 @@
 #   ctr_start_n N PREFIX LOWER CMD [FILE...]   containers PREFIX1 .. PREFIXN at once
 #   ctr_wait_file FILE SECS NAME...      until every container NAME has FILE in its root
 #   ctr_stop NAME...                     /ctr-stop appears in each (CMD should end on it); what
-#                                        still runs after CTR_STOP_WAIT s is killed; unmounted
+#                                        still runs after CTR_STOP_WAIT s is killed (0: at
+#                                        once, quietly, as `docker stop -t 0`); unmounted
 #   ctr_names PREFIX N                   PREFIX1 .. PREFIXN
 #   ctr_pagecache                        KiB of page cache of file systems: Cached + Buffers -
 #                                        Shmem (/proc/meminfo; tmpfs, the uppers included, is
@@ -101,7 +102,7 @@ ctr_stop() {
 		done
 		# systemd-nspawn ends its container (SIGKILL to all of it) on SIGTERM; unshare's
 		# child is reached through its PID namespace's end.
-		kill "$_p" 2>/dev/null && echo "ctr_stop: $_c did not end on /ctr-stop: killed" >&2
+		kill "$_p" 2>/dev/null && [ "$CTR_STOP_WAIT" -gt 0 ] && echo "ctr_stop: $_c did not end on /ctr-stop: killed" >&2
 		wait "$_p" 2>/dev/null || true
 	done
 	for _c in "$@"; do

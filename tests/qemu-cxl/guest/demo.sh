@@ -1,0 +1,140 @@
+# The demo's guest part (scenarios/demo.sh), in a systemd guest (run --systemd) on shared CXL
+# memory; ROLE=A or B, two hosts at once, signalling each other through /out:
+#   A: `daxpool create --size 4G` (a 2-way interleaved region over two memdevs, a devdax
+#      namespace, a pool), `load /in/ctr.daxfs --region 0`, `mount`;
+#   B: `attach` until A's pool is found in the shared memory, `mount` the same image (no copy);
+#   both: N containers (guest/containers.sh: systemd-nspawn, overlayfs over the daxfs mount,
+#      a tmpfs upper each) run /bin/sh from the image; page cache grown while they run; once
+#      both hosts run theirs, `daxpool status`: the image mounted by 2 hosts, saved_size = its
+#      size; each host's mount (/sys/fs/daxfs) names the same image uuid, digest and offset;
+#   clean-up: containers stopped, umount on both; A then unloads and destroys (pool,
+#      namespace, region) once B unmounted. Each step's seconds go to /out/steps.
+# Env: ROLE, PEER, N (containers per host), IMGSIZE, IMGUUID (from the host), TIMEOUT.
+. /in/containers.sh
+N=${N:-2}
+TIMEOUT=${TIMEOUT:-300}
+H=$(hostname)
+errors=0
+check() { # check WHAT CONDITION...: a failed check is counted, the demo goes on
+	what=$1
+	shift
+	if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; errors=$((errors + 1)); fi
+}
+up() { cut -d' ' -f1 /proc/uptime; }
+# step LABEL CMD...: run CMD showing the command, record its seconds in /out/steps.
+step() {
+	_l=$1
+	shift
+	echo "# $*"
+	_a=$(up)
+	"$@" || fail "$_l: '$*' failed"
+	_s=$(awk -v a="$_a" -v b="$(up)" 'BEGIN { printf "%.1f", b - a }')
+	echo "   ($_s s)"
+	echo "$H|$_l|$_s" >>/out/steps
+}
+# wait_for WHAT CMD...: until CMD succeeds, at most TIMEOUT s.
+wait_for() {
+	_w=$1 _t=$(cut -d. -f1 /proc/uptime)
+	shift
+	until "$@"; do
+		[ $(($(cut -d. -f1 /proc/uptime) - _t)) -lt "$TIMEOUT" ] || fail "$H: $_w not within $TIMEOUT s"
+		sleep 0.5
+	done
+}
+peer_says() { [ -e "/out/$PEER.$1" ]; }
+# img_field FILE NAME FIELD: FIELD of image NAME in the "images" array of a JSON document.
+img_field() {
+	_i=0
+	while _n=$(jsonget "images.$_i.name" "$1"); do
+		[ "$_n" = "$2" ] && { jsonget "images.$_i.$3" "$1"; return; }
+		_i=$((_i + 1))
+	done
+}
+pool_found() {
+	daxpool attach -q >/dev/null 2>&1 && daxpool list --region 0 --json >/tmp/l.json 2>/dev/null &&
+		[ -n "$(img_field /tmp/l.json ctr size)" ]
+}
+attach_b() { wait_for "A's pool with image ctr" pool_found && daxpool list --region 0; }
+sysdir() { echo "/sys/fs/daxfs/$(awk '$5 == "/srv/ctr" { print $3 }' /proc/self/mountinfo)"; }
+# What each container runs, all from the image: its /bin/sh (dash) prints its host name, the
+# image's os-release and what its / is (the overlay over /srv/ctr), cat reads a file, then
+# sleep keeps it running (one exec: a loop would execute sleep from CXL memory every second).
+CMD='. /etc/os-release; read -r h </proc/sys/kernel/hostname
+while read -r _ _ _ _ mp rest; do [ "$mp" = / ] && r=${rest#* - }; done </proc/self/mountinfo
+echo "$h: $PRETTY_NAME; / is ${r%%,upperdir=*},..."
+echo "$h: debian_version $(cat /etc/debian_version)"
+: >/ready; exec sleep infinity'
+start_ctrs() {
+	ctr_start_n "$N" "$H-c" /srv/ctr "$CMD" && ctr_wait_file ready "$TIMEOUT" $(ctr_names "$H-c" "$N")
+}
+
+case $ROLE in
+A)
+	say "$H: provision the pool on the shared CXL memory"
+	step "A: create --size 4G" daxpool create --size 4G --name demo
+	step "A: load --region 0" daxpool load /in/ctr.daxfs --region 0 --name ctr --no-progress
+	rm /in/ctr.daxfs
+	touch /out/loaded
+	;;
+B)
+	say "$H: find A's pool in the shared memory (no copy)"
+	wait_for "A's load" [ -e /out/loaded ]
+	step "B: attach (find A's pool)" attach_b
+	;;
+*) fail "ROLE must be A or B" ;;
+esac
+mkdir -p /srv/ctr
+step "$ROLE: mount" daxpool mount ctr /srv/ctr --region 0
+d=$(sysdir)
+echo "$H: /srv/ctr is image $(cat "$d/uuid") ($(cat "$d/digest")) at offset $(cat "$d/offset") of $(cat "$d/source") ($(cat "$d/kind"))"
+check "$H: the mounted image's uuid is the built image's ($IMGUUID)" [ "$(cat "$d/uuid")" = "$IMGUUID" ]
+echo "$(cat "$d/uuid") $(cat "$d/digest") $(cat "$d/offset")" >"/out/$H.where"
+
+say "$H: $N containers over overlayfs on the daxfs mount"
+sync
+echo 3 >/proc/sys/vm/drop_caches
+p0=$(ctr_pagecache)
+step "$ROLE: start $N containers" start_ctrs
+p1=$(ctr_pagecache)
+for c in $(ctr_names "$H-c" "$N"); do sed "s/^/  [$c] /" "$CTR_DIR/$c/log"; done
+for c in $(ctr_names "$H-c" "$N"); do
+	check "$c ran the image's shell" grep -q "^$c: Debian GNU/Linux 12 (bookworm); / is overlay .*lowerdir=/srv/ctr" "$CTR_DIR/$c/log"
+done
+# What the containers executed from the image, mapped straight from the pool's memory.
+ran=$(du -kcL /srv/ctr/usr/bin/dash /srv/ctr/usr/bin/cat /srv/ctr/usr/bin/sleep \
+	/srv/ctr/usr/lib/x86_64-linux-gnu/libc.so.6 /srv/ctr/usr/lib64/ld-linux-x86-64.so.2 | tail -1 | cut -f1)
+grow=$((p1 - p0))
+echo "$H: page cache grew $grow KiB while $N containers run (they executed $ran KiB of programs and libraries from the image)"
+check "$H: page cache grew less than 1/4 of what the containers executed ($grow < $((ran / 4)) KiB)" [ "$grow" -lt $((ran / 4)) ]
+echo "$H|page cache growth, $N containers (KiB)|$grow" >>/out/pagecache
+
+say "$H: both hosts run from one copy"
+touch "/out/$H.running"
+wait_for "$PEER's containers" peer_says running
+daxpool status --region 0
+daxpool status --region 0 --json >/tmp/st.json
+hosts=$(img_field /tmp/st.json ctr mounted_hosts) on=$(img_field /tmp/st.json ctr mounted_on)
+check "$H: status: image ctr mounted_hosts = 2 ($hosts)" [ "$hosts" = 2 ]
+for h in "$H" "$PEER"; do check "$H: status: ctr mounted_on names $h" sh -c "echo '$on' | grep -q '\"$h\"'"; done
+check "$H: status: ctr size = $IMGSIZE" [ "$(img_field /tmp/st.json ctr size)" = "$IMGSIZE" ]
+saved=$(jsonget saved_size /tmp/st.json)
+check "$H: status: saved_size = one image ($saved = $IMGSIZE)" [ "$saved" = "$IMGSIZE" ]
+check "$H: $PEER mounted the same image at the same offset ($(cat "/out/$H.where"))" \
+	[ "$(cat "/out/$PEER.where" 2>/dev/null)" = "$(cat "/out/$H.where")" ]
+touch "/out/$H.checked"
+wait_for "$PEER's checks" peer_says checked
+
+say "$H: clean up"
+# The containers sleep: stopped at once (SIGTERM to the runtime, as `docker stop -t 0`).
+CTR_STOP_WAIT=0
+stop_all() { ctr_stop $(ctr_names "$H-c" "$N") && daxpool umount /srv/ctr; }
+step "$ROLE: stop containers, umount" stop_all
+touch "/out/$H.unmounted"
+if [ "$ROLE" = A ]; then
+	wait_for "$PEER's umount" peer_says unmounted
+	unload_destroy() { daxpool unload ctr --region 0 && daxpool destroy --region 0; }
+	step "A: unload, destroy" unload_destroy
+	daxpool list
+fi
+[ "$errors" = 0 ] || fail "$H: $errors check(s) failed (FAIL lines above)"
+echo "$H: demo ok"
