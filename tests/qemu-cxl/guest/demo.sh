@@ -21,11 +21,12 @@ check() { # check WHAT CONDITION...: a failed check is counted, the demo goes on
 	if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; errors=$((errors + 1)); fi
 }
 up() { cut -d' ' -f1 /proc/uptime; }
-# step LABEL CMD...: run CMD showing the command, record its seconds in /out/steps.
+# step LABEL CMD...: run CMD (a daxpool command is shown; a function shows its own), record
+# its seconds in /out/steps.
 step() {
 	_l=$1
 	shift
-	echo "# $*"
+	[ "$1" != daxpool ] || echo "# $*"
 	_a=$(up)
 	"$@" || fail "$_l: '$*' failed"
 	_s=$(awk -v a="$_a" -v b="$(up)" 'BEGIN { printf "%.1f", b - a }')
@@ -54,7 +55,9 @@ pool_found() {
 	daxpool attach -q >/dev/null 2>&1 && daxpool list --region 0 --json >/tmp/l.json 2>/dev/null &&
 		[ -n "$(img_field /tmp/l.json ctr size)" ]
 }
-attach_b() { wait_for "A's pool with image ctr" pool_found && daxpool list --region 0; }
+attach_b() {
+	echo "# daxpool attach (until it finds A's pool), daxpool list --region 0"
+	wait_for "A's pool with image ctr" pool_found && daxpool list --region 0; }
 sysdir() { echo "/sys/fs/daxfs/$(awk '$5 == "/srv/ctr" { print $3 }' /proc/self/mountinfo)"; }
 # What each container runs, all from the image: its /bin/sh (dash) prints its host name, the
 # image's os-release and what its / is (the overlay over /srv/ctr), cat reads a file, then
@@ -65,9 +68,13 @@ echo "$h: $PRETTY_NAME; / is ${r%%,upperdir=*},..."
 echo "$h: debian_version $(cat /etc/debian_version)"
 : >/ready; exec sleep infinity'
 start_ctrs() {
+	echo "# $N x: systemd-nspawn --directory=ROOT /bin/sh -c CMD; ROOT: overlay lowerdir=/srv/ctr, upper on a tmpfs"
 	ctr_start_n "$N" "$H-c" /srv/ctr "$CMD" && ctr_wait_file ready "$TIMEOUT" $(ctr_names "$H-c" "$N")
 }
 
+# The boot, as this host's systemd saw it (daxtest-run): multi-user reached at that uptime.
+. /run/daxtest/boot
+echo "$H|boot (multi-user, seconds of uptime)|$BOOT_UPTIME" >>/out/steps
 case $ROLE in
 A)
 	say "$H: provision the pool on the shared CXL memory"
@@ -106,7 +113,7 @@ ran=$(du -kcL /srv/ctr/usr/bin/dash /srv/ctr/usr/bin/cat /srv/ctr/usr/bin/sleep 
 grow=$((p1 - p0))
 echo "$H: page cache grew $grow KiB while $N containers run (they executed $ran KiB of programs and libraries from the image)"
 check "$H: page cache grew less than 1/4 of what the containers executed ($grow < $((ran / 4)) KiB)" [ "$grow" -lt $((ran / 4)) ]
-echo "$H|page cache growth, $N containers (KiB)|$grow" >>/out/pagecache
+echo "$H|growth while $N containers run|$grow" >>/out/pagecache
 
 say "$H: both hosts run from one copy"
 touch "/out/$H.running"
@@ -127,7 +134,9 @@ wait_for "$PEER's checks" peer_says checked
 say "$H: clean up"
 # The containers sleep: stopped at once (SIGTERM to the runtime, as `docker stop -t 0`).
 CTR_STOP_WAIT=0
-stop_all() { ctr_stop $(ctr_names "$H-c" "$N") && daxpool umount /srv/ctr; }
+stop_all() {
+	echo "# ctr_stop (SIGTERM to each nspawn, overlays and tmpfs unmounted), daxpool umount /srv/ctr"
+	ctr_stop $(ctr_names "$H-c" "$N") && daxpool umount /srv/ctr; }
 step "$ROLE: stop containers, umount" stop_all
 touch "/out/$H.unmounted"
 if [ "$ROLE" = A ]; then

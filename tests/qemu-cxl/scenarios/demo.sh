@@ -45,6 +45,22 @@ hstep "guest root (systemd/mkinitramfs)" "$HERE/systemd/mkinitramfs" "$ROOT"
 banner "2-6. two CXL hosts at once on one shared memory (2 x 2 GiB memdevs); their output follows when they power off"
 common=(--systemd "$ROOT" -t cxl -d 2 -s 2G -m 2G -T 600 -f "$WORK/mem.raw" -o "$WORK/sig" -i "$G/containers.sh"
 	-e "IMGSIZE=$IMGSIZE" -e "IMGUUID=$IMGUUID" -e "N=$N")
+# Progress while they run: each step as a host finishes it (its full output follows at the end).
+progress() {
+	local n=0 i L=()
+	while :; do
+		[ ! -f "$WORK/sig/steps" ] || mapfile -t L <"$WORK/sig/steps"
+		for ((i = n; i < ${#L[@]}; i++)); do
+			IFS='|' read -r h l s <<<"${L[$i]}"
+			[ "$h" = host ] || echo "[$(now) s] $h: $l: $s s"
+		done
+		n=${#L[@]}
+		[ ! -e "$WORK/sig/.done" ] || break
+		sleep 1
+	done
+}
+progress &
+pp=$!
 t=$EPOCHREALTIME ra=0 rb=0
 "$RUN" "${common[@]}" -n demo-a -i "$WORK/ctr.daxfs" -e ROLE=A -e PEER=demo-b "$G/demo.sh" >"$WORK/a.out" 2>&1 &
 pa=$!
@@ -52,6 +68,8 @@ pa=$!
 pb=$!
 wait $pa || ra=$?
 wait $pb || rb=$?
+touch "$WORK/sig/.done"
+wait $pp
 echo "host|two hosts: boot to power-off|$(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')" >>"$WORK/sig/steps"
 for h in a b; do
 	banner "host $h (demo-$h)"
@@ -73,9 +91,11 @@ else
 fi
 
 banner "summary"
-printf '%-40s %10s\n' "step" "seconds"
-awk -F'|' '{ printf "%-6s %-33s %10s\n", $1, $2, $3 }' "$WORK/sig/steps"
-[ ! -s "$WORK/sig/pagecache" ] || awk -F'|' '{ printf "%-6s %-33s %10s\n", $1, $2, $3 }' "$WORK/sig/pagecache"
+printf '%-8s %-40s %8s\n' where step seconds
+awk -F'|' '{ printf "%-8s %-40s %8s\n", $1, $2, $3 }' "$WORK/sig/steps"
+echo
+printf '%-8s %-40s %8s\n' host "page cache" KiB
+[ ! -s "$WORK/sig/pagecache" ] || awk -F'|' '{ printf "%-8s %-40s %8s\n", $1, $2, $3 }' "$WORK/sig/pagecache"
 echo "image $((IMGSIZE >> 20)) MiB, one copy in CXL memory, mounted by 2 hosts: memory saved $((IMGSIZE >> 20)) MiB (daxpool status saved_size)"
 echo "whole demo: $(now) s"
 if [ ${#failed[@]} -gt 0 ]; then
