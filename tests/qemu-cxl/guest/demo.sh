@@ -126,6 +126,7 @@ for h in "$H" "$PEER"; do check "$H: status: ctr mounted_on names $h" sh -c "ech
 check "$H: status: ctr size = $IMGSIZE" [ "$(img_field /tmp/st.json ctr size)" = "$IMGSIZE" ]
 saved=$(jsonget saved_size /tmp/st.json)
 check "$H: status: saved_size = one image ($saved = $IMGSIZE)" [ "$saved" = "$IMGSIZE" ]
+echo "$H|$hosts|$saved" >>/out/status
 check "$H: $PEER mounted the same image at the same offset ($(cat "/out/$H.where"))" \
 	[ "$(cat "/out/$PEER.where" 2>/dev/null)" = "$(cat "/out/$H.where")" ]
 touch "/out/$H.checked"

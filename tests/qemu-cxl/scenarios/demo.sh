@@ -96,7 +96,10 @@ awk -F'|' '{ printf "%-8s %-40s %8s\n", $1, $2, $3 }' "$WORK/sig/steps"
 echo
 printf '%-8s %-40s %8s\n' host "page cache" KiB
 [ ! -s "$WORK/sig/pagecache" ] || awk -F'|' '{ printf "%-8s %-40s %8s\n", $1, $2, $3 }' "$WORK/sig/pagecache"
-echo "image $((IMGSIZE >> 20)) MiB, one copy in CXL memory, mounted by 2 hosts: memory saved $((IMGSIZE >> 20)) MiB (daxpool status saved_size)"
+echo
+printf '%-8s %-40s %8s\n' host "daxpool status, both hosts' containers running" value
+[ ! -s "$WORK/sig/status" ] || awk -F'|' '{ printf "%-8s %-40s %8s\n%-8s %-40s %8.2f\n", $1, "ctr: mounted_hosts", $2, $1, "saved_size (MiB)", $3 / 1048576 }' "$WORK/sig/status"
+echo "image ctr: $((IMGSIZE >> 20)) MiB, one copy in the shared CXL memory"
 echo "whole demo: $(now) s"
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "FAIL: $(printf '%s; ' "${failed[@]}")(FAIL lines and logs above; scratch kept: $WORK)" >&2
