@@ -18,7 +18,9 @@
 . "$(dirname "$0")/lib.sh"
 T0=$EPOCHREALTIME
 # The backing files are sparse but large: removed whatever the outcome (logs are kept on failure).
-trap 'rc=$?; rm -f "$WORK"/mem.raw*; [ $rc = 0 ] && rm -rf "$WORK"' EXIT
+# The progress loop (pp) is ended too when the demo is interrupted.
+pp=
+trap 'rc=$?; [ -z "$pp" ] || kill "$pp" 2>/dev/null; rm -f "$WORK"/mem.raw*; [ $rc = 0 ] && rm -rf "$WORK"' EXIT
 now() { awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%6.1f", b - a }'; }
 banner() { echo; echo "[$(now) s] === $*"; }
 # hstep LABEL CMD...: a step on this machine, timed into the summary.
@@ -69,7 +71,8 @@ pb=$!
 wait $pa || ra=$?
 wait $pb || rb=$?
 touch "$WORK/sig/.done"
-wait $pp
+wait "$pp"
+pp=
 echo "host|two hosts: boot to power-off|$(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')" >>"$WORK/sig/steps"
 for h in a b; do
 	banner "host $h (demo-$h)"
