@@ -102,10 +102,9 @@ printf '%-8s %-40s %8s\n' host "page cache" KiB
 echo
 printf '%-8s %-40s %8s\n' host "daxpool status, both hosts' containers running" value
 [ ! -s "$WORK/sig/status" ] || awk -F'|' '{ printf "%-8s %-40s %8s\n%-8s %-40s %8.2f\n", $1, "ctr: mounted_hosts", $2, $1, "saved_size (MiB)", $3 / 1048576 }' "$WORK/sig/status"
-echo "image ctr: $((IMGSIZE >> 20)) MiB, one copy in the shared CXL memory"
 echo "whole demo: $(now) s"
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "FAIL: $(printf '%s; ' "${failed[@]}")(FAIL lines and logs above; scratch kept: $WORK)" >&2
 	exit 1
 fi
-echo "demo: every check passed"
+echo "demo: every check passed: image ctr ($((IMGSIZE >> 20)) MiB) is one copy in the shared CXL memory, run from by both hosts"
