@@ -107,7 +107,8 @@ static int daxfs_open_bdev(struct fs_context *fc, struct daxfs_sb_info *sbi)
 		avail = daxfs_bdev_span(src->dax_dev, pgoff, want, kaddr, pfn);
 	}
 	dax_read_unlock(id);
-	if (avail == -EHWPOISON) {
+	/* pmem says -EHWPOISON since 6.2, -EIO before. */
+	if (avail == -EHWPOISON || avail == -EIO) {
 		errorfc(fc, "%s: the device reports a bad block in the image's superblock (offset %llu): not mounted",
 			fc->source, sbi->offset);
 		return -EIO;

@@ -93,7 +93,7 @@ refused() {
 		umount /mnt/d
 		fail "offset $1: mounted with a bad block in its metadata"
 	fi
-	grep -q "I/O error" /tmp/err || fail "offset $1: want EIO, got: $(cat /tmp/err)"
+	grep -q "Input/output error" /tmp/err || fail "offset $1: want EIO, got: $(cat /tmp/err)"
 	msg=$(dmesg | grep daxfs || true)
 	[ "$(echo "$msg" | grep -c daxfs)" = 1 ] || fail "offset $1: want one daxfs line, got: $msg"
 	case $msg in *"$2"*) ;; *) fail "offset $1: the log line does not say '$2': $msg" ;; esac
