@@ -39,6 +39,7 @@ struct daxfs_source {
 	enum daxfs_pfn_kind pfn_kind;
 	daxfs_bdev_handle *bdev;	/* the open fsdax block device (compat.h) */
 	struct dax_device *dax_dev;
+	u64 dax_off;		/* fsdax: byte offset of the image's first byte in dax_dev */
 	void *memremap_addr;
 	struct file *devdax_file;	/* the open /dev/daxX.Y */
 	struct daxfs_phys_claim *phys_claim;	/* phys=: the range held in iomem */
@@ -59,6 +60,7 @@ struct daxfs_sb_info {
 	bool nb_user;		/* counted as a user of the dax bus notifier */
 	bool dead;		/* revoked: the memory is gone or going, touch nothing */
 	bool revoked;		/* marked dead by the revocation in progress (holder.c) */
+	bool ready;		/* snapshot in place (under the holder registry's lock) */
 	void *meta;		/* the validated metadata snapshot (kvmalloc) */
 	const struct daxfs_super *super;
 	const struct daxfs_inode *inodes;
@@ -113,6 +115,7 @@ void daxfs_source_close(struct daxfs_source *src);
 daxfs_pfn_t daxfs_source_pfn(const struct daxfs_source *src, u64 off,
 			     enum daxfs_pfn_kind *kind);
 struct page *daxfs_source_page(const struct daxfs_source *src, u64 off);
+u64 daxfs_source_readable(const struct daxfs_source *src, u64 off, u64 len);
 
 /* inval.c */
 int daxfs_source_invalidate(struct daxfs_sb_info *sbi, u64 start, u64 end);
@@ -132,6 +135,7 @@ void daxfs_access_end(struct daxfs_sb_info *sbi, struct daxfs_access *a);
 int daxfs_holder_attach_bdev(struct daxfs_sb_info *sbi, struct block_device *bdev);
 int daxfs_holder_attach_devdax(struct daxfs_sb_info *sbi, struct device *dev, phys_addr_t start,
 			       u64 size);
+void daxfs_holder_ready(struct daxfs_sb_info *sbi);
 void daxfs_holder_detach(struct daxfs_sb_info *sbi);
 void daxfs_holder_put(struct daxfs_sb_info *sbi);
 

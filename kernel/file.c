@@ -23,7 +23,9 @@ static u64 daxfs_extent(const struct inode *inode)
  * The copy runs inside the access section (daxfs_access_begin/end) that a device removal waits
  * for, so it must not wait on the user: page faults are disabled and a short copy leaves the
  * section, faults the destination in, and goes on. A copy that stops with the destination
- * present is a machine check: -EIO (or the bytes before it).
+ * present is a machine check: -EIO (or the bytes before it). Each chunk first asks the device
+ * whether it is readable (fsdax: its list of bad blocks, which may have grown since the mount):
+ * the bytes before the first bad page are copied, then -EIO (or those bytes).
  */
 static ssize_t daxfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
@@ -32,7 +34,7 @@ static ssize_t daxfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	loff_t pos = iocb->ki_pos, size = i_size_read(inode);
 	struct daxfs_access a;
 	size_t len, done = 0, n;
-	bool faulted_in = false;
+	bool faulted_in = false, bad;
 	ssize_t err = 0;
 
 	if (pos < 0)
@@ -46,20 +48,28 @@ static ssize_t daxfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	while (done < len) {
 		/* At most 2 MiB per section: a removal waits for one chunk, not a whole read(). */
 		size_t want = min_t(size_t, len - done, SZ_2M);
+		u64 off = daxfs_extent(inode) + pos + done;
 
 		if (!daxfs_access_begin(sbi, &a)) {
 			err = -EIO;
 			break;
 		}
-		daxfs_inval_check(sbi, daxfs_extent(inode) + pos + done, want);	/* test hook */
+		n = daxfs_source_readable(&sbi->src, off, want);
+		bad = n < want;
+		want = n;
+		daxfs_inval_check(sbi, off, want);	/* test hook */
 		pagefault_disable();
-		n = _copy_mc_to_iter(sbi->src.kaddr + daxfs_extent(inode) + pos + done, want, to);
+		n = want ? _copy_mc_to_iter(sbi->src.kaddr + off, want, to) : 0;
 		pagefault_enable();
 		daxfs_access_end(sbi, &a);
 		done += n;
 		if (done == len)
 			break;
 		if (n == want) {
+			if (bad) {
+				err = -EIO;	/* a bad block: the bytes before it, or EIO */
+				break;
+			}
 			faulted_in = false;
 			cond_resched();
 			continue;
@@ -99,6 +109,19 @@ static daxfs_pfn_t daxfs_pfn(const struct inode *inode, pgoff_t pgoff, unsigned 
 }
 
 /*
+ * Whether the device reports a bad block in pages [pgoff, pgoff + nr) of the file (fsdax only;
+ * in a device-access section). A fault there gets VM_FAULT_HWPOISON: SIGBUS with
+ * BUS_MCEERR_AR, as fs/dax.c answers a fault on a poisoned range.
+ */
+static bool daxfs_pages_bad(const struct inode *inode, pgoff_t pgoff, unsigned long nr)
+{
+	u64 len = (u64)nr << PAGE_SHIFT;
+
+	return daxfs_source_readable(&DAXFS_SB(inode->i_sb)->src,
+				     daxfs_extent(inode) + ((u64)pgoff << PAGE_SHIFT), len) < len;
+}
+
+/*
  * A dma-buf's page, inserted as a page (refcounted, in the rmap): get_user_pages() takes it
  * (O_DIRECT from the mapping, vmsplice, process_vm_readv) and the copy-on-write of a private
  * mapping copies from it. vm_insert_page() refuses pages that cannot be mapped so (anonymous,
@@ -135,6 +158,8 @@ static vm_fault_t daxfs_fault(struct vm_fault *vmf)
 	if (sbi->src.kind == DAXFS_SRC_DMABUF)
 		ret = daxfs_insert_page(vmf, daxfs_source_page(&sbi->src, daxfs_extent(inode) +
 							       ((u64)vmf->pgoff << PAGE_SHIFT)));
+	else if (daxfs_pages_bad(inode, vmf->pgoff, 1))
+		ret = VM_FAULT_HWPOISON;
 	else
 		ret = vmf_insert_mixed(vmf->vma, vmf->address,
 				       daxfs_pfn(inode, vmf->pgoff, 1, &kind));
@@ -170,9 +195,13 @@ static vm_fault_t daxfs_huge_fault(struct vm_fault *vmf, unsigned int order)
 		return VM_FAULT_FALLBACK;
 	if (!daxfs_access_begin(sbi, &a))
 		return VM_FAULT_SIGBUS;
-	/* What the frames are is read inside the section: an unbind changes it, then zaps. */
+	/*
+	 * What the frames are is read inside the section: an unbind changes it, then zaps. A bad
+	 * block anywhere in the 2 MiB: 4 KiB pages instead, so only the bad page's fault fails.
+	 */
 	pfn = daxfs_pfn(inode, pgoff, PTRS_PER_PMD, &kind);
-	if (daxfs_pfn_huge(kind) && !(daxfs_pfn_val(pfn) & (PTRS_PER_PMD - 1)))
+	if (daxfs_pfn_huge(kind) && !(daxfs_pfn_val(pfn) & (PTRS_PER_PMD - 1)) &&
+	    !daxfs_pages_bad(inode, pgoff, PTRS_PER_PMD))
 		ret = vmf_insert_pfn_pmd(vmf, pfn, false);
 	else
 		ret = VM_FAULT_FALLBACK;

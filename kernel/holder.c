@@ -23,9 +23,15 @@
  *
  * Revoking a mount: it is marked dead, in-flight readers are waited for (daxfs_srcu) and every
  * mapping of its files is zapped; later reads fail with EIO and faults with SIGBUS.
+ *
+ * fsdax memory failures (poison) come the same way, without MF_MEM_PRE_REMOVE: the range is
+ * recorded in the device's bad blocks, which every read and fault checks (source.c), and the
+ * pages are unmapped from the files mapping them (daxfs_poison).
  */
 #define pr_fmt(fmt) "daxfs: " fmt
 
+#include <linux/badblocks.h>
+#include <linux/blkdev.h>
 #include <linux/dax.h>
 #include <linux/device.h>
 #include <linux/fs.h>
@@ -139,26 +145,101 @@ static void daxfs_revoke(struct daxfs_holder *h, const char *why)
 	}
 }
 
+/*
+ * Drop the mappings of the mount's files whose pages (whole pages of their extents) overlap
+ * [off, off + len) of the dax device. Only inodes in memory can be mapped (ilookup: a file not
+ * in the inode cache has no mappings). The snapshot gives every file's extent.
+ */
+static unsigned int daxfs_poison_unmap(struct daxfs_sb_info *sbi, u64 off, u64 len)
+{
+	u64 base = sbi->src.dax_off, start, end;
+	unsigned int ino, count, files = 0;
+
+	/* A mount still being made has no snapshot yet, and no file of it can be mapped. */
+	if (!sbi->ready || off + len <= base || off >= base + sbi->total_size)
+		return 0;
+	start = off > base ? off - base : 0;
+	end = min(off + len - base, sbi->total_size);
+	count = le32_to_cpu(sbi->super->inode_count);
+	for (ino = DAXFS_ROOT_INO; ino <= count; ino++) {
+		const struct daxfs_inode *di = &sbi->inodes[ino - 1];
+		u64 data = le64_to_cpu(di->data), size = le64_to_cpu(di->size);
+		u64 fend = data + round_up(size, PAGE_SIZE);
+		struct inode *inode;
+		pgoff_t first, last;
+
+		if (!S_ISREG(le16_to_cpu(di->mode)) || !size || fend <= start || data >= end)
+			continue;
+		inode = ilookup(sbi->sb, ino);
+		if (!inode)
+			continue;
+		first = (max(start, data) - data) >> PAGE_SHIFT;
+		last = (min(end, fend) - 1 - data) >> PAGE_SHIFT;
+		unmap_mapping_pages(inode->i_mapping, first, last - first + 1, false);
+		iput(inode);
+		files++;
+		cond_resched();
+	}
+	return files;
+}
+
+/*
+ * Poison at [off, off + len) of h's dax device (memory_failure() through the pmem driver's
+ * pagemap). Called with daxfs_holders_lock held.
+ *
+ * The range is added to the device's own list of bad blocks (the disk's badblocks, which pmem
+ * keeps and checks in its direct access, and which a write clearing the poison clears): from
+ * then on every read and fault of any mount of the device asks the device and fails there
+ * (EIO, SIGBUS with BUS_MCEERR_AR), as after a bad block found by the platform. Then, after the
+ * reads and faults in flight, the pages are unmapped from every process mapping them: each
+ * gets SIGBUS at its next touch of them. Processes are not signalled before that (early kill):
+ * mf_dax_kill_procs() finds them through fs/dax.c's entries in the file's page cache, which
+ * daxfs mappings do not have, and the kernel exports no other way to find a file's mappers.
+ */
+static void daxfs_poison(struct daxfs_holder *h, u64 off, u64 len)
+{
+	struct block_device *bdev = NULL;
+	struct daxfs_sb_info *sbi;
+	unsigned int files = 0;
+	u64 sectors;
+
+	list_for_each_entry(sbi, &h->mounts, holder_node) {
+		bdev = daxfs_bdev(sbi->src.bdev);
+		break;
+	}
+	if (!bdev)
+		return;
+	/* pmem's dax device and its disk count from the same first byte, in 512-byte sectors. */
+	sectors = (round_up(off + len, SECTOR_SIZE) >> SECTOR_SHIFT) - (off >> SECTOR_SHIFT);
+	if (!bdev->bd_disk->bb || sectors > INT_MAX ||
+	    badblocks_set(bdev->bd_disk->bb, off >> SECTOR_SHIFT, sectors, 1))
+		pr_warn("%pg: cannot record the memory failure at %#llx (+%#llx) in its bad blocks: reads and faults there are not refused\n",
+			bdev, off, len);
+	synchronize_srcu(&daxfs_srcu);
+	list_for_each_entry(sbi, &h->mounts, holder_node)
+		if (!READ_ONCE(sbi->dead))
+			files += daxfs_poison_unmap(sbi, off, len);
+	pr_err("%pg: memory failure at %#llx (+%#llx): recorded as bad blocks, %u mounted file(s) unmapped there (SIGBUS on the next touch, reads fail with EIO)\n",
+	       bdev, off, len, files);
+}
+
 static int daxfs_notify_failure(struct dax_device *dax_dev, u64 off, u64 len, int mf_flags)
 {
+	bool removal = daxfs_mf_removal(off, len, mf_flags);
 	struct daxfs_holder *h;
 
-	if (!daxfs_mf_removal(off, len, mf_flags)) {
-		/* A poisoned page: reads are machine-check safe and fail with EIO. The page stays
-		 * mapped in processes that mapped it (daxfs pages have no folio->mapping for the
-		 * generic handler to follow); docs/daxfs.md lists this as a limit.
-		 */
-		pr_err("memory failure at %#llx (+%#llx) of a mounted dax device\n", off, len);
-		return -EOPNOTSUPP;
-	}
 	/*
 	 * Not dax_holder(): the last umount may release the holder and free the entry while this
-	 * waits for the lock. Under the lock, an entry that still holds this device is live.
+	 * waits for the lock. Under the lock, an entry that still holds this device is live, and
+	 * so are its mounts (an umount leaves the list under the lock before its inodes go).
 	 */
 	mutex_lock(&daxfs_holders_lock);
 	list_for_each_entry(h, &daxfs_holders, node) {
 		if (h->holding && h->dax_dev == dax_dev) {
-			daxfs_revoke(h, "the dax device is being removed");
+			if (removal)
+				daxfs_revoke(h, "the dax device is being removed");
+			else
+				daxfs_poison(h, off, len);
 			break;
 		}
 	}
@@ -371,6 +452,14 @@ found:
 			    DAXFS_PFN_RAW;
 	device_unlock(dev);
 	return bound ? 0 : -ENXIO;
+}
+
+/* The mount's snapshot is in place: a memory failure may now look at its files. */
+void daxfs_holder_ready(struct daxfs_sb_info *sbi)
+{
+	mutex_lock(&daxfs_holders_lock);
+	sbi->ready = true;
+	mutex_unlock(&daxfs_holders_lock);
 }
 
 /* Leave the entry's live mounts: before the superblock's inodes go (a revocation walks them). */

@@ -21,6 +21,34 @@
 #include <linux/security.h>
 #include "daxfs.h"
 
+/*
+ * How many pages from pgoff (at most want) the device maps contiguously from kaddr, poisoned or
+ * not. DAX_RECOVERY_WRITE is the one mode in which the driver gives the address of a range with
+ * bad blocks (pmem: the pages up to the first bad one, or that one alone): daxfs never writes
+ * through it, it only learns where the image is. Every read and fault later asks the device
+ * again with DAX_ACCESS, which refuses a bad range (daxfs_source_readable).
+ */
+static long daxfs_bdev_span(struct dax_device *dax_dev, pgoff_t pgoff, long want,
+			    const void *kaddr, daxfs_pfn_t pfn)
+{
+	long done = 0, n;
+	daxfs_pfn_t p;
+	void *k;
+
+	while (done < want) {
+		n = dax_direct_access(dax_dev, pgoff + done, want - done, DAX_RECOVERY_WRITE, &k,
+				      &p);
+		if (n <= 0)
+			break;
+		/* pmem is one linear range; stop where a device is not. */
+		if (k != kaddr + ((u64)done << PAGE_SHIFT) ||
+		    daxfs_pfn_val(p) != daxfs_pfn_val(pfn) + done)
+			break;
+		done += n;
+	}
+	return done;
+}
+
 static int daxfs_open_bdev(struct fs_context *fc, struct daxfs_sb_info *sbi)
 {
 	struct daxfs_source *src = &sbi->src;
@@ -55,12 +83,15 @@ static int daxfs_open_bdev(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	if (sbi->offset >= dev_size)
 		return invalfc(fc, "offset=%llu is beyond the end of %s (%llu bytes)", sbi->offset,
 			       fc->source, dev_size);
-	pgoff = (part_off + sbi->offset) >> PAGE_SHIFT;
+	src->dax_off = part_off + sbi->offset;
+	pgoff = src->dax_off >> PAGE_SHIFT;
 	want = (dev_size - sbi->offset) >> PAGE_SHIFT;
 	/*
-	 * The superblock's page first, then only as much as the image says it spans: a bad block
-	 * elsewhere in the device (another image of the pool) must not fail this mount. If the
-	 * size is nonsense, map the rest of the device and let the validator refuse the image.
+	 * The superblock's page first (it must be readable), then only as much as the image says
+	 * it spans: a bad block elsewhere in the device (another image of the pool) is never
+	 * looked at. Bad blocks inside the span do not fail the mount either: the metadata is
+	 * checked when it is copied (super.c), file data at each access. If the size is
+	 * nonsense, map the rest of the device and let the validator refuse the image.
 	 */
 	id = dax_read_lock();
 	avail = dax_direct_access(src->dax_dev, pgoff, 1, DAX_ACCESS, &kaddr, &pfn);
@@ -73,9 +104,15 @@ static int daxfs_open_bdev(struct fs_context *fc, struct daxfs_sb_info *sbi)
 
 		if (pages > 1 && pages <= want)
 			want = pages;
-		avail = dax_direct_access(src->dax_dev, pgoff, want, DAX_ACCESS, &kaddr, &pfn);
+		avail = daxfs_bdev_span(src->dax_dev, pgoff, want, kaddr, pfn);
 	}
 	dax_read_unlock(id);
+	/* pmem says -EHWPOISON since 6.2, -EIO before. */
+	if (avail == -EHWPOISON || avail == -EIO) {
+		errorfc(fc, "%s: the device reports a bad block in the image's superblock (offset %llu): not mounted",
+			fc->source, sbi->offset);
+		return -EIO;
+	}
 	if (avail <= 0)
 		return invalfc(fc, "%s: direct access failed (%ld)", fc->source, avail);
 	/* Join the device's holder: removal revokes the mount before the memory goes. */
@@ -86,11 +123,50 @@ static int daxfs_open_bdev(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	}
 	src->kind = DAXFS_SRC_BDEV;
 	src->kaddr = kaddr;
-	/* pmem is one linear range: what direct access returned is contiguous. */
 	src->len = (u64)min(avail, want) << PAGE_SHIFT;
 	src->phys = PFN_PHYS(daxfs_pfn_val(pfn));
 	src->pfn_kind = daxfs_dax_pfn_kind(pfn);
 	return 0;
+}
+
+/* Whether the device reports pages [pgoff, pgoff + nr) free of bad blocks. */
+static bool daxfs_dax_clean(const struct daxfs_source *src, pgoff_t pgoff, long nr)
+{
+	daxfs_pfn_t pfn;
+	void *kaddr;
+
+	return dax_direct_access(src->dax_dev, pgoff, nr, DAX_ACCESS, &kaddr, &pfn) >= nr;
+}
+
+/*
+ * How many of the len bytes of the image at off may be read: len unless the device reports a
+ * bad block there, then the bytes before the first bad page. Only fsdax sources have a list of
+ * bad blocks (pmem's, checked in O(1) while it is empty); the others are always readable (a
+ * machine check during the copy still fails it). In a device-access section (dax_read_lock).
+ */
+u64 daxfs_source_readable(const struct daxfs_source *src, u64 off, u64 len)
+{
+	u64 start = src->dax_off + off;
+	pgoff_t first, lo, hi, mid;
+	long nr;
+
+	if (src->kind != DAXFS_SRC_BDEV || !len)
+		return len;
+	first = start >> PAGE_SHIFT;
+	nr = ((start + len - 1) >> PAGE_SHIFT) - first + 1;
+	if (likely(daxfs_dax_clean(src, first, nr)))
+		return len;
+	/* Some page is bad: bisect for the first one (pages [0, lo) clean, [0, hi] not). */
+	lo = 0;
+	hi = nr - 1;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (daxfs_dax_clean(src, first, mid + 1))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? ((u64)(first + lo) << PAGE_SHIFT) - start : 0;
 }
 
 /*

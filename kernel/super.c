@@ -139,8 +139,9 @@ static const struct daxfs_alloc daxfs_kalloc = {
 };
 
 /*
- * Copy the image's first len bytes, unless the device is already going away: 2 MiB per
- * device-access section (a removal waits for one chunk), rescheduling between chunks.
+ * Copy the image's first len bytes, unless the device is already going away (-ENXIO) or has a
+ * bad block there (-EIO): 2 MiB per device-access section (a removal waits for one chunk),
+ * rescheduling between chunks.
  */
 static int daxfs_copy_in(struct daxfs_sb_info *sbi, void *dst, size_t len)
 {
@@ -153,7 +154,11 @@ static int daxfs_copy_in(struct daxfs_sb_info *sbi, void *dst, size_t len)
 
 		if (!daxfs_access_begin(sbi, &a))
 			return -ENXIO;
-		left = copy_mc_to_kernel(dst + done, sbi->src.kaddr + done, n);
+		/* The device's list of bad blocks first (fsdax): copy_mc only sees real poison. */
+		if (daxfs_source_readable(&sbi->src, done, n) < n)
+			left = n;
+		else
+			left = copy_mc_to_kernel(dst + done, sbi->src.kaddr + done, n);
 		daxfs_access_end(sbi, &a);
 		if (left)
 			return -EIO;
@@ -229,8 +234,8 @@ copy_err:
 	if (err == -ENXIO)
 		pr_err("%s: the device went away while mounting\n", src);
 	else
-		pr_err("%s: memory error reading the image's metadata at offset %llu\n", src,
-		       sbi->offset);
+		pr_err("%s: bad block or memory error in the image's metadata at offset %llu: not mounted\n",
+		       src, sbi->offset);
 	return err;
 }
 
@@ -266,6 +271,8 @@ static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
 		       sbi->source ?: "daxfs");
 		return err;
 	}
+	if (sbi->holder)
+		daxfs_holder_ready(sbi);
 
 	sb->s_magic = DAXFS_SUPER_MAGIC;
 	sb->s_op = &daxfs_sops;

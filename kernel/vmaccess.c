@@ -42,10 +42,12 @@ int daxfs_vm_access(struct vm_area_struct *vma, unsigned long addr, void *buf, i
 	len = min_t(u64, len, min_t(u64, end - pos, PAGE_SIZE - offset_in_page(addr)));
 	if (!daxfs_access_begin(sbi, &a))
 		return -EIO;
+	/* A bad block the device reports (fsdax): the bytes before it, or EIO. */
+	len = daxfs_source_readable(&sbi->src, extent + pos, len);
 	daxfs_inval_check(sbi, extent + pos, len);	/* test hook (inval.c) */
-	left = copy_mc_to_kernel(buf, sbi->src.kaddr + extent + pos, len);
+	left = len ? copy_mc_to_kernel(buf, sbi->src.kaddr + extent + pos, len) : 0;
 	daxfs_access_end(sbi, &a);
-	if (left == len)
+	if (left == len)	/* also len == 0: a bad first byte */
 		return -EIO;
 	return len - left;
 }

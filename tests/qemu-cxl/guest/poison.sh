@@ -1,0 +1,105 @@
+# Scenario (nvdimm-poison): bad blocks of an fsdax device under daxfs. The pmem driver keeps a
+# list of bad blocks per namespace (/sys/block/pmemN/badblocks, writable: "SECTOR COUNT", 512-byte
+# sectors from the namespace's first data byte, the same origin as its dax device's offsets) and
+# its direct access refuses a range with one (-EHWPOISON). Inputs: /in/image, /in/ref/{x,y,z}
+# (the files' bytes), /in/ref/sums (sha256sum of every other regular file of the tree).
+#  1. a bad block in x before the mount: the mount succeeds, every other file is intact, read()
+#     of x returns the bytes before the bad page then EIO, a mapping SIGBUSes (BUS_MCEERR_AR) on
+#     that page only (its 2 MiB falls back to 4 KiB pages), clean pages map;
+#  2. a bad block added in y after it was read and mapped: reads and new faults there fail;
+#  4. MADV_HWPOISON on a mapped page of z: this process and another one mapping it get SIGBUS on
+#     their next touch, read() fails there, the device lists the page as bad;
+#  3. a bad block in another copy's metadata, in a third copy's superblock: refused, one line.
+OFF=4194304
+provision fsdax >/dev/null
+dev=$(ns_dev fsdax)
+wait_dev "$dev"
+bb=/sys/block/${dev#/dev/}/badblocks
+[ -w "$bb" ] || fail "$bb is not writable"
+[ -z "$(cat "$bb")" ] || fail "the namespace starts with bad blocks: $(cat "$bb")"
+for o in $OFF $((32 << 20)) $((48 << 20)); do
+	dd if=/in/image of="$dev" bs=1M seek=$o oflag=seek_bytes conv=fsync 2>/dev/null
+done
+modprobe daxfs
+mkdir -p /mnt/d
+
+# data_offset PATH: byte offset of the file's data in the image
+data_offset() {
+	daxpool inspect -j /in/image "$1" > /tmp/ino.json
+	jsonget data_offset /tmp/ino.json
+}
+# bad BYTE: mark bad the 512-byte sector 1 KiB into the page of the device holding BYTE (page
+# aligned): a sector inside the page, not its first, makes the whole page bad
+bad() {
+	echo "$(($1 / 512 + 2)) 1" > "$bb"
+	echo "bad block: sector $(($1 / 512 + 2)) (page at byte $1 of $dev)"
+}
+# others_intact: every regular file but x, y, z reads as in the source
+others_intact() {
+	(cd /mnt/d && sha256sum -c /in/ref/sums) > /tmp/sums.out 2>&1 ||
+		{ grep -v ': OK$' /tmp/sums.out | head; fail "files other than x, y, z differ"; }
+	echo "$(wc -l < /in/ref/sums) other files identical to the source"
+}
+
+say "1. a bad block in x's data before the mount"
+xo=$(data_offset /x)
+bad $((OFF + xo + 3 * 4096))
+dmesg -c >/dev/null
+mount -t daxfs -o ro,offset=$OFF "$dev" /mnt/d ||
+	fail "the mount with a bad block in x's data failed: $(dmesg | tail -3)"
+others_intact
+cmp /mnt/d/y /in/ref/y && cmp /mnt/d/z /in/ref/z || fail "y or z differs"
+expect_eq "read x from 0" "$(poisoncheck read /mnt/d/x /in/ref/x 0)" "12288 bytes equal, then EIO"
+expect_eq "read x from inside the bad page" "$(poisoncheck read /mnt/d/x /in/ref/x 12300)" \
+	"0 bytes equal, then EIO"
+expect_eq "read x from the page after it" "$(poisoncheck read /mnt/d/x /in/ref/x 16384)" \
+	"$(((4 << 20) - 16384)) bytes equal, then EOF"
+got=$(poisoncheck touch /mnt/d/x 0 2 3 4 600 | tr '\n' ,)
+expect_eq "mapped pages of x" "$got" "0 ok,2 ok,3 SIGBUS BUS_MCEERR_AR,4 ok,600 ok,"
+echo "x: read stops at the bad page (EIO), its mapping SIGBUSes there only: $got"
+
+say "2. a bad block added after the mount, in y (read and mapped before)"
+cmp /mnt/d/y /in/ref/y || fail "y differs"
+expect_eq "y mapped before" "$(poisoncheck touch /mnt/d/y 0 1 2 5 | tr '\n' ,)" "0 ok,1 ok,2 ok,5 ok,"
+yo=$(data_offset /y)
+bad $((OFF + yo + 4096))
+expect_eq "read y" "$(poisoncheck read /mnt/d/y /in/ref/y 0)" "4096 bytes equal, then EIO"
+got=$(poisoncheck touch /mnt/d/y 1 0 2 | tr '\n' ,)
+expect_eq "mapped pages of y" "$got" "1 SIGBUS BUS_MCEERR_AR,0 ok,2 ok,"
+echo "y: $got"
+
+say "4. a memory failure (MADV_HWPOISON) on a page of z two processes map"
+zo=$(dmesg -c >/dev/null; data_offset /z)
+got=$(poisoncheck hwpoison /mnt/d/z 1 | tr '\n' ,)
+dmesg | grep -iE 'daxfs|memory failure|MCE' || true
+expect_eq "hwpoison" "$got" "madvise ok,self: SIGBUS BUS_MCEERR_AR,other: SIGBUS BUS_MCEERR_AR,"
+expect_eq "read z" "$(poisoncheck read /mnt/d/z /in/ref/z 0)" "4096 bytes equal, then EIO"
+zs=$(((OFF + zo + 4096) / 512))
+grep -q "^$zs 8\$" "$bb" || fail "the device does not list z's page (sector $zs, 8) as bad: $(cat "$bb")"
+echo "z: $got; the page is in $bb"
+others_intact
+umount /mnt/d
+
+say "the image still mounts with bad blocks in its data"
+mount -t daxfs -o ro,offset=$OFF "$dev" /mnt/d || fail "remount failed: $(dmesg | tail -3)"
+others_intact
+umount /mnt/d
+
+say "3. bad blocks in the metadata and in the superblock's page: refused"
+# refused OFFSET WHAT: the mount fails with EIO and one daxfs line containing WHAT
+refused() {
+	dmesg -c >/dev/null
+	if mount -t daxfs -o ro,offset=$1 "$dev" /mnt/d 2>/tmp/err; then
+		umount /mnt/d
+		fail "offset $1: mounted with a bad block in its metadata"
+	fi
+	grep -q "Input/output error" /tmp/err || fail "offset $1: want EIO, got: $(cat /tmp/err)"
+	msg=$(dmesg | grep daxfs || true)
+	[ "$(echo "$msg" | grep -c daxfs)" = 1 ] || fail "offset $1: want one daxfs line, got: $msg"
+	case $msg in *"$2"*) ;; *) fail "offset $1: the log line does not say '$2': $msg" ;; esac
+	echo "offset $1: $(cat /tmp/err); ${msg#*] }"
+}
+bad $(((32 << 20) + 4096))
+refused $((32 << 20)) "bad block or memory error in the image's metadata"
+bad $((48 << 20))
+refused $((48 << 20)) "bad block in the image's superblock"
