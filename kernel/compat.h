@@ -248,13 +248,15 @@ static inline unsigned long daxfs_inode_state(struct inode *inode)
  *
  * - DAXFS_PFN_RAW: frames with no memory map that daxfs may rely on (phys=, device-dax once its
  *   driver is gone): special PTEs only, which get_user_pages() refuses and every page-table
- *   walker skips. Never in a PMD: 6.1 has no special PMD (a huge PMD there is taken for a
+ *   walker skips. Device-dax is RAW by default. Never in a PMD: 6.1 has no special PMD (a huge PMD there is taken for a
  *   transparent huge page, and GUP would grab its "struct page"), and 6.12's special PMD is
  *   still read through pmd_page() by /proc/PID/pagemap and clear_refs and madvise(MADV_COLD)
  *   in a VM_MIXEDMAP vma (only VM_PFNMAP is skipped), which for memory without a memory map
  *   dereferences a struct page that does not exist.
  * - DAXFS_PFN_DEVPAGE: device pages (ZONE_DEVICE, with a live dev_pagemap): fsdax pmem with its
- *   memory map, device-dax while device_dax is bound. Mapped as devmap PTEs and PMDs before
+ *   memory map, device-dax while device_dax is bound and only with -o devpages (GUP can pin a
+ *   device page, and device_dax's unbind frees the memory map whatever the pins: holder.c).
+ *   Mapped as devmap PTEs and PMDs before
  *   6.17 (what fs/dax.c and device_dax map them as; GUP takes the page through its pagemap),
  *   as special ones from 6.17 (no devmap mark any more).
  *

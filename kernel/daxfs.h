@@ -75,6 +75,7 @@ struct daxfs_sb_info {
 	bool size_set;
 	bool dmabuf_flag;	/* remount: the bare "dmabuf" of show_options */
 	bool trusted;		/* honour setuid/setgid, file capabilities, device nodes */
+	bool devpages;		/* device-dax mapped as device pages, with PMDs (holder.c) */
 	/* cache invalidation (inval.c): per inode number, its extent's lines dropped / being */
 	unsigned long *inval_done;
 	unsigned long *inval_busy;

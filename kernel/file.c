@@ -2,8 +2,8 @@
 /*
  * file.c - regular files: one contiguous extent in DAX memory. read() copies straight from the
  * memory with a machine-check-safe copy; mmap() maps the memory's own pages (PMD mappings for
- * 2 MiB-aligned extents of device pages: fsdax with its memory map, device-dax while bound; see
- * compat.h for why not raw frames). No page cache is involved.
+ * 2 MiB-aligned extents of device pages: fsdax with its memory map, device-dax with -o devpages
+ * while bound; see compat.h for why not raw frames). No page cache is involved.
  */
 #include <linux/fs.h>
 #include <linux/mm.h>

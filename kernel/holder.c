@@ -16,8 +16,11 @@
  *   whole range in iomem itself, under the device lock, before any other driver can bind. So
  *   kmem cannot claim the range (daxctl reconfigure-device -m system-ram fails) and the mounts
  *   keep working on memory nobody else owns, until the last of them is unmounted.
- *   While device_dax is bound its range has a memory map (device pages), which the mounts map
- *   as such, with PMDs where aligned (compat.h); the unbind frees that memory map, so just
+ *   By default the mounts map the range as raw frames (special PTEs, which GUP cannot pin):
+ *   device_dax's unbind frees its memory map and direct map (memunmap_pages) without waiting
+ *   for page references, so a pin held across it would be a use-after-free. With -o devpages
+ *   (trusted setups) the mounts map device pages while device_dax is bound, with PMDs where
+ *   aligned (compat.h); the unbind frees that memory map, so just
  *   before it the mounts' mappings are zapped and from then on they map raw frames (4 KiB
  *   special PTEs): the memory stays, the struct pages do not.
  *
@@ -367,8 +370,8 @@ found:
 	 */
 	device_lock(dev);
 	bound = dev->driver && !strcmp(dev->driver->name, "device_dax");
-	sbi->src.pfn_kind = bound && daxfs_has_devpages(start, size) ? DAXFS_PFN_DEVPAGE :
-			    DAXFS_PFN_RAW;
+	sbi->src.pfn_kind = sbi->devpages && bound && daxfs_has_devpages(start, size) ?
+			    DAXFS_PFN_DEVPAGE : DAXFS_PFN_RAW;
 	device_unlock(dev);
 	return bound ? 0 : -ENXIO;
 }

@@ -39,7 +39,9 @@ modprobe daxfs
 mkdir -p /mnt/a /mnt/b /mnt/c
 mount -t daxfs -o ro "$pmem" /mnt/a || fail "mount $pmem: $(dmesg | tail -2)"
 mount -t daxfs -o ro,offset=$((16 << 20)) "$pmem" /mnt/b || fail "mount $pmem at 16M: $(dmesg | tail -2)"
-mount -t daxfs -o ro,offset=$((0x200000)) "$dax" /mnt/c || fail "mount $dax: $(dmesg | tail -2)"
+# devpages: device-dax mapped as device pages with PMDs (not the default), whose drop at the
+# unbind is checked below
+mount -t daxfs -o ro,devpages,offset=$((0x200000)) "$dax" /mnt/c || fail "mount $dax: $(dmesg | tail -2)"
 expect_tree /mnt/a
 expect_tree /mnt/b
 expect_tree /mnt/c
