@@ -86,7 +86,12 @@ void daxfs_access_end(struct daxfs_sb_info *sbi, struct daxfs_access *a)
 	srcu_read_unlock(&daxfs_srcu, a->srcu);
 }
 
-/* Zap every mapping of the mount's files (the pattern of drop_pagecache_sb). */
+/*
+ * Zap every mapping of the mount's files (the pattern of drop_pagecache_sb). Not even_cows: a
+ * private mapping's copied-on-write pages (a program's .data, GOT) are the process's own
+ * anonymous memory and stay; the file's own PTEs and PMDs (special, devmap, dma-buf pages:
+ * none anonymous) all go.
+ */
 static void daxfs_zap_mappings(struct super_block *sb)
 {
 	struct inode *inode, *toput = NULL;
@@ -102,7 +107,7 @@ static void daxfs_zap_mappings(struct super_block *sb)
 		__iget(inode);
 		spin_unlock(&inode->i_lock);
 		spin_unlock(&sb->s_inode_list_lock);
-		unmap_mapping_range(inode->i_mapping, 0, 0, 1);
+		unmap_mapping_range(inode->i_mapping, 0, 0, 0);
 		iput(toput);
 		toput = inode;
 		cond_resched();
