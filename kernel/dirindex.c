@@ -8,7 +8,8 @@
  * spread over the snapshot's pages, the larger part of a cold lstat's cost in the filesystem
  * itself. For a directory of at least DAXFS_DIR_INDEX_MIN entries the first lookup builds an
  * open-addressing table (linear probing, at most 80% full) of (name hash, entry index) pairs,
- * 8 bytes a slot, about 10 bytes per entry; later lookups hash the name once and compare one
+ * 8 bytes a slot, 10 to 20 bytes per entry (a power of two of slots, at least 1.25 per
+ * entry); later lookups hash the name once and compare one
  * name in the common case. The table is made from the validated snapshot (nothing reads the
  * shared memory), is immutable once published in the mount's xarray (keyed by the directory's
  * inode number, so it survives the directory's inode being evicted: a cold lookup after
