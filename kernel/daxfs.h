@@ -82,6 +82,7 @@ struct daxfs_sb_info {
 	atomic64_t inval_bytes;	/* bytes invalidated since the mount */
 	/* test hook (check_invalidation): pages invalidated, pages served before that */
 	unsigned long *inval_pages;
+	spinlock_t inval_lock;	/* serialises the test hook's bitmap_set on inval_pages */
 	atomic64_t inval_stale;
 	bool inval_checked;
 	struct xarray dir_index;	/* big directories' hash indexes (dirindex.c) */

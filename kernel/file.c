@@ -171,11 +171,14 @@ static vm_fault_t daxfs_huge_fault(struct vm_fault *vmf, unsigned int order)
 	if (!daxfs_access_begin(sbi, &a))
 		return VM_FAULT_SIGBUS;
 	/* What the frames are is read inside the section: an unbind changes it, then zaps. */
-	pfn = daxfs_pfn(inode, pgoff, PTRS_PER_PMD, &kind);
-	if (daxfs_pfn_huge(kind) && !(daxfs_pfn_val(pfn) & (PTRS_PER_PMD - 1)))
+	pfn = daxfs_source_pfn(&sbi->src, daxfs_extent(inode) + ((u64)pgoff << PAGE_SHIFT), &kind);
+	if (daxfs_pfn_huge(kind) && !(daxfs_pfn_val(pfn) & (PTRS_PER_PMD - 1))) {
+		/* test hook (inval.c): only pages really served; a fallback counts them per PTE */
+		daxfs_inval_check(sbi, daxfs_extent(inode) + ((u64)pgoff << PAGE_SHIFT), PMD_SIZE);
 		ret = vmf_insert_pfn_pmd(vmf, pfn, false);
-	else
+	} else {
 		ret = VM_FAULT_FALLBACK;
+	}
 	daxfs_access_end(sbi, &a);
 	return ret;
 }
@@ -226,7 +229,18 @@ static int daxfs_mmap(struct file *file, struct vm_area_struct *vma)
  */
 static int daxfs_file_open(struct inode *inode, struct file *file)
 {
+	int err;
+
 	file->f_mode |= FMODE_CAN_ODIRECT | FMODE_NOWAIT;
+	/*
+	 * The file's stale cache lines are dropped here (inval.c), where no lock is held and a
+	 * kill stops it: not under mmap_lock at the first mmap(). read_iter and mmap re-check.
+	 */
+	if (file->f_mode & FMODE_READ) {
+		err = daxfs_data_ready(inode);
+		if (err)
+			return err;
+	}
 	return generic_file_open(inode, file);
 }
 
