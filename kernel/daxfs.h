@@ -17,6 +17,8 @@
 #include <linux/kobject.h>
 #include <linux/completion.h>
 #include <linux/xarray.h>
+#include <linux/mutex.h>
+#include <linux/siphash.h>
 #include "format/daxfs_format.h"
 #include "compat.h"
 
@@ -86,6 +88,8 @@ struct daxfs_sb_info {
 	atomic64_t inval_stale;
 	bool inval_checked;
 	struct xarray dir_index;	/* big directories' hash indexes (dirindex.c) */
+	struct mutex dir_index_lock;	/* one index build at a time */
+	siphash_key_t dir_key;		/* the indexes' hash key, random per mount */
 	struct dma_buf *dmabuf;	/* from the "dmabuf" fd option, until the source takes it */
 	/* /sys/fs/daxfs/MAJOR:MINOR (sysfs.c) */
 	struct kobject kobj;
@@ -149,6 +153,7 @@ long daxfs_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 /* dirindex.c */
 s64 daxfs_dir_find(struct inode *dir, const u8 *name, u32 len);
+void daxfs_dir_index_init(struct daxfs_sb_info *sbi);
 void daxfs_dir_index_free(struct daxfs_sb_info *sbi);
 
 /* dir.c */

@@ -367,7 +367,7 @@ static int daxfs_init_fs_context(struct fs_context *fc)
 	if (!sbi)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&sbi->holder_node);
-	xa_init(&sbi->dir_index);
+	daxfs_dir_index_init(sbi);
 	fc->s_fs_info = sbi;
 	fc->ops = &daxfs_context_ops;
 	return 0;
