@@ -248,15 +248,21 @@ static inline unsigned long daxfs_inode_state(struct inode *inode)
  *
  * - DAXFS_PFN_RAW: frames with no memory map that daxfs may rely on (phys=, device-dax once its
  *   driver is gone): special PTEs only, which get_user_pages() refuses and every page-table
- *   walker skips. Never in a PMD: 6.1 has no special PMD (a huge PMD there is taken for a
- *   transparent huge page, and GUP would grab its "struct page"), and 6.12's special PMD is
+ *   walker skips. Device-dax is RAW by default. Never in a PMD: 6.1 has no special PMD (a
+ *   huge PMD there is taken for a transparent huge page, and GUP would grab its "struct page"), and 6.12's special PMD is
  *   still read through pmd_page() by /proc/PID/pagemap and clear_refs and madvise(MADV_COLD)
  *   in a VM_MIXEDMAP vma (only VM_PFNMAP is skipped), which for memory without a memory map
  *   dereferences a struct page that does not exist.
  * - DAXFS_PFN_DEVPAGE: device pages (ZONE_DEVICE, with a live dev_pagemap): fsdax pmem with its
- *   memory map, device-dax while device_dax is bound. Mapped as devmap PTEs and PMDs before
- *   6.17 (what fs/dax.c and device_dax map them as; GUP takes the page through its pagemap),
- *   as special ones from 6.17 (no devmap mark any more).
+ *   memory map, device-dax while device_dax is bound and only with -o devpages (GUP can pin a
+ *   device page, and device_dax's unbind frees the memory map whatever the pins: holder.c).
+ *   Mapped as devmap PTEs and PMDs before 6.15 (what fs/dax.c and device_dax mapped them as;
+ *   GUP takes the page through its pagemap), as special ones from 6.17 (no devmap mark any
+ *   more). 6.15 and 6.16 reworked ZONE_DEVICE refcounts (fs/dax.c maps fsdax pages with
+ *   vmf_insert_page_mkwrite/vmf_insert_folio_pmd, and an fsdax page nobody mapped so sits at
+ *   refcount 0): a devmap PTE of such a page, which GUP-fast would try to grab, trips the
+ *   refcount WARN in try_grab_folio. There daxfs maps device pages as raw frames
+ *   (DAXFS_DEVMAP_OK): 4 KiB special PTEs, no PMD.
  *
  * (dma-buf pages are ordinary pages and are inserted as pages, file.c.) The zero value is RAW.
  *
@@ -287,9 +293,13 @@ static inline enum daxfs_pfn_kind daxfs_dax_pfn_kind(daxfs_pfn_t pfn)
 #include <linux/pfn_t.h>
 typedef pfn_t daxfs_pfn_t;
 
+/* Devmap PTEs/PMDs of device pages: before the 6.15 ZONE_DEVICE refcount rework (above). */
+#define DAXFS_DEVMAP_OK (LINUX_VERSION_CODE < KERNEL_VERSION(6, 15, 0))
+
 static inline daxfs_pfn_t daxfs_mkpfn(unsigned long pfn, enum daxfs_pfn_kind kind)
 {
-	return __pfn_to_pfn_t(pfn, kind == DAXFS_PFN_RAW ? PFN_DEV : PFN_DEV | PFN_MAP);
+	return __pfn_to_pfn_t(pfn, kind == DAXFS_PFN_DEVPAGE && DAXFS_DEVMAP_OK ?
+			      PFN_DEV | PFN_MAP : PFN_DEV);
 }
 
 static inline unsigned long daxfs_pfn_val(daxfs_pfn_t pfn)
@@ -299,13 +309,17 @@ static inline unsigned long daxfs_pfn_val(daxfs_pfn_t pfn)
 
 static inline enum daxfs_pfn_kind daxfs_dax_pfn_kind(daxfs_pfn_t pfn)
 {
-	return pfn_t_devmap(pfn) ? DAXFS_PFN_DEVPAGE : DAXFS_PFN_RAW;
+	return DAXFS_DEVMAP_OK && pfn_t_devmap(pfn) ? DAXFS_PFN_DEVPAGE : DAXFS_PFN_RAW;
 }
 #endif
 
 /* Whether a frame of this kind may be mapped by a PMD (see above). */
 static inline bool daxfs_pfn_huge(enum daxfs_pfn_kind kind)
 {
+#ifdef DAXFS_DEVMAP_OK
+	if (!DAXFS_DEVMAP_OK)
+		return false;
+#endif
 	return kind == DAXFS_PFN_DEVPAGE;
 }
 

@@ -17,6 +17,8 @@
 #include <linux/kobject.h>
 #include <linux/completion.h>
 #include <linux/xarray.h>
+#include <linux/mutex.h>
+#include <linux/siphash.h>
 #include "format/daxfs_format.h"
 #include "compat.h"
 
@@ -77,15 +79,19 @@ struct daxfs_sb_info {
 	bool size_set;
 	bool dmabuf_flag;	/* remount: the bare "dmabuf" of show_options */
 	bool trusted;		/* honour setuid/setgid, file capabilities, device nodes */
+	bool devpages;		/* device-dax mapped as device pages, with PMDs (holder.c) */
 	/* cache invalidation (inval.c): per inode number, its extent's lines dropped / being */
 	unsigned long *inval_done;
 	unsigned long *inval_busy;
 	atomic64_t inval_bytes;	/* bytes invalidated since the mount */
 	/* test hook (check_invalidation): pages invalidated, pages served before that */
 	unsigned long *inval_pages;
+	spinlock_t inval_lock;	/* serialises the test hook's bitmap_set on inval_pages */
 	atomic64_t inval_stale;
 	bool inval_checked;
 	struct xarray dir_index;	/* big directories' hash indexes (dirindex.c) */
+	struct mutex dir_index_lock;	/* one index build at a time */
+	siphash_key_t dir_key;		/* the indexes' hash key, random per mount */
 	struct dma_buf *dmabuf;	/* from the "dmabuf" fd option, until the source takes it */
 	/* /sys/fs/daxfs/MAJOR:MINOR (sysfs.c) */
 	struct kobject kobj;
@@ -151,6 +157,7 @@ long daxfs_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 /* dirindex.c */
 s64 daxfs_dir_find(struct inode *dir, const u8 *name, u32 len);
+void daxfs_dir_index_init(struct daxfs_sb_info *sbi);
 void daxfs_dir_index_free(struct daxfs_sb_info *sbi);
 
 /* dir.c */

@@ -8,22 +8,34 @@
  * spread over the snapshot's pages, the larger part of a cold lstat's cost in the filesystem
  * itself. For a directory of at least DAXFS_DIR_INDEX_MIN entries the first lookup builds an
  * open-addressing table (linear probing, at most 80% full) of (name hash, entry index) pairs,
- * 8 bytes a slot, about 10 bytes per entry; later lookups hash the name once and compare one
+ * 8 bytes a slot, 10 to 20 bytes per entry (a power of two of slots, at least 1.25 per
+ * entry); later lookups hash the name once and compare one
  * name in the common case. The table is made from the validated snapshot (nothing reads the
  * shared memory), is immutable once published in the mount's xarray (keyed by the directory's
  * inode number, so it survives the directory's inode being evicted: a cold lookup after
  * drop_caches finds it) and freed at umount. The on-media format does not change. If the table
- * cannot be allocated, lookups stay binary searches.
+ * cannot be allocated, or a probe sequence gets longer than DAXFS_DIR_PROBE_MAX while building
+ * it, the directory stays on binary searches (remembered: the build is not retried).
+ *
+ * Hostile images: the names come from memory other hosts write. The hash is siphash with a
+ * random key per mount, so an image cannot be crafted to collide (which would make the build
+ * quadratic); the probe cap bounds the build anyway. One build at a time per mount (a mutex;
+ * concurrent first lookups of a directory wait for it instead of each allocating a table).
  */
 #include <linux/fs.h>
 #include <linux/log2.h>
+#include <linux/random.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
-#include <linux/stringhash.h>
 #include <linux/xarray.h>
 #include "daxfs.h"
 
 /* Fewer entries than this: a binary search touches at most 7 of them. */
 #define DAXFS_DIR_INDEX_MIN	128
+/* A longer probe sequence at build time: the directory keeps binary searches. */
+#define DAXFS_DIR_PROBE_MAX	64
+/* In the xarray for a directory whose index could not be built. */
+#define DAXFS_DIR_NO_INDEX	xa_mk_value(0)
 
 struct daxfs_dir_slot {
 	u32 hash;
@@ -36,9 +48,16 @@ struct daxfs_dir_index {
 	struct daxfs_dir_slot slot[];
 };
 
-static u32 daxfs_dir_hash(const u8 *name, u32 len)
+static u32 daxfs_dir_hash(struct daxfs_sb_info *sbi, const u8 *name, u32 len)
 {
-	return full_name_hash(NULL, (const char *)name, len);
+	return (u32)siphash(name, len, &sbi->dir_key);
+}
+
+void daxfs_dir_index_init(struct daxfs_sb_info *sbi)
+{
+	xa_init(&sbi->dir_index);
+	mutex_init(&sbi->dir_index_lock);
+	get_random_bytes(&sbi->dir_key, sizeof(sbi->dir_key));
 }
 
 static struct daxfs_dir_index *daxfs_dir_index_build(struct daxfs_sb_info *sbi,
@@ -51,18 +70,23 @@ static struct daxfs_dir_index *daxfs_dir_index_build(struct daxfs_sb_info *sbi,
 	if (count > U32_MAX / 2)
 		return NULL;
 	slots = roundup_pow_of_two(count + count / 4);
-	idx = kvzalloc(struct_size(idx, slot, slots), GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+	idx = kvzalloc(struct_size(idx, slot, slots), GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN);
 	if (!idx)
 		return NULL;
 	idx->de = de;
 	idx->mask = slots - 1;
 	for (i = 0; i < count; i++) {
-		u32 h = daxfs_dir_hash(daxfs_str(sbi, le64_to_cpu(de[i].name_off)),
+		u32 h = daxfs_dir_hash(sbi, daxfs_str(sbi, le64_to_cpu(de[i].name_off)),
 				       le16_to_cpu(de[i].name_len));
-		u32 s = h & idx->mask;
+		u32 s = h & idx->mask, probes = 0;
 
-		while (idx->slot[s].entry)
+		while (idx->slot[s].entry) {
+			if (++probes > DAXFS_DIR_PROBE_MAX) {
+				kvfree(idx);
+				return NULL;
+			}
 			s = (s + 1) & idx->mask;
+		}
 		idx->slot[s].hash = h;
 		idx->slot[s].entry = i + 1;
 		if (!(i & 4095))
@@ -79,23 +103,30 @@ static struct daxfs_dir_index *daxfs_dir_index_build(struct daxfs_sb_info *sbi,
 static struct daxfs_dir_index *daxfs_dir_index(struct daxfs_sb_info *sbi, struct inode *dir,
 					       const struct daxfs_dirent *de, u64 count)
 {
-	struct daxfs_dir_index *idx, *old;
+	struct daxfs_dir_index *idx;
+	void *old;
 
 	if (count < DAXFS_DIR_INDEX_MIN)
 		return NULL;
 	idx = xa_load(&sbi->dir_index, dir->i_ino);
 	if (!idx) {
-		idx = daxfs_dir_index_build(sbi, de, count);
-		if (!idx)
-			return NULL;
-		old = xa_cmpxchg(&sbi->dir_index, dir->i_ino, NULL, idx, GFP_KERNEL);
-		if (old) {	/* another lookup published one first, or no memory for the slot */
-			kvfree(idx);
-			if (xa_is_err(old))
-				return NULL;
-			idx = old;
+		mutex_lock(&sbi->dir_index_lock);
+		idx = xa_load(&sbi->dir_index, dir->i_ino);	/* built while we waited? */
+		if (!idx) {
+			idx = daxfs_dir_index_build(sbi, de, count);
+			/* A failure is remembered (no retry per lookup); if even that cannot be
+			 * stored, the next lookup tries again. */
+			old = xa_store(&sbi->dir_index, dir->i_ino, idx ?: DAXFS_DIR_NO_INDEX,
+				       GFP_KERNEL);
+			if (xa_is_err(old)) {
+				kvfree(idx);
+				idx = NULL;
+			}
 		}
+		mutex_unlock(&sbi->dir_index_lock);
 	}
+	if (!idx || xa_is_value(idx))
+		return NULL;
 	smp_store_release(&dir->i_private, idx);
 	return idx;
 }
@@ -120,7 +151,7 @@ s64 daxfs_dir_find(struct inode *dir, const u8 *name, u32 len)
 		idx = daxfs_dir_index(sbi, dir, de, hi);
 	}
 	if (idx) {
-		u32 h = daxfs_dir_hash(name, len), s = h & idx->mask, e;
+		u32 h = daxfs_dir_hash(sbi, name, len), s = h & idx->mask, e;
 
 		de = idx->de;
 
@@ -154,6 +185,7 @@ void daxfs_dir_index_free(struct daxfs_sb_info *sbi)
 	unsigned long ino;
 
 	xa_for_each(&sbi->dir_index, ino, idx)
-		kvfree(idx);
+		if (!xa_is_value(idx))
+			kvfree(idx);
 	xa_destroy(&sbi->dir_index);
 }

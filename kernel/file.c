@@ -2,8 +2,8 @@
 /*
  * file.c - regular files: one contiguous extent in DAX memory. read() copies straight from the
  * memory with a machine-check-safe copy; mmap() maps the memory's own pages (PMD mappings for
- * 2 MiB-aligned extents of device pages: fsdax with its memory map, device-dax while bound; see
- * compat.h for why not raw frames). No page cache is involved.
+ * 2 MiB-aligned extents of device pages: fsdax with its memory map, device-dax with -o devpages
+ * while bound; see compat.h for why not raw frames). No page cache is involved.
  */
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -199,12 +199,15 @@ static vm_fault_t daxfs_huge_fault(struct vm_fault *vmf, unsigned int order)
 	 * What the frames are is read inside the section: an unbind changes it, then zaps. A bad
 	 * block anywhere in the 2 MiB: 4 KiB pages instead, so only the bad page's fault fails.
 	 */
-	pfn = daxfs_pfn(inode, pgoff, PTRS_PER_PMD, &kind);
+	pfn = daxfs_source_pfn(&sbi->src, daxfs_extent(inode) + ((u64)pgoff << PAGE_SHIFT), &kind);
 	if (daxfs_pfn_huge(kind) && !(daxfs_pfn_val(pfn) & (PTRS_PER_PMD - 1)) &&
-	    !daxfs_pages_bad(inode, pgoff, PTRS_PER_PMD))
+	    !daxfs_pages_bad(inode, pgoff, PTRS_PER_PMD)) {
+		/* test hook (inval.c): only pages really served; a fallback counts them per PTE */
+		daxfs_inval_check(sbi, daxfs_extent(inode) + ((u64)pgoff << PAGE_SHIFT), PMD_SIZE);
 		ret = vmf_insert_pfn_pmd(vmf, pfn, false);
-	else
+	} else {
 		ret = VM_FAULT_FALLBACK;
+	}
 	daxfs_access_end(sbi, &a);
 	return ret;
 }
@@ -255,7 +258,18 @@ static int daxfs_mmap(struct file *file, struct vm_area_struct *vma)
  */
 static int daxfs_file_open(struct inode *inode, struct file *file)
 {
+	int err;
+
 	file->f_mode |= FMODE_CAN_ODIRECT | FMODE_NOWAIT;
+	/*
+	 * The file's stale cache lines are dropped here (inval.c), where no lock is held and a
+	 * kill stops it: not under mmap_lock at the first mmap(). read_iter and mmap re-check.
+	 */
+	if (file->f_mode & FMODE_READ) {
+		err = daxfs_data_ready(inode);
+		if (err)
+			return err;
+	}
 	return generic_file_open(inode, file);
 }
 

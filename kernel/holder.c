@@ -16,8 +16,11 @@
  *   whole range in iomem itself, under the device lock, before any other driver can bind. So
  *   kmem cannot claim the range (daxctl reconfigure-device -m system-ram fails) and the mounts
  *   keep working on memory nobody else owns, until the last of them is unmounted.
- *   While device_dax is bound its range has a memory map (device pages), which the mounts map
- *   as such, with PMDs where aligned (compat.h); the unbind frees that memory map, so just
+ *   By default the mounts map the range as raw frames (special PTEs, which GUP cannot pin):
+ *   device_dax's unbind frees its memory map and direct map (memunmap_pages) without waiting
+ *   for page references, so a pin held across it would be a use-after-free. With -o devpages
+ *   (trusted setups) the mounts map device pages while device_dax is bound, with PMDs where
+ *   aligned (compat.h); the unbind frees that memory map, so just
  *   before it the mounts' mappings are zapped and from then on they map raw frames (4 KiB
  *   special PTEs): the memory stays, the struct pages do not.
  *
@@ -89,7 +92,12 @@ void daxfs_access_end(struct daxfs_sb_info *sbi, struct daxfs_access *a)
 	srcu_read_unlock(&daxfs_srcu, a->srcu);
 }
 
-/* Zap every mapping of the mount's files (the pattern of drop_pagecache_sb). */
+/*
+ * Zap every mapping of the mount's files (the pattern of drop_pagecache_sb). Not even_cows: a
+ * private mapping's copied-on-write pages (a program's .data, GOT) are the process's own
+ * anonymous memory and stay; the file's own PTEs and PMDs (special, devmap, dma-buf pages:
+ * none anonymous) all go.
+ */
 static void daxfs_zap_mappings(struct super_block *sb)
 {
 	struct inode *inode, *toput = NULL;
@@ -105,7 +113,7 @@ static void daxfs_zap_mappings(struct super_block *sb)
 		__iget(inode);
 		spin_unlock(&inode->i_lock);
 		spin_unlock(&sb->s_inode_list_lock);
-		unmap_mapping_range(inode->i_mapping, 0, 0, 1);
+		unmap_mapping_range(inode->i_mapping, 0, 0, 0);
 		iput(toput);
 		toput = inode;
 		cond_resched();
@@ -448,8 +456,8 @@ found:
 	 */
 	device_lock(dev);
 	bound = dev->driver && !strcmp(dev->driver->name, "device_dax");
-	sbi->src.pfn_kind = bound && daxfs_has_devpages(start, size) ? DAXFS_PFN_DEVPAGE :
-			    DAXFS_PFN_RAW;
+	sbi->src.pfn_kind = sbi->devpages && bound && daxfs_has_devpages(start, size) ?
+			    DAXFS_PFN_DEVPAGE : DAXFS_PFN_RAW;
 	device_unlock(dev);
 	return bound ? 0 : -ENXIO;
 }

@@ -16,7 +16,8 @@
  * When, so that a mount costs the same whatever the image's size (docs/daxfs.md, "Caches"):
  * - at mount, the superblock's page and then the metadata, before each is copied (super.c);
  * - each regular file's extent (its whole pages) once per mount, before its first byte is
- *   served: at the first read() of the inode and at its first mmap(), so before any fault can
+ *   served: at its first open() for reading (no lock held; a fatal signal stops it between
+ *   2 MiB steps), re-checked at the first read() and mmap() of the inode, so before any fault can
  *   insert a PTE or PMD of it (a fault needs a mapping, and every mapping of the file was made
  *   by daxfs_mmap). A per-inode-number bit in the mount says it is done; hard links share the
  *   inode and its bit, and the bit outlives the in-core inode (evicted and read back: not
@@ -60,36 +61,54 @@ int daxfs_source_invalidate(struct daxfs_sb_info *sbi, u64 start, u64 end)
 	while (start < end) {
 		u64 n = min_t(u64, end - start, SZ_2M);
 
+		/* A huge file takes long: a killed task stops (its bit is not set). */
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		if (!daxfs_access_begin(sbi, &a))
 			return -ENXIO;
 		/* arch_invalidate_pmem: clflush(opt) of every line on x86, exported GPL */
 		arch_invalidate_pmem((void *)(src->kaddr + start), n);
 		daxfs_access_end(sbi, &a);
 		atomic64_add(n, &sbi->inval_bytes);
-		if (sbi->inval_pages)	/* test hook: the pages it went over */
+		if (sbi->inval_pages) {	/* test hook: the pages it went over */
+			/* bitmap_set is a plain read-modify-write: first users of two files race */
+			spin_lock(&sbi->inval_lock);
 			bitmap_set(sbi->inval_pages, start >> PAGE_SHIFT,
 				   (DIV_ROUND_UP(start + n, PAGE_SIZE)) - (start >> PAGE_SHIFT));
+			spin_unlock(&sbi->inval_lock);
+		}
 		start += n;
 		cond_resched();
 	}
 	return 0;
 }
 
-/* Called once the snapshot is validated: the bitmaps are sized by its inode count and size. */
+/* A zeroed bitmap of n bits: kvcalloc, as one may exceed what kmalloc can give (big images). */
+static unsigned long *daxfs_bitmap_zalloc(u64 n)
+{
+	return kvcalloc(BITS_TO_LONGS(n), sizeof(unsigned long), DAXFS_GFP_BITMAP);
+}
+
+/*
+ * Called once the snapshot is validated: the bitmaps are sized by its inode count and size.
+ * dma-buf mounts need none (nothing to invalidate, daxfs_data_ready).
+ */
 int daxfs_inval_init(struct daxfs_sb_info *sbi)
 {
 	u32 inodes = le32_to_cpu(sbi->super->inode_count);
 
-	sbi->inval_done = bitmap_zalloc(inodes, DAXFS_GFP_BITMAP);
-	sbi->inval_busy = bitmap_zalloc(inodes, DAXFS_GFP_BITMAP);
+	spin_lock_init(&sbi->inval_lock);
+	if (sbi->src.kind == DAXFS_SRC_DMABUF)
+		return 0;
+	sbi->inval_done = daxfs_bitmap_zalloc(inodes);
+	sbi->inval_busy = daxfs_bitmap_zalloc(inodes);
 	if (!sbi->inval_done || !sbi->inval_busy)
 		return -ENOMEM;
-	if (daxfs_check_invalidation && sbi->src.kind != DAXFS_SRC_DMABUF) {
+	if (daxfs_check_invalidation) {
 		/* The metadata was invalidated before this existed: record it as done. */
 		u64 meta_end = le64_to_cpu(sbi->super->str_off) + le64_to_cpu(sbi->super->str_size);
 
-		sbi->inval_pages = bitmap_zalloc(DIV_ROUND_UP(sbi->total_size, PAGE_SIZE),
-						 DAXFS_GFP_BITMAP);
+		sbi->inval_pages = daxfs_bitmap_zalloc(DIV_ROUND_UP(sbi->total_size, PAGE_SIZE));
 		if (!sbi->inval_pages)
 			return -ENOMEM;
 		bitmap_set(sbi->inval_pages, 0, DIV_ROUND_UP(meta_end, PAGE_SIZE));
@@ -100,15 +119,15 @@ int daxfs_inval_init(struct daxfs_sb_info *sbi)
 
 void daxfs_inval_free(struct daxfs_sb_info *sbi)
 {
-	bitmap_free(sbi->inval_done);
-	bitmap_free(sbi->inval_busy);
-	bitmap_free(sbi->inval_pages);
+	kvfree(sbi->inval_done);
+	kvfree(sbi->inval_busy);
+	kvfree(sbi->inval_pages);
 }
 
 /*
  * Before the first byte of a regular file is served in this mount (read_iter, mmap): drop this
  * host's cached lines of its extent, once. 0 when done (or nothing to do), -EINTR if killed
- * while waiting for another task invalidating the same file. A revoked mount returns 0 without
+ * while waiting for another task invalidating the same file or while invalidating it. A revoked mount returns 0 without
  * marking the file: nothing is served from it any more (reads fail with EIO, faults SIGBUS,
  * as before the first use).
  */

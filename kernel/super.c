@@ -17,7 +17,8 @@
 #include <linux/statfs.h>
 #include "daxfs.h"
 
-enum { Opt_offset, Opt_phys, Opt_size, Opt_dmabuf, Opt_dmabuf_flag, Opt_trusted };
+enum { Opt_offset, Opt_phys, Opt_size, Opt_dmabuf, Opt_dmabuf_flag, Opt_trusted,
+       Opt_devpages };
 
 static const struct fs_parameter_spec daxfs_param_spec[] = {
 	fsparam_u64("offset", Opt_offset),
@@ -28,6 +29,8 @@ static const struct fs_parameter_spec daxfs_param_spec[] = {
 	fsparam_flag("dmabuf", Opt_dmabuf_flag),
 	/* Honour setuid/setgid bits, file capabilities and device nodes (see daxfs_fill_super). */
 	fsparam_flag("trusted", Opt_trusted),
+	/* Map device-dax as device pages with PMDs (holder.c): pinnable, for trusted setups. */
+	fsparam_flag("devpages", Opt_devpages),
 	{}
 };
 
@@ -74,6 +77,9 @@ static int daxfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 	case Opt_trusted:
 		sbi->trusted = true;
 		break;
+	case Opt_devpages:
+		sbi->devpages = true;
+		break;
 	}
 	return 0;
 }
@@ -108,6 +114,8 @@ static int daxfs_show_options(struct seq_file *m, struct dentry *root)
 		seq_printf(m, ",offset=%llu", sbi->offset);
 	if (sbi->trusted)
 		seq_puts(m, ",trusted");
+	if (sbi->devpages)
+		seq_puts(m, ",devpages");
 	return 0;
 }
 
@@ -332,6 +340,9 @@ static int daxfs_reconfigure(struct fs_context *fc)
 	/* Inodes in memory were set up for the mount's trust: it cannot change. */
 	if (new->trusted && !cur->trusted)
 		return invalfc(fc, "trusted cannot be added on remount");
+	/* How device-dax is mapped was chosen at mount (holder.c). */
+	if (new->devpages && !cur->devpages)
+		return invalfc(fc, "devpages cannot be added on remount");
 	if (new->dmabuf_flag && cur->src.kind != DAXFS_SRC_DMABUF)
 		return invalfc(fc, "dmabuf: not a dma-buf mount");
 	return 0;
@@ -363,7 +374,7 @@ static int daxfs_init_fs_context(struct fs_context *fc)
 	if (!sbi)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&sbi->holder_node);
-	xa_init(&sbi->dir_index);
+	daxfs_dir_index_init(sbi);
 	fc->s_fs_info = sbi;
 	fc->ops = &daxfs_context_ops;
 	return 0;

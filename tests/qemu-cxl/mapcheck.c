@@ -24,12 +24,20 @@
  *                          clear its referenced bits (/proc/self/clear_refs), touch every
  *                          page again and compare: prints "again faults=N" (0 if the mapping
  *                          survived, a fault per page or per PMD if it was zapped).
+ *   mapcheck cow FILE FIFO    map FILE MAP_PRIVATE, read its first two pages, write its first
+ *                          page (a copy-on-write: the process's own memory now), print
+ *                          "written", wait for a line on FIFO (the device is removed meanwhile);
+ *                          then read both pages again: the written page must still hold what
+ *                          was written, the unwritten one (the file's, zapped) must fault
+ *                          SIGBUS. Prints "written page kept" and "unwritten page: SIGBUS".
  * Exit status 0 on success, 1 with a message otherwise.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +251,71 @@ static int cmd_hold(const char *path, const char *fifo)
 	return equal_to_file(fd, s, len, path) ? 0 : 1;
 }
 
+static sigjmp_buf bus_jmp;
+
+static void on_bus(int sig __attribute__((unused)))
+{
+	siglongjmp(bus_jmp, 1);
+}
+
+/* Read p[0..len): 0, or 1 if that faulted SIGBUS; the sum of the bytes in *sum. */
+static int read_or_bus(const volatile unsigned char *p, size_t len, unsigned long *sum)
+{
+	struct sigaction sa = { .sa_handler = on_bus };
+
+	sigaction(SIGBUS, &sa, NULL);
+	*sum = 0;
+	if (sigsetjmp(bus_jmp, 1))
+		return 1;
+	for (size_t i = 0; i < len; i++)
+		*sum += p[i];
+	return 0;
+}
+
+static int cmd_cow(const char *path, const char *fifo)
+{
+	size_t len;
+	int fd = open_size(path, &len);
+	unsigned char *p, want[PG];
+	unsigned long sum, want_sum = 0;
+	char line[64];
+	FILE *f;
+
+	if (len < 2 * PG) {
+		fprintf(stderr, "mapcheck: %s: cow needs a file of two pages at least\n", path);
+		return 1;
+	}
+	p = map(fd, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0, path);
+	if (read_or_bus(p, 2 * PG, &sum))
+		die("read before the removal", path);
+	for (size_t i = 0; i < PG; i++) {
+		want[i] = (unsigned char)(p[i] ^ 0x5a ^ i);
+		want_sum += want[i];
+	}
+	memcpy(p, want, PG);
+	printf("written\n");
+	fflush(stdout);
+	f = fopen(fifo, "r");
+	if (!f || !fgets(line, sizeof(line), f))
+		die("read", fifo);
+	fclose(f);
+	if (read_or_bus(p, PG, &sum)) {
+		printf("written page: SIGBUS (the private copy was thrown away)\n");
+		return 1;
+	}
+	if (sum != want_sum || memcmp(p, want, PG)) {
+		printf("written page changed\n");
+		return 1;
+	}
+	printf("written page kept\n");
+	if (!read_or_bus(p + PG, PG, &sum)) {
+		printf("unwritten page: still readable after the removal\n");
+		return 1;
+	}
+	printf("unwritten page: SIGBUS\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "touch"))
@@ -253,6 +326,9 @@ int main(int argc, char **argv)
 		return cmd_gup(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "hold"))
 		return cmd_hold(argv[2], argv[3]);
-	fprintf(stderr, "usage: mapcheck touch FILE [skew] | gup FILE | hold FILE FIFO\n");
+	if (argc == 4 && !strcmp(argv[1], "cow"))
+		return cmd_cow(argv[2], argv[3]);
+	fprintf(stderr,
+		"usage: mapcheck touch FILE [skew] | gup FILE | hold FILE FIFO | cow FILE FIFO\n");
 	return 2;
 }

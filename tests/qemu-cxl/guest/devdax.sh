@@ -1,8 +1,10 @@
 # Scenario: images in a device-dax instance (the pool's default mode), mounted by naming
 # /dev/daxX.Y (the module resolves the range). Two images at two offsets mounted at once; the
 # device stays writable elsewhere; another process reads a file's mappings through
-# /proc/PID/mem (peekmap); a 64 MiB file maps in 2 MiB PMDs (few faults, bytes equal, a
-# MAP_PRIVATE write private) and in 4 KiB pages when mapped off the 2 MiB grid or by phys=;
+# /proc/PID/mem (peekmap); by default device-dax maps in 4 KiB special pages that GUP refuses
+# (process_vm_readv EFAULT); with -o devpages a 64 MiB file maps in 2 MiB PMDs (few faults,
+# bytes equal, a MAP_PRIVATE write private, GUP works) and in 4 KiB pages when mapped off the
+# 2 MiB grid; phys= maps 4 KiB pages;
 # bad offsets refused; while mounted, reconfiguring the device
 # to system-ram fails and the mounts keep working. A phys= mount of the bound device's range is
 # refused (EBUSY: device_dax owns it); once the device has no driver, phys= mounts work, claim
@@ -39,7 +41,20 @@ fscheck mmap /mnt/e/data/three-mib
 # Another process reads the mapping through /proc/PID/mem
 peekmap /mnt/e/data/three-mib
 
-say "2 MiB mappings: a 64 MiB file faults in PMDs, 4 KiB pages off the 2 MiB grid"
+say "by default 4 KiB special pages that get_user_pages() refuses"
+# Without devpages device-dax frames are raw (kernel/compat.h): a pin held over an unbind of
+# device_dax would outlive the memory map. process_vm_readv() must fail (EFAULT).
+out=$(mapcheck gup /mnt/e/data/three-mib) && fail "a device-dax mapping was pinned without devpages: $out"
+echo "$out"
+echo "$out" | grep -q 'Bad address' || fail "mapcheck gup: $out"
+# the same image mounted once more with devpages: device pages, which GUP takes
+mkdir -p /mnt/k
+mount -t daxfs -o ro,devpages,offset=$((0x4000000)) "$dax" /mnt/k || fail "mount -o devpages: $(dmesg | tail -2)"
+grep " /mnt/k daxfs " /proc/mounts | grep -q devpages || fail "devpages not in /proc/mounts: $(grep /mnt/k /proc/mounts)"
+mapcheck gup /mnt/k/data/three-mib || fail "devpages: process_vm_readv of the mapping"
+umount /mnt/k
+
+say "2 MiB mappings (devpages): a 64 MiB file faults in PMDs, 4 KiB pages off the 2 MiB grid"
 # An image of one 64 MiB file (the builder puts files of 2 MiB or more on 2 MiB boundaries),
 # stamped at a 2 MiB-aligned offset of the device, whose range is 2 MiB aligned.
 [ $((res % 0x200000)) = 0 ] || fail "$name: resource $res is not 2 MiB aligned"
@@ -49,7 +64,6 @@ daxpool build -q /tmp/big -o /tmp/big.img || fail "daxpool build of the 64 MiB f
 rm /tmp/big/big
 daxio copyin "$dax" 0x9000000 /tmp/big.img
 rm /tmp/big.img
-mount -t daxfs -o ro,offset=$((0x9000000)) "$dax" /mnt/h || fail "mount of the 64 MiB image: $(dmesg | tail -2)"
 # touch_faults FILE [skew]: map FILE (skew: 4 KiB off the 2 MiB grid), read a byte of every
 # page; sets pages and faults
 touch_faults() {
@@ -59,6 +73,12 @@ touch_faults() {
 	faults=$(echo "$out" | sed -n 's/.*faults=\([0-9]*\).*/\1/p')
 	[ -n "$pages" ] && [ -n "$faults" ] || fail "mapcheck touch $*: $out"
 }
+# the default: 4 KiB pages even where a PMD would fit
+mount -t daxfs -o ro,offset=$((0x9000000)) "$dax" /mnt/h || fail "mount of the 64 MiB image: $(dmesg | tail -2)"
+touch_faults /mnt/h/big
+[ "$faults" -ge "$pages" ] || fail "device-dax without devpages: $faults faults for $pages pages, want 4 KiB pages"
+umount /mnt/h
+mount -t daxfs -o ro,devpages,offset=$((0x9000000)) "$dax" /mnt/h || fail "mount -o devpages: $(dmesg | tail -2)"
 # 16384 pages: 32 PMDs (and the program's own few faults); 4 KiB pages would be 16384 faults
 touch_faults /mnt/h/big
 [ "$pages" = 16384 ] || fail "the 64 MiB file has $pages pages"

@@ -39,7 +39,9 @@ modprobe daxfs
 mkdir -p /mnt/a /mnt/b /mnt/c
 mount -t daxfs -o ro "$pmem" /mnt/a || fail "mount $pmem: $(dmesg | tail -2)"
 mount -t daxfs -o ro,offset=$((16 << 20)) "$pmem" /mnt/b || fail "mount $pmem at 16M: $(dmesg | tail -2)"
-mount -t daxfs -o ro,offset=$((0x200000)) "$dax" /mnt/c || fail "mount $dax: $(dmesg | tail -2)"
+# devpages: device-dax mapped as device pages with PMDs (not the default), whose drop at the
+# unbind is checked below
+mount -t daxfs -o ro,devpages,offset=$((0x200000)) "$dax" /mnt/c || fail "mount $dax: $(dmesg | tail -2)"
 expect_tree /mnt/a
 expect_tree /mnt/b
 expect_tree /mnt/c
@@ -78,6 +80,16 @@ pid=$!
 # Unbind only once it sleeps in the fifo's open: under TCG, code in CXL memory runs one emulated
 # instruction at a time, and a removal while it executes from there was seen to freeze the
 # whole emulator (2 boots in 5, never with the program asleep).
+# Meanwhile another process has written a page of a MAP_PRIVATE mapping of a file of /mnt/b:
+# that copy is its own memory and survives the revocation; the file's page next to it does not.
+mkfifo /tmp/gocow
+mapcheck cow /mnt/b/data/three-mib /tmp/gocow > /tmp/cow 2>&1 &
+cpid=$!
+i=0
+until grep -q written /tmp/cow; do
+	i=$((i + 1)); [ $i -le 300 ] || fail "mapcheck cow never wrote: $(cat /tmp/cow)"
+	usleep 100000
+done
 i=0
 until [ "$(cat /proc/$pid/wchan 2>/dev/null)" = wait_for_partner ]; do
 	i=$((i + 1)); [ $i -le 300 ] || fail "the program from the image never reached the fifo"
@@ -96,6 +108,9 @@ expect_sys /mnt/b "$pmem" fsdax $((16 << 20)) 1
 ! cat /mnt/a/data/three-mib > /dev/null 2>&1 || fail "read a revoked mount"
 ! cat /mnt/b/data/three-mib > /dev/null 2>&1 || fail "read a revoked mount"
 ls /mnt/a > /dev/null	# metadata is the mount's own snapshot
+echo go > /tmp/gocow
+wait $cpid || fail "a MAP_PRIVATE mapping over the revocation: $(cat /tmp/cow)"
+cat /tmp/cow
 echo go > /tmp/go
 rc=0
 wait $pid || rc=$?
