@@ -33,14 +33,6 @@ check() { # check WHAT CONDITION...: count a failed check, go on
 }
 lt() { [ "$1" -lt "$2" ]; }
 ge() { [ "$1" -ge "$2" ]; }
-# img_field FILE NAME FIELD: FIELD of image NAME in the "images" array of a JSON document.
-img_field() {
-	i=0
-	while n=$(jsonget "images.$i.name" "$1"); do
-		[ "$n" = "$2" ] && { jsonget "images.$i.$3" "$1"; return; }
-		i=$((i + 1))
-	done
-}
 # check_status HOSTS: `daxpool status --json` of the pool counts HOSTS hosts mounting image ctr.
 check_status() {
 	daxpool status --pool ctr --json >/tmp/st.json

@@ -43,14 +43,6 @@ wait_for() {
 	done
 }
 peer_says() { [ -e "/out/$PEER.$1" ]; }
-# img_field FILE NAME FIELD: FIELD of image NAME in the "images" array of a JSON document.
-img_field() {
-	_i=0
-	while _n=$(jsonget "images.$_i.name" "$1"); do
-		[ "$_n" = "$2" ] && { jsonget "images.$_i.$3" "$1"; return; }
-		_i=$((_i + 1))
-	done
-}
 pool_found() {
 	daxpool attach -q >/dev/null 2>&1 && daxpool list --region 0 --json >/tmp/l.json 2>/dev/null &&
 		[ -n "$(img_field /tmp/l.json ctr size)" ]

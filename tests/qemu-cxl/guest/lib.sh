@@ -120,3 +120,13 @@ power_cut() {
 	echo "@@TEST-END rc=$rc uptime=$(uptime_s) (power cut)"
 	poweroff -f
 }
+
+# img_field FILE NAME FIELD: FIELD of image NAME in the "images" array of JSON document FILE
+# (`daxpool list --json`, `status --json`); nothing when there is no such image.
+img_field() {
+	_i=0
+	while _n=$(jsonget "images.$_i.name" "$1"); do
+		[ "$_n" = "$2" ] && { jsonget "images.$_i.$3" "$1"; return; }
+		_i=$((_i + 1))
+	done
+}

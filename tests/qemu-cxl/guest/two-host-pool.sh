@@ -54,14 +54,6 @@ image_sealed() {
 	done
 	return 1
 }
-# img_field FILE NAME FIELD: FIELD of image NAME in the "images" array of JSON document FILE.
-img_field() {
-	i=0
-	while n=$(jsonget "images.$i.name" "$1"); do
-		[ "$n" = "$2" ] && { jsonget "images.$i.$3" "$1"; return; }
-		i=$((i + 1))
-	done
-}
 t0=$(cut -d. -f1 /proc/uptime)
 unload_ok() { daxpool unload "$1" --pool shared > /tmp/u.out 2>&1; }
 mounts_are() { [ "$(host_field "$PEER" mounts.#)" = "$1" ]; }
