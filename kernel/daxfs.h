@@ -121,7 +121,7 @@ void daxfs_source_close(struct daxfs_source *src);
 daxfs_pfn_t daxfs_source_pfn(const struct daxfs_source *src, u64 off,
 			     enum daxfs_pfn_kind *kind);
 struct page *daxfs_source_page(const struct daxfs_source *src, u64 off);
-u64 daxfs_source_readable(const struct daxfs_source *src, u64 off, u64 len);
+u64 daxfs_source_readable(const struct daxfs_source *src, u64 off, u64 len, int *err);
 
 /* inval.c */
 int daxfs_source_invalidate(struct daxfs_sb_info *sbi, u64 start, u64 end);

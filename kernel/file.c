@@ -36,6 +36,7 @@ static ssize_t daxfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	size_t len, done = 0, n;
 	bool faulted_in = false, bad;
 	ssize_t err = 0;
+	int rerr;
 
 	if (pos < 0)
 		return -EINVAL;
@@ -54,7 +55,7 @@ static ssize_t daxfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 			err = -EIO;
 			break;
 		}
-		n = daxfs_source_readable(&sbi->src, off, want);
+		n = daxfs_source_readable(&sbi->src, off, want, &rerr);
 		bad = n < want;
 		want = n;
 		daxfs_inval_check(sbi, off, want);	/* test hook */
@@ -67,7 +68,8 @@ static ssize_t daxfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 			break;
 		if (n == want) {
 			if (bad) {
-				err = -EIO;	/* a bad block: the bytes before it, or EIO */
+				/* a bad block, or the device failing: the bytes before it, or EIO */
+				err = -EIO;
 				break;
 			}
 			faulted_in = false;
@@ -109,16 +111,20 @@ static daxfs_pfn_t daxfs_pfn(const struct inode *inode, pgoff_t pgoff, unsigned 
 }
 
 /*
- * Whether the device reports a bad block in pages [pgoff, pgoff + nr) of the file (fsdax only;
- * in a device-access section). A fault there gets VM_FAULT_HWPOISON: SIGBUS with
- * BUS_MCEERR_AR, as fs/dax.c answers a fault on a poisoned range.
+ * 0 if the device gives all of pages [pgoff, pgoff + nr) of the file (fsdax only; in a
+ * device-access section). If it reports a bad block there, VM_FAULT_HWPOISON: SIGBUS with
+ * BUS_MCEERR_AR, as fs/dax.c answers a fault on a poisoned range. If it fails otherwise (going
+ * away: -ENXIO), a plain VM_FAULT_SIGBUS: that is no memory error.
  */
-static bool daxfs_pages_bad(const struct inode *inode, pgoff_t pgoff, unsigned long nr)
+static vm_fault_t daxfs_pages_bad(const struct inode *inode, pgoff_t pgoff, unsigned long nr)
 {
 	u64 len = (u64)nr << PAGE_SHIFT;
+	int err;
 
-	return daxfs_source_readable(&DAXFS_SB(inode->i_sb)->src,
-				     daxfs_extent(inode) + ((u64)pgoff << PAGE_SHIFT), len) < len;
+	if (daxfs_source_readable(&DAXFS_SB(inode->i_sb)->src,
+				  daxfs_extent(inode) + ((u64)pgoff << PAGE_SHIFT), len, &err) == len)
+		return 0;
+	return err == -EIO ? VM_FAULT_HWPOISON : VM_FAULT_SIGBUS;
 }
 
 /*
@@ -158,10 +164,9 @@ static vm_fault_t daxfs_fault(struct vm_fault *vmf)
 	if (sbi->src.kind == DAXFS_SRC_DMABUF)
 		ret = daxfs_insert_page(vmf, daxfs_source_page(&sbi->src, daxfs_extent(inode) +
 							       ((u64)vmf->pgoff << PAGE_SHIFT)));
-	else if (daxfs_pages_bad(inode, vmf->pgoff, 1))
-		ret = VM_FAULT_HWPOISON;
 	else
-		ret = vmf_insert_mixed(vmf->vma, vmf->address,
+		ret = daxfs_pages_bad(inode, vmf->pgoff, 1) ?:
+		      vmf_insert_mixed(vmf->vma, vmf->address,
 				       daxfs_pfn(inode, vmf->pgoff, 1, &kind));
 	daxfs_access_end(sbi, &a);
 	return ret;

@@ -129,42 +129,74 @@ static int daxfs_open_bdev(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	return 0;
 }
 
-/* Whether the device reports pages [pgoff, pgoff + nr) free of bad blocks. */
-static bool daxfs_dax_clean(const struct daxfs_source *src, pgoff_t pgoff, long nr)
+/*
+ * How many of pages [pgoff, pgoff + nr) the device gives from pgoff, asking again after a short
+ * count (a device-mapper target ends there: not an error); fewer than nr with *err the error
+ * that stopped it (-ENXIO for a count of 0).
+ */
+static long daxfs_dax_avail(const struct daxfs_source *src, pgoff_t pgoff, long nr, long *err)
 {
 	daxfs_pfn_t pfn;
+	long done = 0, n;
 	void *kaddr;
 
-	return dax_direct_access(src->dax_dev, pgoff, nr, DAX_ACCESS, &kaddr, &pfn) >= nr;
+	while (done < nr) {
+		n = dax_direct_access(src->dax_dev, pgoff + done, nr - done, DAX_ACCESS, &kaddr,
+				      &pfn);
+		if (n <= 0) {
+			*err = n ?: -ENXIO;
+			break;
+		}
+		done += n;
+	}
+	return done;
+}
+
+/* pmem refuses a range with a bad block: -EHWPOISON since 6.2, -EIO before. */
+static bool daxfs_dax_poison(long err)
+{
+	return err == -EHWPOISON || err == -EIO;
 }
 
 /*
- * How many of the len bytes of the image at off may be read: len unless the device reports a
- * bad block there, then the bytes before the first bad page. Only fsdax sources have a list of
- * bad blocks (pmem's, checked in O(1) while it is empty); the others are always readable (a
- * machine check during the copy still fails it). In a device-access section (dax_read_lock).
+ * How many of the len bytes of the image at off may be read: len (*err = 0) unless the device
+ * refuses some page. Then the bytes before the first refused page, and in *err why: -EIO if the
+ * device reports a bad block there (poison), else -ENXIO (the device is going away, or failed
+ * otherwise: not poison, so a fault gets a plain SIGBUS, not a machine-check one). Only fsdax
+ * sources have a list of bad blocks (pmem's, checked in O(1) while it is empty); the others are
+ * always readable (a machine check during the copy still fails it). In a device-access section
+ * (dax_read_lock).
  */
-u64 daxfs_source_readable(const struct daxfs_source *src, u64 off, u64 len)
+u64 daxfs_source_readable(const struct daxfs_source *src, u64 off, u64 len, int *err)
 {
 	u64 start = src->dax_off + off;
 	pgoff_t first, lo, hi, mid;
-	long nr;
+	long nr, e = 0, e2;
 
+	*err = 0;
 	if (src->kind != DAXFS_SRC_BDEV || !len)
 		return len;
 	first = start >> PAGE_SHIFT;
 	nr = ((start + len - 1) >> PAGE_SHIFT) - first + 1;
-	if (likely(daxfs_dax_clean(src, first, nr)))
+	lo = daxfs_dax_avail(src, first, nr, &e);
+	if (likely(lo == nr))
 		return len;
-	/* Some page is bad: bisect for the first one (pages [0, lo) clean, [0, hi] not). */
-	lo = 0;
-	hi = nr - 1;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (daxfs_dax_clean(src, first, mid + 1))
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (daxfs_dax_poison(e)) {
+		/*
+		 * A bad page in [lo, nr): bisect for the first one (pages [0, lo) clean, [0, hi]
+		 * not).
+		 */
+		hi = nr - 1;
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (daxfs_dax_avail(src, first, mid + 1, &e2) == mid + 1)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		*err = -EIO;
+	} else {
+		*err = -ENXIO;
 	}
 	return lo ? ((u64)(first + lo) << PAGE_SHIFT) - start : 0;
 }

@@ -155,6 +155,7 @@ static int daxfs_copy_in(struct daxfs_sb_info *sbi, void *dst, size_t len)
 {
 	struct daxfs_access a;
 	size_t done = 0;
+	int err;
 
 	while (done < len) {
 		size_t n = min_t(size_t, len - done, SZ_2M);
@@ -163,11 +164,13 @@ static int daxfs_copy_in(struct daxfs_sb_info *sbi, void *dst, size_t len)
 		if (!daxfs_access_begin(sbi, &a))
 			return -ENXIO;
 		/* The device's list of bad blocks first (fsdax): copy_mc only sees real poison. */
-		if (daxfs_source_readable(&sbi->src, done, n) < n)
+		if (daxfs_source_readable(&sbi->src, done, n, &err) < n)
 			left = n;
 		else
 			left = copy_mc_to_kernel(dst + done, sbi->src.kaddr + done, n);
 		daxfs_access_end(sbi, &a);
+		if (err)
+			return err;	/* -EIO: a bad block; -ENXIO: the device failed */
 		if (left)
 			return -EIO;
 		done += n;

@@ -28,6 +28,7 @@ int daxfs_vm_access(struct vm_area_struct *vma, unsigned long addr, void *buf, i
 	u64 pos, end, extent = le64_to_cpu(daxfs_di(inode)->data);
 	struct daxfs_access a;
 	unsigned long left;
+	int err;
 
 	if (write)
 		return -EACCES;
@@ -43,7 +44,7 @@ int daxfs_vm_access(struct vm_area_struct *vma, unsigned long addr, void *buf, i
 	if (!daxfs_access_begin(sbi, &a))
 		return -EIO;
 	/* A bad block the device reports (fsdax): the bytes before it, or EIO. */
-	len = daxfs_source_readable(&sbi->src, extent + pos, len);
+	len = daxfs_source_readable(&sbi->src, extent + pos, len, &err);
 	daxfs_inval_check(sbi, extent + pos, len);	/* test hook (inval.c) */
 	left = len ? copy_mc_to_kernel(buf, sbi->src.kaddr + extent + pos, len) : 0;
 	daxfs_access_end(sbi, &a);
