@@ -84,6 +84,7 @@ struct daxfs_sb_info {
 	unsigned long *inval_done;
 	unsigned long *inval_busy;
 	atomic64_t inval_bytes;	/* bytes invalidated since the mount */
+	atomic64_t inval_skipped;	/* pages not invalidated: the device reports them bad */
 	/* test hook (check_invalidation): pages invalidated, pages served before that */
 	unsigned long *inval_pages;
 	spinlock_t inval_lock;	/* serialises the test hook's bitmap_set on inval_pages */

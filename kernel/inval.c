@@ -49,35 +49,53 @@ MODULE_PARM_DESC(check_invalidation,
  * Drop this host's cached copies of bytes [start, end) of the image (clamped to the source): in
  * 2 MiB steps, each in a device-access section (a removal is not held up, and the device
  * cannot go away under it). -ENXIO if the mount is revoked or the device is going away.
+ *
+ * fsdax: pages the device reports bad are skipped (counted in sbi->inval_skipped), never
+ * flushed. The mount maps the whole image (DAX_RECOVERY_WRITE, source.c) bad pages included,
+ * and after a real machine check x86 removes the bad page from the direct map
+ * (set_mce_nospec), which is where pmem's kaddr points: a clflush there would oops. Nothing is
+ * ever served from a page the device reports bad (every read and fault asks it first).
  */
 int daxfs_source_invalidate(struct daxfs_sb_info *sbi, u64 start, u64 end)
 {
 	struct daxfs_source *src = &sbi->src;
 	struct daxfs_access a;
+	u64 n, ok, skip;
+	int err;
 
 	if (src->kind == DAXFS_SRC_DMABUF)
 		return 0;
 	end = min(end, src->len);
 	while (start < end) {
-		u64 n = min_t(u64, end - start, SZ_2M);
-
+		n = min_t(u64, end - start, SZ_2M);
 		/* A huge file takes long: a killed task stops (its bit is not set). */
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		if (!daxfs_access_begin(sbi, &a))
 			return -ENXIO;
+		/* Only the pages before the first bad one (fsdax); all of them otherwise. */
+		ok = daxfs_source_readable(src, start, n, &err);
 		/* arch_invalidate_pmem: clflush(opt) of every line on x86, exported GPL */
-		arch_invalidate_pmem((void *)(src->kaddr + start), n);
+		if (ok)
+			arch_invalidate_pmem((void *)(src->kaddr + start), ok);
 		daxfs_access_end(sbi, &a);
-		atomic64_add(n, &sbi->inval_bytes);
-		if (sbi->inval_pages) {	/* test hook: the pages it went over */
+		if (err && err != -EIO)
+			return -ENXIO;
+		atomic64_add(ok, &sbi->inval_bytes);
+		if (sbi->inval_pages && ok) {	/* test hook: the pages it went over */
 			/* bitmap_set is a plain read-modify-write: first users of two files race */
 			spin_lock(&sbi->inval_lock);
 			bitmap_set(sbi->inval_pages, start >> PAGE_SHIFT,
-				   (DIV_ROUND_UP(start + n, PAGE_SIZE)) - (start >> PAGE_SHIFT));
+				   (DIV_ROUND_UP(start + ok, PAGE_SIZE)) - (start >> PAGE_SHIFT));
 			spin_unlock(&sbi->inval_lock);
 		}
-		start += n;
+		/* A bad page: skip it and go on after it. */
+		skip = 0;
+		if (ok < n) {
+			skip = min(round_down(start + ok, PAGE_SIZE) + PAGE_SIZE, end) - (start + ok);
+			atomic64_inc(&sbi->inval_skipped);
+		}
+		start += ok + skip;
 		cond_resched();
 	}
 	return 0;

@@ -80,6 +80,14 @@ static ssize_t invalidated_bytes_show(struct kobject *kobj, struct kobj_attribut
 	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&kobj_sbi(kobj)->inval_bytes));
 }
 
+/* Pages invalidation skipped because the device reports them bad (fsdax, inval.c). */
+static ssize_t invalidation_skipped_pages_show(struct kobject *kobj, struct kobj_attribute *attr,
+					       char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  (long long)atomic64_read(&kobj_sbi(kobj)->inval_skipped));
+}
+
 /*
  * Test hook (inval.c, module parameter check_invalidation at mount): pages served before this
  * mount invalidated their cache lines; "unchecked" for a mount made without it.
@@ -103,6 +111,8 @@ static struct kobj_attribute daxfs_attr_digest = __ATTR_RO(digest);
 static struct kobj_attribute daxfs_attr_label = __ATTR_RO(label);
 static struct kobj_attribute daxfs_attr_revoked = __ATTR_RO(revoked);
 static struct kobj_attribute daxfs_attr_invalidated_bytes = __ATTR_RO(invalidated_bytes);
+static struct kobj_attribute daxfs_attr_invalidation_skipped_pages =
+	__ATTR_RO(invalidation_skipped_pages);
 static struct kobj_attribute daxfs_attr_uninvalidated_served = __ATTR_RO(uninvalidated_served);
 
 static struct attribute *daxfs_sb_attrs[] = {
@@ -115,6 +125,7 @@ static struct attribute *daxfs_sb_attrs[] = {
 	&daxfs_attr_label.attr,
 	&daxfs_attr_revoked.attr,
 	&daxfs_attr_invalidated_bytes.attr,
+	&daxfs_attr_invalidation_skipped_pages.attr,
 	&daxfs_attr_uninvalidated_served.attr,
 	NULL,
 };
