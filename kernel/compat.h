@@ -15,6 +15,7 @@
 #define _DAXFS_COMPAT_H
 
 #include <linux/version.h>
+#include <linux/badblocks.h>
 #include <linux/blkdev.h>
 #include <linux/dma-buf.h>
 #include <linux/fs.h>
@@ -211,6 +212,20 @@ static inline void daxfs_vm_flags_set(struct vm_area_struct *vma, vm_flags_t fla
 #ifndef kvfree_rcu_mightsleep
 #define kvfree_rcu_mightsleep(ptr) kvfree_rcu(ptr)
 #endif
+
+/*
+ * 6.15: badblocks_set() returns true when it recorded the range (commit c8775aefba95,
+ * "badblocks: return boolean from badblocks_set() and badblocks_clear()"); before, 0 did.
+ * Either way a full table (or badblocks disabled) is a failure.
+ */
+static inline bool daxfs_badblocks_set(struct badblocks *bb, sector_t s, int sectors)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 15, 0)
+	return badblocks_set(bb, s, sectors, 1);
+#else
+	return !badblocks_set(bb, s, sectors, 1);
+#endif
+}
 
 /* 6.13: symbol namespaces are string literals. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)

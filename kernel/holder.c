@@ -193,7 +193,11 @@ static unsigned int daxfs_poison_unmap(struct daxfs_sb_info *sbi, u64 off, u64 l
 
 /*
  * Poison at [off, off + len) of h's dax device (memory_failure() through the pmem driver's
- * pagemap). Called with daxfs_holders_lock held.
+ * pagemap). Called with daxfs_holders_lock held. 0 once the range is recorded as bad blocks,
+ * -EIO if it could not be (the device's table is full, or it keeps none): memory_failure()
+ * then reports the error as not recovered (MF_FAILED; on a real machine check the task that
+ * hit it is killed and the page stays in the direct map) instead of letting a later fault map
+ * the poisoned frame again, machine check after machine check.
  *
  * The range is added to the device's own list of bad blocks (the disk's badblocks, which pmem
  * keeps and checks in its direct access, and which a write clearing the poison clears): from
@@ -204,37 +208,45 @@ static unsigned int daxfs_poison_unmap(struct daxfs_sb_info *sbi, u64 off, u64 l
  * mf_dax_kill_procs() finds them through fs/dax.c's entries in the file's page cache, which
  * daxfs mappings do not have, and the kernel exports no other way to find a file's mappers.
  */
-static void daxfs_poison(struct daxfs_holder *h, u64 off, u64 len)
+static int daxfs_poison(struct daxfs_holder *h, u64 off, u64 len)
 {
 	struct block_device *bdev = NULL;
 	struct daxfs_sb_info *sbi;
 	unsigned int files = 0;
+	bool recorded;
 	u64 sectors;
 
+	/* No live mount: nothing of daxfs maps or reads the device. */
 	list_for_each_entry(sbi, &h->mounts, holder_node) {
 		bdev = daxfs_bdev(sbi->src.bdev);
 		break;
 	}
 	if (!bdev)
-		return;
+		return 0;
 	/* pmem's dax device and its disk count from the same first byte, in 512-byte sectors. */
 	sectors = (round_up(off + len, SECTOR_SIZE) >> SECTOR_SHIFT) - (off >> SECTOR_SHIFT);
-	if (!bdev->bd_disk->bb || sectors > INT_MAX ||
-	    badblocks_set(bdev->bd_disk->bb, off >> SECTOR_SHIFT, sectors, 1))
-		pr_warn("%pg: cannot record the memory failure at %#llx (+%#llx) in its bad blocks: reads and faults there are not refused\n",
-			bdev, off, len);
+	recorded = bdev->bd_disk->bb && sectors <= INT_MAX &&
+		   daxfs_badblocks_set(bdev->bd_disk->bb, off >> SECTOR_SHIFT, sectors);
+	/* Unmapped either way: the next touch faults, and a recorded range then SIGBUSes. */
 	synchronize_srcu(&daxfs_srcu);
 	list_for_each_entry(sbi, &h->mounts, holder_node)
 		if (!READ_ONCE(sbi->dead))
 			files += daxfs_poison_unmap(sbi, off, len);
+	if (!recorded) {
+		pr_err("%pg: memory failure at %#llx (+%#llx): cannot record it in the device's bad blocks (table full?): reported as not recovered, %u mounted file(s) unmapped there\n",
+		       bdev, off, len, files);
+		return -EIO;
+	}
 	pr_err("%pg: memory failure at %#llx (+%#llx): recorded as bad blocks, %u mounted file(s) unmapped there (SIGBUS on the next touch, reads fail with EIO)\n",
 	       bdev, off, len, files);
+	return 0;
 }
 
 static int daxfs_notify_failure(struct dax_device *dax_dev, u64 off, u64 len, int mf_flags)
 {
 	bool removal = daxfs_mf_removal(off, len, mf_flags);
 	struct daxfs_holder *h;
+	int err = 0;
 
 	/*
 	 * Not dax_holder(): the last umount may release the holder and free the entry while this
@@ -247,12 +259,12 @@ static int daxfs_notify_failure(struct dax_device *dax_dev, u64 off, u64 len, in
 			if (removal)
 				daxfs_revoke(h, "the dax device is being removed");
 			else
-				daxfs_poison(h, off, len);
+				err = daxfs_poison(h, off, len);
 			break;
 		}
 	}
 	mutex_unlock(&daxfs_holders_lock);
-	return 0;
+	return err;
 }
 
 static const struct dax_holder_operations daxfs_holder_ops = {

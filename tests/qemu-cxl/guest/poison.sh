@@ -11,7 +11,10 @@
 #  2. a bad block added in y after it was read and mapped: reads and new faults there fail;
 #  4. MADV_HWPOISON on a mapped page of z: this process and another one mapping it get SIGBUS on
 #     their next touch, read() fails there, the device lists the page as bad;
-#  3. a bad block in another copy's metadata, in a third copy's superblock: refused, one line.
+#  3. a bad block in another copy's metadata, in a third copy's superblock: refused, one line;
+#  5. MADV_HWPOISON when the device's table of bad blocks is full: the failure cannot be
+#     recorded, so it is reported as not recovered (madvise fails with EIO), not as handled
+#     while a fault would map the poisoned frame again.
 OFF=4194304
 provision fsdax >/dev/null
 dev=$(ns_dev fsdax)
@@ -117,3 +120,23 @@ bad $(((32 << 20) + 4096))
 refused $((32 << 20)) "bad block or memory error in the image's metadata"
 bad $((48 << 20))
 refused $((48 << 20)) "bad block in the image's superblock"
+
+say "5. a memory failure that cannot be recorded (the device's table of bad blocks is full)"
+# Single sectors two apart (never merged) past the images, until the table refuses more.
+s=$(((128 << 20) / 512))
+n=0
+while [ $n -lt 2000 ] && echo "$((s + 2 * n)) 1" > "$bb" 2>/dev/null; do n=$((n + 1)); done
+[ $n -lt 2000 ] || fail "the table of bad blocks never filled up"
+echo "the table of bad blocks is full after $n more ranges"
+mount -t daxfs -o ro,offset=$OFF "$dev" /mnt/d || fail "remount failed: $(dmesg | tail -3)"
+dmesg -c >/dev/null
+got=$(poisoncheck hwpoison /mnt/d/x 700 | tr '\n' ,)
+dmesg | grep -iE 'daxfs|memory failure' || true
+case $got in
+"madvise: Input/output error,"*) ;;
+*) fail "a memory failure daxfs could not record was reported as handled: $got" ;;
+esac
+dmesg | grep -q "cannot record it in the device's bad blocks" ||
+	fail "no daxfs line saying the failure could not be recorded"
+echo "x page 700: $got"
+umount /mnt/d
