@@ -269,8 +269,11 @@ static inline unsigned long daxfs_inode_state(struct inode *inode)
  *   in a VM_MIXEDMAP vma (only VM_PFNMAP is skipped), which for memory without a memory map
  *   dereferences a struct page that does not exist.
  * - DAXFS_PFN_DEVPAGE: device pages (ZONE_DEVICE, with a live dev_pagemap): fsdax pmem with its
- *   memory map, device-dax while device_dax is bound and only with -o devpages (GUP can pin a
- *   device page, and device_dax's unbind frees the memory map whatever the pins: holder.c).
+ *   memory map when daxfs is the dax_device's holder (a removal zaps the mappings before the
+ *   memory map goes; with another holder: RAW, holder.c), device-dax while device_dax is bound
+ *   and only with -o devpages (GUP can pin a device page, and device_dax's unbind frees the
+ *   memory map whatever the pins: holder.c; fsdax has the same exposure as the kernel's own
+ *   dax filesystems, docs/daxfs.md "Huge pages").
  *   Mapped as devmap PTEs and PMDs before 6.15 (what fs/dax.c and device_dax mapped them as;
  *   GUP takes the page through its pagemap), as special ones from 6.17 (no devmap mark any
  *   more). 6.15 and 6.16 reworked ZONE_DEVICE refcounts (fs/dax.c maps fsdax pages with

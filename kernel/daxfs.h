@@ -140,6 +140,7 @@ struct daxfs_access {
 bool daxfs_access_begin(struct daxfs_sb_info *sbi, struct daxfs_access *a);
 void daxfs_access_end(struct daxfs_sb_info *sbi, struct daxfs_access *a);
 int daxfs_holder_attach_bdev(struct daxfs_sb_info *sbi, struct block_device *bdev);
+bool daxfs_holder_notified(const struct daxfs_sb_info *sbi);
 int daxfs_holder_attach_devdax(struct daxfs_sb_info *sbi, struct device *dev, phys_addr_t start,
 			       u64 size);
 void daxfs_holder_ready(struct daxfs_sb_info *sbi);

@@ -10,7 +10,10 @@
  *   flag and the whole device, see compat.h) before the memory goes: every mount of the device
  *   is revoked (see below). If another holder already owns the dax_device (e.g. a filesystem
  *   on another partition), the mounts still check dax_alive() under dax_read_lock() on every
- *   access, but their existing mappings cannot be zapped on removal.
+ *   access, but their existing mappings cannot be zapped on removal: pmem's unbind then frees
+ *   the memory map under them. So such mounts map raw frames (special PTEs, no PMD, as
+ *   device-dax by default), which no page-table walker (/proc/PID/pagemap, smaps) and no GUP
+ *   turns into a struct page; the memory itself stays mapped until the mappings go.
  * - device-dax: a bus notifier on the dax bus. Nothing can refuse a driver unbind; once the
  *   device_dax driver is gone (and with it its reservation of the range), the entry reserves the
  *   whole range in iomem itself, under the device lock, before any other driver can bind. So
@@ -408,6 +411,15 @@ found:
 out:
 	mutex_unlock(&daxfs_holders_lock);
 	return err;
+}
+
+/*
+ * fsdax: whether the mount's entry is the dax_device's holder, so that a removal is notified
+ * to it before the memory map goes (fixed when the entry is made).
+ */
+bool daxfs_holder_notified(const struct daxfs_sb_info *sbi)
+{
+	return sbi->holder && sbi->holder->holding;
 }
 
 /*

@@ -125,7 +125,8 @@ static int daxfs_open_bdev(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	src->kaddr = kaddr;
 	src->len = (u64)min(avail, want) << PAGE_SHIFT;
 	src->phys = PFN_PHYS(daxfs_pfn_val(pfn));
-	src->pfn_kind = daxfs_dax_pfn_kind(pfn);
+	/* Device pages only if a removal zaps the mappings before the memory map goes. */
+	src->pfn_kind = daxfs_holder_notified(sbi) ? daxfs_dax_pfn_kind(pfn) : DAXFS_PFN_RAW;
 	return 0;
 }
 
