@@ -120,8 +120,12 @@ int daxfs_source_open(struct fs_context *fc, struct daxfs_sb_info *sbi);
 void daxfs_source_close(struct daxfs_source *src);
 daxfs_pfn_t daxfs_source_pfn(const struct daxfs_source *src, u64 off,
 			     enum daxfs_pfn_kind *kind);
-struct page *daxfs_source_page(const struct daxfs_source *src, u64 off);
 u64 daxfs_source_readable(const struct daxfs_source *src, u64 off, u64 len);
+
+/* dmabuf.c */
+int daxfs_open_dmabuf(struct fs_context *fc, struct daxfs_sb_info *sbi);
+struct page *daxfs_source_page(const struct daxfs_source *src, u64 off);
+void daxfs_dmabuf_close(struct daxfs_source *src);
 
 /* inval.c */
 int daxfs_source_invalidate(struct daxfs_sb_info *sbi, u64 start, u64 end);
