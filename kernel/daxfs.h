@@ -49,6 +49,8 @@ struct daxfs_source {
 	struct iosys_map map;
 	struct page **pages;	/* dma-buf: the buffer's pages, looked up once at mount */
 	u64 npages;
+	/* dma-buf: every page may be inserted as a page; else all are raw frames (dmabuf.c) */
+	bool pages_mappable;
 };
 
 struct daxfs_holder;

@@ -497,7 +497,7 @@ int daxfs_source_open(struct fs_context *fc, struct daxfs_sb_info *sbi)
 /*
  * The page frame of byte off (page aligned) of the image, for mapping it into a process, and
  * what it is (read once: a device-dax source's frames stop being device pages at an unbind).
- * Not for dma-bufs: their pages are mapped as pages (daxfs_source_page).
+ * Not for dma-bufs: file.c maps their pages (daxfs_source_page), as pages or raw frames.
  */
 daxfs_pfn_t daxfs_source_pfn(const struct daxfs_source *src, u64 off,
 			     enum daxfs_pfn_kind *kind)
