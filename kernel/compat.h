@@ -282,7 +282,8 @@ static inline unsigned long daxfs_inode_state(struct inode *inode)
  *   refcount WARN in try_grab_folio. There daxfs maps device pages as raw frames
  *   (DAXFS_DEVMAP_OK): 4 KiB special PTEs, no PMD.
  *
- * (dma-buf pages are ordinary pages and are inserted as pages, file.c.) The zero value is RAW.
+ * (dma-buf pages are inserted as pages, or as RAW frames where they are a page cache's: dmabuf.c.)
+ * The zero value is RAW.
  *
  * 6.17: pfn_t is gone. The mapping calls (vmf_insert_mixed, vmf_insert_pfn_pmd) and
  * dax_direct_access() take a plain pfn, and ZONE_DEVICE pages lost their "devmap" mark.

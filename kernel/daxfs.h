@@ -49,6 +49,8 @@ struct daxfs_source {
 	struct iosys_map map;
 	struct page **pages;	/* dma-buf: the buffer's pages, looked up once at mount */
 	u64 npages;
+	/* dma-buf: every page may be inserted as a page; else all are raw frames (dmabuf.c) */
+	bool pages_mappable;
 };
 
 struct daxfs_holder;
@@ -121,8 +123,12 @@ int daxfs_source_open(struct fs_context *fc, struct daxfs_sb_info *sbi);
 void daxfs_source_close(struct daxfs_source *src);
 daxfs_pfn_t daxfs_source_pfn(const struct daxfs_source *src, u64 off,
 			     enum daxfs_pfn_kind *kind);
-struct page *daxfs_source_page(const struct daxfs_source *src, u64 off);
 u64 daxfs_source_readable(const struct daxfs_source *src, u64 off, u64 len, int *err);
+
+/* dmabuf.c */
+int daxfs_open_dmabuf(struct fs_context *fc, struct daxfs_sb_info *sbi);
+struct page *daxfs_source_page(const struct daxfs_source *src, u64 off);
+void daxfs_dmabuf_close(struct daxfs_source *src);
 
 /* inval.c */
 int daxfs_source_invalidate(struct daxfs_sb_info *sbi, u64 start, u64 end);

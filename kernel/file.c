@@ -128,15 +128,26 @@ static vm_fault_t daxfs_pages_bad(const struct inode *inode, pgoff_t pgoff, unsi
 }
 
 /*
- * A dma-buf's page, inserted as a page (refcounted, in the rmap): get_user_pages() takes it
- * (O_DIRECT from the mapping, vmsplice, process_vm_readv) and the copy-on-write of a private
- * mapping copies from it. vm_insert_page() refuses pages that cannot be mapped so (anonymous,
- * slab, typed): SIGBUS, said once in the log.
+ * A dma-buf's page (dmabuf.c). Where the mount found that every page of the buffer may be, it
+ * is inserted as a page (refcounted, in the rmap): get_user_pages() takes it (O_DIRECT from the
+ * mapping, vmsplice, process_vm_readv) and the copy-on-write of a private mapping copies from
+ * it; vm_insert_page() still refusing one is SIGBUS, said once in the log. Otherwise (a
+ * page-cache folio, as udmabuf exports) as a raw frame: a special PTE, no reference, no rmap,
+ * as for phys=; get_user_pages() fails on it, /proc/PID/mem goes through ->access.
  */
-static vm_fault_t daxfs_insert_page(struct vm_fault *vmf, struct page *page)
+static vm_fault_t daxfs_fault_dmabuf(struct vm_fault *vmf, struct inode *inode)
 {
-	vm_fault_t ret = vmf_insert_page(vmf->vma, vmf->address, page);
+	const struct daxfs_source *src = &DAXFS_SB(inode->i_sb)->src;
+	struct page *page;
+	vm_fault_t ret;
 
+	page = daxfs_source_page(src, daxfs_extent(inode) + ((u64)vmf->pgoff << PAGE_SHIFT));
+	if (!page)
+		return VM_FAULT_SIGBUS;
+	if (!src->pages_mappable)
+		return vmf_insert_mixed(vmf->vma, vmf->address,
+					daxfs_mkpfn(page_to_pfn(page), DAXFS_PFN_RAW));
+	ret = vmf_insert_page(vmf->vma, vmf->address, page);
 	if (ret & VM_FAULT_SIGBUS)
 		pr_warn_once("daxfs: a dma-buf page cannot be mapped into a process (pfn %#lx)\n",
 			     page_to_pfn(page));
@@ -162,8 +173,7 @@ static vm_fault_t daxfs_fault(struct vm_fault *vmf)
 	 * (do_wp_page); MAP_SHARED mappings of a read-only filesystem are never writable.
 	 */
 	if (sbi->src.kind == DAXFS_SRC_DMABUF)
-		ret = daxfs_insert_page(vmf, daxfs_source_page(&sbi->src, daxfs_extent(inode) +
-							       ((u64)vmf->pgoff << PAGE_SHIFT)));
+		ret = daxfs_fault_dmabuf(vmf, inode);
 	else
 		ret = daxfs_pages_bad(inode, vmf->pgoff, 1) ?:
 		      vmf_insert_mixed(vmf->vma, vmf->address,

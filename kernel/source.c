@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * source.c - the memory a daxfs image lives in: an fsdax block device (through its dax_device),
- * a device-dax instance (through its physical range), a reserved physical range, or a dma-buf.
+ * a device-dax instance (through its physical range), a reserved physical range, or a dma-buf
+ * (dmabuf.c).
  * Produces a kernel address, the page frames (for mapping pages into processes) and the number
  * of bytes available from the image's offset.
  */
@@ -11,7 +12,6 @@
 #include <linux/cdev.h>
 #include <linux/dax.h>
 #include <linux/device.h>
-#include <linux/dma-buf.h>
 #include <linux/fs_context.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
@@ -512,48 +512,6 @@ static int daxfs_open_phys(struct fs_context *fc, struct daxfs_sb_info *sbi)
 	return 0;
 }
 
-/*
- * A dma-buf (e.g. from /dev/dma_heap/system): read through its kernel mapping (vmap), mapped
- * into processes page by page, as pages (the pages need not be physically contiguous): the
- * struct pages behind the vmap, found once here.
- */
-static int daxfs_open_dmabuf(struct fs_context *fc, struct daxfs_sb_info *sbi)
-{
-	struct daxfs_source *src = &sbi->src;
-	u64 i;
-	int err;
-
-	src->dmabuf = sbi->dmabuf;
-	sbi->dmabuf = NULL;
-	if (sbi->offset >= src->dmabuf->size)
-		return invalfc(fc, "offset=%llu is beyond the dma-buf (%zu bytes)", sbi->offset,
-			       src->dmabuf->size);
-	err = daxfs_dma_buf_vmap(src->dmabuf, &src->map);
-	if (err) {
-		errorfc(fc, "cannot map the dma-buf: error %d", err);
-		return err;
-	}
-	if (src->map.is_iomem)
-		return invalfc(fc, "the dma-buf is I/O memory: not supported");
-	/* Mapping into processes needs the pages behind the kernel mapping: find them now. */
-	src->npages = src->dmabuf->size >> PAGE_SHIFT;
-	src->pages = kvmalloc_array(src->npages, sizeof(*src->pages), GFP_KERNEL);
-	if (!src->pages)
-		return -ENOMEM;
-	for (i = 0; i < src->npages; i++) {
-		const void *p = (const u8 *)src->map.vaddr + (i << PAGE_SHIFT);
-
-		src->pages[i] = is_vmalloc_addr(p) ? vmalloc_to_page(p) :
-			virt_addr_valid(p) ? virt_to_page(p) : NULL;
-		if (!src->pages[i])
-			return invalfc(fc, "the dma-buf's memory has no struct pages: not supported");
-	}
-	src->kind = DAXFS_SRC_DMABUF;
-	src->kaddr = (const u8 *)src->map.vaddr + sbi->offset;
-	src->len = src->dmabuf->size - sbi->offset;
-	return 0;
-}
-
 int daxfs_source_open(struct fs_context *fc, struct daxfs_sb_info *sbi)
 {
 	if (!PAGE_ALIGNED(sbi->offset))
@@ -572,22 +530,13 @@ int daxfs_source_open(struct fs_context *fc, struct daxfs_sb_info *sbi)
 /*
  * The page frame of byte off (page aligned) of the image, for mapping it into a process, and
  * what it is (read once: a device-dax source's frames stop being device pages at an unbind).
- * Not for dma-bufs: their pages are mapped as pages (daxfs_source_page).
+ * Not for dma-bufs: file.c maps their pages (daxfs_source_page), as pages or raw frames.
  */
 daxfs_pfn_t daxfs_source_pfn(const struct daxfs_source *src, u64 off,
 			     enum daxfs_pfn_kind *kind)
 {
 	*kind = READ_ONCE(src->pfn_kind);
 	return daxfs_mkpfn(PHYS_PFN(src->phys + off), *kind);
-}
-
-/* A dma-buf's page holding byte off (page aligned) of the image. */
-struct page *daxfs_source_page(const struct daxfs_source *src, u64 off)
-{
-	/* off is inside the image (a validated extent): the index is inside the array. */
-	u64 in_buf = off + (src->kaddr - (const u8 *)src->map.vaddr);
-
-	return src->pages[in_buf >> PAGE_SHIFT];
 }
 
 void daxfs_source_close(struct daxfs_source *src)
@@ -602,11 +551,7 @@ void daxfs_source_close(struct daxfs_source *src)
 		fput(src->devdax_file);
 	if (src->phys_claim)
 		daxfs_phys_release(src->phys_claim);
-	kvfree(src->pages);
-	if (src->dmabuf) {
-		if (src->map.vaddr)
-			daxfs_dma_buf_vunmap(src->dmabuf, &src->map);
-		dma_buf_put(src->dmabuf);
-	}
+	if (src->dmabuf)
+		daxfs_dmabuf_close(src);
 	memset(src, 0, sizeof(*src));
 }

@@ -4,10 +4,11 @@
  * /proc/PID/mem, ptrace(PTRACE_PEEKDATA) and so gdb.
  *
  * Those go through access_remote_vm(), which first tries get_user_pages(). Device pages (fsdax
- * with struct pages, device-dax only with -o devpages while bound) and dma-buf pages are mapped
- * as pages and found that way. phys= sources and device-dax (by default) are mapped as raw pfns
- * (special ptes): get_user_pages() refuses them and the kernel falls back to ->access, as it
- * does for /dev/mem mappings (generic_access_phys). Here
+ * with struct pages, device-dax only with -o devpages while bound) and the system heap's
+ * dma-buf pages are mapped as pages and found that way. phys= sources, device-dax (by default)
+ * and dma-bufs of page-cache folios (udmabuf; dmabuf.c) are mapped as raw pfns (special ptes):
+ * get_user_pages() refuses them and the kernel falls back to ->access, as it does for /dev/mem
+ * mappings (generic_access_phys). Here
  * the bytes come from the source's kernel mapping, the same bytes the mapping shows: the page
  * of the file at that address, inside the extent the validated snapshot gives, in a device
  * access section (a revoked mount reads nothing). Writes are refused: daxfs files are read-only

@@ -18,6 +18,14 @@
  *                          on this very process: the kernel pins the mapped pages
  *                          (get_user_pages), which raw-pfn mappings refuse (EFAULT). Prints
  *                          "gup: N bytes, equal to read()" or the error (exit 1).
+ *   mapcheck pagemap FILE  map FILE MAP_SHARED, read one byte of every page, then look each
+ *                          page up in /proc/self/pagemap and (its frame, as root) in
+ *                          /proc/kpagecount. Prints "pagemap: pages=N present=N file=N
+ *                          mapped=N": "file" counts the present PTEs pagemap marks as pages
+ *                          of a file (bit 61; a special PTE of a raw frame has no page for the
+ *                          kernel and is not marked), "mapped" the present pages whose map
+ *                          count is at least 1 (a page inserted as a page is in the rmap; a
+ *                          raw frame adds nothing to it).
  *   mapcheck hold FILE FIFO   touch FILE's shared mapping as "touch" does, print
  *                          "touched faults=N", then wait for a line on FIFO; then read
  *                          /proc/self/smaps and the mapping's /proc/self/pagemap entries,
@@ -204,6 +212,41 @@ static int cmd_gup(const char *path)
 	return 0;
 }
 
+static int cmd_pagemap(const char *path)
+{
+	size_t len;
+	int fd = open_size(path, &len), pm, kc;
+	unsigned char *s = map(fd, len, PROT_READ, MAP_SHARED, 0, path);
+	uint64_t e, pfn, count, pages = 0, present = 0, file = 0, mapped = 0;
+
+	touch(s, len, NULL);
+	pm = open("/proc/self/pagemap", O_RDONLY);
+	if (pm < 0)
+		die("open", "/proc/self/pagemap");
+	kc = open("/proc/kpagecount", O_RDONLY);
+	if (kc < 0)
+		die("open", "/proc/kpagecount");
+	for (size_t i = 0; i < len; i += PG, pages++) {
+		if (pread(pm, &e, sizeof(e), ((uintptr_t)s + i) / PG * sizeof(e)) != sizeof(e))
+			die("pread", "/proc/self/pagemap");
+		if (!(e >> 63))
+			continue;
+		present++;
+		file += (e >> 61) & 1;
+		pfn = e & ((1ULL << 55) - 1);
+		if (!pfn) {
+			fprintf(stderr, "mapcheck: %s: no frame numbers in pagemap (root?)\n", path);
+			return 1;
+		}
+		if (pread(kc, &count, sizeof(count), pfn * sizeof(count)) != sizeof(count))
+			die("pread", "/proc/kpagecount");
+		mapped += count > 0;
+	}
+	printf("pagemap: pages=%" PRIu64 " present=%" PRIu64 " file=%" PRIu64 " mapped=%" PRIu64
+	       "\n", pages, present, file, mapped);
+	return 0;
+}
+
 /* Read a whole file, discarding it (the kernel walks the page tables to make it). */
 static void slurp(const char *path)
 {
@@ -324,11 +367,14 @@ int main(int argc, char **argv)
 		return cmd_touch(argv[2], 1);
 	if (argc == 3 && !strcmp(argv[1], "gup"))
 		return cmd_gup(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "pagemap"))
+		return cmd_pagemap(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "hold"))
 		return cmd_hold(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "cow"))
 		return cmd_cow(argv[2], argv[3]);
 	fprintf(stderr,
-		"usage: mapcheck touch FILE [skew] | gup FILE | hold FILE FIFO | cow FILE FIFO\n");
+		"usage: mapcheck touch FILE [skew] | gup FILE | pagemap FILE | hold FILE FIFO |"
+		" cow FILE FIFO\n");
 	return 2;
 }

@@ -1,9 +1,14 @@
 # Scenario: the image in a dma-buf from the system dma-heap (the accelerator case), mounted with
 # the new mount API (FSCONFIG_SET_FD "dmabuf") at a non-zero offset; the tree must equal the
 # source, mmap and programs must work (the mapping readable through /proc/PID/mem, its pages
-# taken by get_user_pages: process_vm_readv), and a
-# dma-buf without an image must be refused.
+# taken by get_user_pages: process_vm_readv, and in the rmap: pagemap, kpagecount), and a
+# dma-buf without an image must be refused. Then the image in a udmabuf (a memfd's page-cache
+# folios): the same tree and mappings, but its pages mapped as raw frames, never as pages (not
+# in the rmap, get_user_pages refused), said in one log line at mount.
 modprobe daxfs
+# pm_field OUTPUT NAME: NAME's value in mapcheck pagemap's "pagemap: pages=N present=N ..."
+pm_field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+RAWLINE="its pages are mapped into processes as raw frames"
 mkdir -p /mnt/d
 [ -e /dev/dma_heap/system ] || fail "no /dev/dma_heap/system"
 ! dmabufmount - /mnt/d 2>/tmp/err || fail "an empty dma-buf was mounted"
@@ -27,6 +32,39 @@ peekmap /mnt/d/data/three-mib
 # them), where raw pfns would fail with EFAULT
 mapcheck gup /mnt/d/data/three-mib || fail "GUP of a dma-buf file's mapping"
 mapcheck touch /mnt/d/data/three-mib || fail "mapcheck touch of a dma-buf file"
+# ... and in the rmap: every present PTE a file page's (pagemap), each page mapped (kpagecount)
+pm=$(mapcheck pagemap /mnt/d/data/three-mib) || fail "mapcheck pagemap: $pm"
+echo "$pm"
+expect_eq "system heap: present pages" "$(pm_field "$pm" present)" "$(pm_field "$pm" pages)"
+expect_eq "system heap: pages pagemap marks as file pages" "$(pm_field "$pm" file)" "$(pm_field "$pm" pages)"
+expect_eq "system heap: pages in the rmap" "$(pm_field "$pm" mapped)" "$(pm_field "$pm" pages)"
+expect_eq "system heap: raw-frames log lines" "$(dmesg | grep -c "$RAWLINE" || true)" 0
 expect_eq "chroot busybox" "$(chroot /mnt/d /bin/sh -c 'echo ran from a dma-buf')" "ran from a dma-buf"
 umount /mnt/d
+
+say "udmabuf: a memfd's page-cache folios, mapped as raw frames"
+[ -e /dev/udmabuf ] || fail "no /dev/udmabuf (the guest kernel needs CONFIG_UDMABUF)"
+mkdir -p /mnt/u
+dmabufmount -u /in/image /mnt/u 8192 || fail "udmabuf mount failed: $(dmesg | tail -2)"
+expect_tree /mnt/u
+fscheck mmap /mnt/u/data/three-mib
+peekmap /mnt/u/data/three-mib
+mapcheck touch /mnt/u/data/three-mib || fail "mapcheck touch of a udmabuf file"
+# Not pages to the kernel: get_user_pages refuses raw frames (process_vm_readv of the mapping
+# fails with EFAULT), no file-page mark in pagemap, not in the rmap (map count 0)
+gup=$(mapcheck gup /mnt/u/data/three-mib) && gup_rc=0 || gup_rc=$?
+echo "$gup"
+pm=$(mapcheck pagemap /mnt/u/data/three-mib) || fail "mapcheck pagemap: $pm"
+echo "$pm"
+[ "$gup_rc" != 0 ] ||
+	fail "GUP of a udmabuf file's mapping worked: the memfd's page-cache pages were inserted as pages"
+case $gup in *"Bad address"*) ;; *) fail "mapcheck gup of a udmabuf file: $gup" ;; esac
+expect_eq "udmabuf: present pages" "$(pm_field "$pm" present)" "$(pm_field "$pm" pages)"
+expect_eq "udmabuf: pages pagemap marks as file pages" "$(pm_field "$pm" file)" 0
+expect_eq "udmabuf: pages in the rmap" "$(pm_field "$pm" mapped)" 0
+# ... said once, at mount
+dmesg | grep "$RAWLINE" || true
+expect_eq "udmabuf: raw-frames log lines" "$(dmesg | grep -c "dma-buf from udmabuf: .*$RAWLINE" || true)" 1
+expect_eq "chroot busybox (udmabuf)" "$(chroot /mnt/u /bin/sh -c 'echo ran from a udmabuf')" "ran from a udmabuf"
+umount /mnt/u
 rmmod daxfs
