@@ -6,8 +6,8 @@
                                               (gnuplot), META: a JSON object of the machine and
                                               versions (bench/report writes it)
 
-Every number printed is a median of measured values (over rounds; for P5 also over both
-hosts); a row whose values were not measured is left out of --text and shown as "not run" in
+Every number printed is a median of measured values (over rounds; for P5 and P7's daxfs RAM per
+host also over both hosts); a row whose values were not measured is left out of --text and shown as "not run" in
 the report. Ratios are daxpool's value / the peer's, except P2 (load throughput / memcpy
 throughput, i.e. memcpy time / load time) and the P6 size rows (1 GiB / 16 MiB).
 """
@@ -42,7 +42,20 @@ METHODS = {
     "P6": "bench/mount.sh, one guest: one mount(2) (daxbench mount) of each image, caches dropped before; 16 MiB "
           "tree = 510 files of 32 KiB, 1 GiB tree = the same + 8 files of 126 MiB; each image copied at boot into "
           "its own fsdax namespace.",
-    "containers": "not measured here (another branch builds the container tests): see docs/containers.md.",
+    "P7": "bench/containers.sh runs the suite's containers scenario (tests/qemu-cxl/scenarios/containers.sh, "
+          "its checks included) in systemd guests (TCG, 2 GiB, NVDIMM): systemd-nspawn containers over overlayfs "
+          "(a tmpfs upper each), each running python3 from a Debian minbase image that reads 16 MiB of its files "
+          "and stays running; caches dropped before each count, growth read while all of them run. Used RAM = "
+          "MemTotal - MemFree (so it includes the page cache, Shmem and the containers' processes). RAM per "
+          "additional container: (used RAM growth with 16 containers - with 1) / 15 on one host, over the daxfs "
+          "mount, over an ext4 copy of the image on a RAM disk (brd, no DAX) and over a tmpfs copy. RAM per "
+          "additional host running the same 16 containers: daxfs = each host's used RAM growth with its 16 "
+          "running while the other host runs its own 16 over the same image in the same memory (two guests at "
+          "once; median of both hosts; the image is in the shared memory, no host holds a copy); ext4 = one "
+          "host's used RAM growth with 16 over its own ext4 copy (page cache of what they read + the same "
+          "processes; the copy itself is on the host's disk and not counted); tmpfs = the RAM a tmpfs copy "
+          "of the image takes (used RAM growth over the copy, caches dropped) + one host's used RAM growth "
+          "with 16 over it.",
 }
 
 
@@ -145,6 +158,15 @@ def rows(d):
         out.append(row("P6", f"mount time, {sn} image", "s", "daxfs",
                        d.values(part="P6", case=f"daxfs-{size}", metric="mount_s"), "EROFS-DAX",
                        d.values(part="P6", case=f"erofs-{size}", metric="mount_s")))
+    # P7: containers (one host: 1 -> 16 containers; another host running the same 16)
+    for metric, name, dn, peers in (
+            ("ram_per_ctr_mib", "RAM per additional container, 1 → 16 containers on one host", "daxfs",
+             (("ext4", "ext4 copy, no DAX"), ("tmpfs", "tmpfs copy"))),
+            ("ram_per_host_mib", "RAM per additional host running the same 16 containers", "daxfs, shared image",
+             (("ext4", "ext4, own copy, no DAX"), ("tmpfs", "tmpfs, own copy")))):
+        for peer, pn in peers:
+            out.append(row("P7", name, "MiB", dn, d.values(part="P7", case="daxfs", metric=metric),
+                           pn, d.values(part="P7", case=peer, metric=metric)))
     return out
 
 
@@ -197,8 +219,8 @@ def markdown(rs, meta, d):
     m = meta
     L = [f"# daxpool bench report, {m['date']}", "",
          f"`bench/report --rounds {m['rounds']}` on {m['host']}. Every number below is measured in this run: "
-         "medians of the rounds (P5: of both hosts' rounds); raw values in `report.json` and `results.txt`.", "",
-         "**Read the ratios, not the absolute times.** The guests (P2 guest, P3–P6) run under QEMU TCG (no KVM): "
+         "medians of the rounds (P5 and P7's daxfs RAM per host: of both hosts' rounds); raw values in `report.json` and `results.txt`.", "",
+         "**Read the ratios, not the absolute times.** The guests (P2 guest, P3–P7) run under QEMU TCG (no KVM): "
          "every instruction is emulated and emulated memory is far slower than real memory, so their absolute "
          "times say nothing about real hardware; ratios between file systems measured in the same boot are what "
          "count. The host rows (P1, P2 host) ran on a shared 2-core machine with other work running alongside "
@@ -215,8 +237,6 @@ def markdown(rs, meta, d):
         met = "" if not r["goal"] else ("yes" if r["met"] else "**no**")
         L.append(f"| {r['part']} | {r['row']} | {r['daxpool']} | {r['peer']} | **{ratio_text(r)}** | "
                  f"{goal_text(r)} | {met} | {fmt(r['daxpool_median'], r['unit'])} | {fmt(r['peer_median'], r['unit'])} |")
-    L.append("| — | containers: RAM per additional container, per additional host | | | "
-             "not measured in this report: see docs/containers.md | | | | |")
     L += ["", "![ratios](report.png)", "", "## Inputs", ""]
     for t in TREES:
         e = d.values(part="P1", case="tree", tree=t, metric="entries")
@@ -229,7 +249,10 @@ def markdown(rs, meta, d):
                       ("P6 daxfs 16 MiB image", dict(part="P6", case="daxfs-16", metric="image_mib")),
                       ("P6 daxfs 1 GiB image", dict(part="P6", case="daxfs-1g", metric="image_mib")),
                       ("P6 EROFS 16 MiB image", dict(part="P6", case="erofs-16", metric="image_mib")),
-                      ("P6 EROFS 1 GiB image", dict(part="P6", case="erofs-1g", metric="image_mib"))):
+                      ("P6 EROFS 1 GiB image", dict(part="P6", case="erofs-1g", metric="image_mib")),
+                      ("P7 daxfs image (Debian minbase + python3-minimal)", dict(part="P7", case="image", metric="image_mib")),
+                      ("P7 bytes each container reads", dict(part="P7", case="containers", metric="read_mib")),
+                      ("P7 tmpfs copy (du)", dict(part="P7", case="tmpfs-copy", metric="size_mib"))):
         v = d.values(**kw)
         if v:
             L.append(f"- {label}: {v[0]:.1f} MiB")
@@ -244,6 +267,20 @@ def markdown(rs, meta, d):
                 if v:
                     parts.append(f"{c} {statistics.median(v):.1f} MiB")
             L.append(f"- {h}: page cache " + ", ".join(parts))
+    if d.values(part="P7", metric="used_mib"):
+        L += ["", "P7 used RAM growth (MiB) and page-cache growth, medians over the rounds:", ""]
+        med = lambda **kw: statistics.median(d.values(part="P7", **kw)) if d.values(part="P7", **kw) else None
+        for c, cn in (("daxfs", "daxfs"), ("ext4", "ext4 copy"), ("tmpfs", "tmpfs copy")):
+            parts = [f"{n} container{'' if n == '1' else 's'}: {fmt(med(case=c, metric='used_mib', n=n), 'MiB')} "
+                     f"(page cache {fmt(med(case=c, metric='cache_mib', n=n), 'MiB')})"
+                     for n in ("1", "16") if med(case=c, metric="used_mib", n=n) is not None]
+            L.append(f"- one host, {cn}: " + ", ".join(parts))
+        v = med(case="tmpfs-copy", metric="used_mib")
+        if v is not None:
+            L.append(f"- one host, making the tmpfs copy: {fmt(v, 'MiB')}")
+        for h in d.hosts(part="P7", case="daxfs-two", metric="used_mib"):
+            L.append(f"- two hosts, {h}, 16 containers over daxfs: {fmt(med(case='daxfs-two', metric='used_mib', host=h), 'MiB')} "
+                     f"(page cache {fmt(med(case='daxfs-two', metric='cache_mib', host=h), 'MiB')})")
     L += ["", "## Machine and versions", "", "| | |", "|---|---|"]
     for k, v in m.items():
         L.append(f"| {k} | {v} |")
@@ -301,8 +338,7 @@ def main():
     with open(os.path.join(a.out, "report.md"), "w") as f:
         f.write(markdown(rs, meta, d))
     with open(os.path.join(a.out, "report.json"), "w") as f:
-        json.dump({"meta": meta, "rows": rs, "containers": "not measured in this report: see docs/containers.md",
-                   "results": d.r}, f, indent=1, ensure_ascii=False)
+        json.dump({"meta": meta, "rows": rs, "results": d.r}, f, indent=1, ensure_ascii=False)
         f.write("\n")
     chart(rs, a.out, meta.get("date", ""))
 

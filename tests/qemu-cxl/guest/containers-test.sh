@@ -11,17 +11,20 @@
 #     fails there). Each container's /etc/ctr-name is in its own upper layer only. With N
 #     containers running on the one daxfs mount, `daxpool status --json`: mounted_hosts 1,
 #     private_copies_size = the image's size, saved_size 0. RAM per additional container printed.
+#     TMPFS_COPY=1 (bench/containers.sh): also a copy on tmpfs (a host's own copy held in RAM;
+#     what the copy costs printed) and each N over it too, after ext4; nothing asserted of it.
 #   ROLE=A / B: two hosts at once on one memory (signals through /out). A creates the pool,
 #     loads and mounts the image; B attaches until it finds the pool and mounts the image from
 #     the same memory. Each starts $NS containers over its mount; while all run on both hosts:
 #     page-cache growth < BYTES/8 on each, and `status --json` on each: mounted_hosts 2,
 #     private_copies_size 2 x size, saved_size = size (the image's and the total).
-# Env: ROLE, NS (container counts), READ (files and folders each container reads), IMGSIZE (the image's
+# Env: ROLE, NS (container counts), TMPFS_COPY, READ (files and folders each container reads), IMGSIZE (the image's
 # bytes, from the host), PEER, TIMEOUT (seconds a host waits for the other).
 . /in/containers.sh
 NS=${NS:-1 4 16}
 READ=${READ:-/usr/lib/python3.11 /usr/bin/python3.11}
 TIMEOUT=${TIMEOUT:-300}
+TMPFS_COPY=${TMPFS_COPY:-}
 [ "$CTR_RUNTIME" = nspawn ] || fail "no systemd-nspawn in this root (runtime '$CTR_RUNTIME'): systemd-container missing from systemd/packages?"
 echo "runtime: $(systemd-nspawn --version | head -1)"
 CMD="cat /proc/sys/kernel/hostname > /etc/ctr-name && exec python3 /ctr_read.py $READ"
@@ -114,6 +117,19 @@ one)
 	echo "copied in $(($(date +%s) - t)) s: $(du -sm /mnt/ext4 | cut -f1) MiB"
 	expect_eq "entries in the ext4 copy" "$(find /mnt/ext4 -path /mnt/ext4/lost+found -prune -o -print | wc -l)" \
 		"$(find /srv/ctr | wc -l)"
+	if [ -n "$TMPFS_COPY" ]; then
+		say "the same root copied to tmpfs: a host's own copy held in RAM (not asserted)"
+		mkdir -p /mnt/tmpfs
+		mount -t tmpfs -o size=512m,mode=0755 ctr-copy /mnt/tmpfs
+		# From a cold cache, and dropped again after: only what the copy keeps in RAM counts.
+		sync
+		echo 3 >/proc/sys/vm/drop_caches
+		u0=$(used_kib)
+		cp -a /srv/ctr/. /mnt/tmpfs/
+		sync
+		echo 3 >/proc/sys/vm/drop_caches
+		echo "result: tmpfs copy size=$(du -sk /mnt/tmpfs | cut -f1) KiB used_growth=$(($(used_kib) - u0)) KiB"
+	fi
 	for n in $NS; do
 		say "$n containers over daxfs"
 		hook=
@@ -121,6 +137,7 @@ one)
 		round daxfs /srv/ctr "$n" "$hook"
 		say "$n containers over ext4"
 		round ext4 /mnt/ext4 "$n"
+		[ -z "$TMPFS_COPY" ] || { say "$n containers over the tmpfs copy"; round tmpfs /mnt/tmpfs "$n"; }
 	done
 	say "page cache with all containers running (from a cold cache): < 1/8 of the bytes read on daxfs, >= 80 % on ext4"
 	while read -r kind n bytes grow used secs; do
@@ -133,7 +150,7 @@ one)
 	# RAM per additional container: the slope between the smallest and largest N.
 	first=${NS%% *} last=${NS##* }
 	if [ "$first" != "$last" ]; then
-		for kind in daxfs ext4; do
+		for kind in daxfs ext4 ${TMPFS_COPY:+tmpfs}; do
 			awk -v k="$kind" -v a="$first" -v b="$last" '
 				$1 == k && $2 == a { pa = $4; ua = $5 } $1 == k && $2 == b { pb = $4; ub = $5 }
 				END { printf "per additional container (%s, %d -> %d): page cache %+.0f KiB, used RAM %+.0f KiB; first container: page cache %d KiB\n",
@@ -141,6 +158,7 @@ one)
 		done
 	fi
 	umount /mnt/ext4
+	[ -z "$TMPFS_COPY" ] || umount /mnt/tmpfs
 	daxpool umount /srv/ctr
 	;;
 A | B)

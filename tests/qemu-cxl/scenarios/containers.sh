@@ -11,6 +11,7 @@
 # the image's daxfs mount run python3 from it (guest/containers.sh, guest/containers-test.sh).
 #   one: one host; N = 1, 4, 16 containers over daxfs, then over an ext4 copy: page cache
 #        compared with the bytes the containers read; `daxpool status` counts one host.
+#        Env NS: the counts (default 1 4 16); TMPFS_COPY=1: a tmpfs copy as well (bench/containers.sh).
 #   two: two hosts at once on one memory, 16 containers each over the same copy; `daxpool
 #        status` on each counts two hosts and one image's worth of memory saved.
 . "$(dirname "$0")/lib.sh"
@@ -25,7 +26,8 @@ common=(--systemd "$ROOT" -t "$TOPO" -s 512M -m 2G -T 600 -f "$WORK/mem.raw" -i 
 	-e "IMGSIZE=$IMGSIZE")
 case $MODE in
 one)
-	"$RUN" "${common[@]}" -n ctr-one -i "$WORK/ctr.daxfs" -e ROLE=one -e "NS=${NS:-1 4 16}" "$G/containers-test.sh"
+	"$RUN" "${common[@]}" -n ctr-one -i "$WORK/ctr.daxfs" -e ROLE=one -e "NS=${NS:-1 4 16}" \
+		-e "TMPFS_COPY=${TMPFS_COPY:-}" "$G/containers-test.sh"
 	;;
 two)
 	mkdir -p "$WORK/sig"
