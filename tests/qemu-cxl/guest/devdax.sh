@@ -2,7 +2,7 @@
 # /dev/daxX.Y (the module resolves the range). Two images at two offsets mounted at once; the
 # device stays writable elsewhere; another process reads a file's mappings through
 # /proc/PID/mem (peekmap); by default device-dax maps in 4 KiB special pages that GUP refuses
-# (process_vm_readv EFAULT); with -o devpages a 64 MiB file maps in 2 MiB PMDs (few faults,
+# (process_vm_readv EFAULT); with -o devpages a 64 MiB file (16 MiB on CXL) maps in 2 MiB PMDs (few faults,
 # bytes equal, a MAP_PRIVATE write private, GUP works) and in 4 KiB pages when mapped off the
 # 2 MiB grid; phys= maps 4 KiB pages;
 # bad offsets refused; while mounted, reconfiguring the device
@@ -54,13 +54,13 @@ grep " /mnt/k daxfs " /proc/mounts | grep -q devpages || fail "devpages not in /
 mapcheck gup /mnt/k/data/three-mib || fail "devpages: process_vm_readv of the mapping"
 umount /mnt/k
 
-say "2 MiB mappings (devpages): a 64 MiB file faults in PMDs, 4 KiB pages off the 2 MiB grid"
-# An image of one 64 MiB file (the builder puts files of 2 MiB or more on 2 MiB boundaries),
+say "2 MiB mappings (devpages): a $BIG_MIB MiB file faults in PMDs, 4 KiB pages off the 2 MiB grid"
+# An image of one BIG_MIB MiB file (the builder puts files of 2 MiB or more on 2 MiB boundaries),
 # stamped at a 2 MiB-aligned offset of the device, whose range is 2 MiB aligned.
 [ $((res % 0x200000)) = 0 ] || fail "$name: resource $res is not 2 MiB aligned"
 mkdir -p /tmp/big /mnt/h
-head -c $((64 << 20)) /dev/urandom > /tmp/big/big
-daxpool build -q /tmp/big -o /tmp/big.img || fail "daxpool build of the 64 MiB file"
+head -c $((BIG_MIB << 20)) /dev/urandom > /tmp/big/big
+daxpool build -q /tmp/big -o /tmp/big.img || fail "daxpool build of the $BIG_MIB MiB file"
 rm /tmp/big/big
 daxio copyin "$dax" 0x9000000 /tmp/big.img
 rm /tmp/big.img
@@ -74,15 +74,15 @@ touch_faults() {
 	[ -n "$pages" ] && [ -n "$faults" ] || fail "mapcheck touch $*: $out"
 }
 # the default: 4 KiB pages even where a PMD would fit
-mount -t daxfs -o ro,offset=$((0x9000000)) "$dax" /mnt/h || fail "mount of the 64 MiB image: $(dmesg | tail -2)"
+mount -t daxfs -o ro,offset=$((0x9000000)) "$dax" /mnt/h || fail "mount of the $BIG_MIB MiB image: $(dmesg | tail -2)"
 touch_faults /mnt/h/big
 [ "$faults" -ge "$pages" ] || fail "device-dax without devpages: $faults faults for $pages pages, want 4 KiB pages"
 umount /mnt/h
 mount -t daxfs -o ro,devpages,offset=$((0x9000000)) "$dax" /mnt/h || fail "mount -o devpages: $(dmesg | tail -2)"
-# 16384 pages: 32 PMDs (and the program's own few faults); 4 KiB pages would be 16384 faults
+# BIG_MIB * 256 pages: BIG_MIB / 2 PMDs (and the program's own few faults); 4 KiB pages: a fault each
 touch_faults /mnt/h/big
-[ "$pages" = 16384 ] || fail "the 64 MiB file has $pages pages"
-[ "$faults" -le 64 ] || fail "64 MiB on device-dax: $faults faults, want PMD mappings (at most 64)"
+[ "$pages" = $((BIG_MIB * 256)) ] || fail "the $BIG_MIB MiB file has $pages pages"
+[ "$faults" -le "$BIG_MIB" ] || fail "$BIG_MIB MiB on device-dax: $faults faults, want PMD mappings (at most $BIG_MIB)"
 # placed 4 KiB off the 2 MiB grid, no 2 MiB of the mapping is 2 MiB of the device: 4 KiB pages
 touch_faults /mnt/h/big skew
 [ "$faults" -ge "$pages" ] || fail "mapping off the 2 MiB grid: $faults faults for $pages pages"
@@ -161,7 +161,7 @@ expect_tree /mnt/d
 peekmap /mnt/d/data/three-mib
 # phys= frames have no memory map: 4 KiB special pages only, never PMDs (kernel/compat.h)
 mount -t daxfs -o "ro,phys=$res,size=$size,offset=$((0x9000000))" none /mnt/h ||
-	fail "phys= mount of the 64 MiB image: $(dmesg | tail -2)"
+	fail "phys= mount of the $BIG_MIB MiB image: $(dmesg | tail -2)"
 touch_faults /mnt/h/big
 [ "$faults" -ge "$pages" ] || fail "phys=: $faults faults for $pages pages, want 4 KiB pages"
 umount /mnt/h

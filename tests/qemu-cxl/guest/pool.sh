@@ -141,7 +141,7 @@ attach)
 	daxpool mount img /mnt/b --pool demo
 	expect_tree /mnt/b
 	# The reboot took this machine's slot over; the mount is in it, seen by another process.
-	daxpool status --pool demo --json > /tmp/st.json
+	daxpool status --pool demo --json --watch 0 > /tmp/st.json
 	expect_eq "hosts in the pool" "$(jsonget hosts.# /tmp/st.json)" 1
 	expect_eq "mounts recorded" "$(jsonget hosts.0.mounts.# /tmp/st.json)" 1
 	if [ "$MODE" = fsdax ]; then
@@ -150,7 +150,7 @@ attach)
 			env DAXPOOL_MACHINE_ID=0123456789abcdef0123456789abcdef daxpool mount img /mnt/c --pool demo
 	fi
 	daxpool umount /mnt/b
-	daxpool status --pool demo --json > /tmp/st.json
+	daxpool status --pool demo --json --watch 0 > /tmp/st.json
 	expect_eq "mounts recorded after umount" "$(jsonget hosts.0.mounts.# /tmp/st.json)" 0
 	say "unload, destroy"
 	daxpool unload img --region "$region"
