@@ -8,6 +8,9 @@
 # trixie root made with mmdebstrap from Debian's archive (gcc, make, the headers; ~450 MB),
 # cached in $DAXPOOL_CACHE/kbuild-newest/KEY (KEY: a hash of what goes in it) and reused.
 # Needs root (mmdebstrap's root mode, chroot). Warnings are errors (KCFLAGS=-Werror).
+#
+# kbuild-newest.sh --root-only: make (or find) the cached root and stop (scripts/test makes it
+# in the background while the project builds). The cache is locked: a second run waits.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(dirname "$HERE")
@@ -19,6 +22,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 KEY=$(printf '%s\n' "$SUITE" "$MIRROR" "${PKGS[@]}" | sha256sum | cut -c1-16)
 ROOT=$CACHE/$KEY/root
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.lock"
+flock 9
 if [ ! -f "$CACHE/$KEY/.complete" ]; then
 	[ "$(id -u)" = 0 ] || fail "the $SUITE build root is made as root (mmdebstrap root mode, chroot): run the tests as root"
 	command -v mmdebstrap > /dev/null || fail "mmdebstrap missing (run scripts/setup)"
@@ -33,8 +39,9 @@ if [ ! -f "$CACHE/$KEY/.complete" ]; then
 	touch "$CACHE/$KEY/.complete"
 	echo "kbuild-newest: made in $(($(date +%s) - t0)) s" >&2
 	# Older roots (another package list) go.
-	for o in "$CACHE"/*; do [ "$o" = "$CACHE/$KEY" ] || rm -rf "$o"; done
+	for o in "$CACHE"/*/; do [ "${o%/}" = "$CACHE/$KEY" ] || rm -rf "$o"; done
 fi
+[ "${1:-}" != --root-only ] || exit 0
 [ "$(id -u)" = 0 ] || fail "the build runs in a chroot: run the tests as root"
 
 # The newest headers in the root (linux-headers-amd64 depends on exactly one).
