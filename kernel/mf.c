@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mf.c - early kill on a memory failure: the processes mapping a poisoned page of a daxfs file
+ * are told before they touch it, as mm/memory-failure.c does for the page cache and for fsdax
+ * pages of XFS (collect_procs_file/collect_procs_fsdax, task_early_kill, kill_procs).
+ *
+ * The kernel's own walk (mf_dax_kill_procs) finds an fsdax page through the DAX entries
+ * fs/dax.c keeps in the file's page cache, which daxfs's fault handler never creates, so
+ * holder.c calls this instead, for each file whose pages it is about to unmap:
+ *
+ * 1. daxfs_mf_collect(), before the unmap: every vma of the file over the poisoned pages
+ *    (the file's i_mmap, under i_mmap_lock_read; walked in order, as vma_interval_tree_foreach
+ *    would, which modules cannot call), and in each, whether the page tables really map the
+ *    poisoned frame at that address (a PTE of that pfn, or a PMD covering it; checked under
+ *    the page-table lock, as an rmap walk does). A private mapping whose page was copied on
+ *    write maps an anonymous page there, not the frame: not taken, that memory is fine; nor is
+ *    a vma that never faulted the page in. Each hit is kept as (mm, address, size) with a
+ *    reference on the mm (mmgrab), so that the pointer stays that mm's until the end.
+ * 2. daxfs_mf_kill(), after the unmap: one pass over the processes (for_each_process under
+ *    RCU; kernel threads skipped) matching each one's mm to the collected set. A process is
+ *    signalled if one of its threads asked for early kill (prctl PR_MCE_KILL_EARLY, which sets
+ *    PF_MCE_PROCESS | PF_MCE_EARLY) or, with no policy of its own, if the module parameter
+ *    memory_failure_early_kill is 1 (the mirror of vm.memory_failure_early_kill, which the
+ *    kernel does not export): that thread gets SIGBUS, BUS_MCEERR_AO, si_addr the page's
+ *    address in the process and si_addr_lsb PAGE_SHIFT or PMD_SHIFT, sent with
+ *    send_sig_mceerr() (not forced: it may be blocked for a while, as the kernel sends it).
+ *    When the failure is "action required" for the caller (MF_ACTION_REQUIRED: a machine check
+ *    in its own access, or MADV_HWPOISON from 6.10), processes sharing the caller's mm are
+ *    left alone: the caller faults on the page again and gets its BUS_MCEERR_AR there. Without
+ *    that flag (6.1's MADV_HWPOISON, an asynchronous report) the caller is one more process.
+ *
+ * Each signal is logged (rate-limited); holder.c's line for the failure gives the count.
+ */
+#define pr_fmt(fmt) "daxfs: " fmt
+
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/pgtable.h>
+#include <linux/rbtree.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include "daxfs.h"
+
+static bool daxfs_mf_early_kill;
+module_param_named(memory_failure_early_kill, daxfs_mf_early_kill, bool, 0644);
+MODULE_PARM_DESC(memory_failure_early_kill,
+		 "on a memory failure in a mounted fsdax image, send SIGBUS (BUS_MCEERR_AO) at once to every process mapping the page, not only those that asked for it with prctl(PR_MCE_KILL_EARLY) (as the vm.memory_failure_early_kill sysctl)");
+
+/* One mapping of a poisoned page: (mm, address), the mm grabbed. */
+struct daxfs_mf_map {
+	struct list_head node;
+	struct mm_struct *mm;
+	unsigned long addr;
+	unsigned long pfn;
+	short shift;		/* si_addr_lsb: PAGE_SHIFT or PMD_SHIFT */
+};
+
+/* A signal to send: the thread chosen, referenced. */
+struct daxfs_mf_kill {
+	struct list_head node;
+	struct task_struct *tsk;
+	unsigned long addr;
+	unsigned long pfn;
+	short shift;
+};
+
+void daxfs_mf_init(struct daxfs_mf *mf)
+{
+	INIT_LIST_HEAD(&mf->maps);
+	mf->lost = 0;
+}
+
+/*
+ * Whether the page tables of vma's mm map frame pfn at addr: PAGE_SHIFT for a PTE of it,
+ * PMD_SHIFT for a PMD covering it, 0 if neither (nothing there, or another page: a private
+ * mapping's copy). The caller holds the file's i_mmap_rwsem with vma in its tree, so the
+ * vma's page tables stay (free_pgtables unlinks the vma from i_mmap first); a PTE table may
+ * still be freed by RCU (6.5+), hence the RCU section, and each entry is read under its
+ * page-table lock, as pte_offset_map_lock()/pmd_lock() do (__pte_offset_map, which does this
+ * from 6.5, is not exported; pte_offset_kernel() of the pmd value read is what it returns).
+ * daxfs never maps a PUD.
+ */
+static short daxfs_mf_mapped(struct vm_area_struct *vma, unsigned long addr, unsigned long pfn)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	pmd_t *pmdp, pmd;
+	spinlock_t *ptl;
+	short shift = 0;
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud;
+	pte_t *pte;
+
+	pgd = pgd_offset(mm, addr);
+	if (!pgd_present(READ_ONCE(*pgd)))
+		return 0;
+	p4d = p4d_offset(pgd, addr);
+	if (!p4d_present(READ_ONCE(*p4d)))
+		return 0;
+	pud = pud_offset(p4d, addr);
+	if (!pud_present(READ_ONCE(*pud)) || pud_leaf(READ_ONCE(*pud)))
+		return 0;
+	pmdp = pmd_offset(pud, addr);
+	pmd = READ_ONCE(*pmdp);
+	if (!pmd_present(pmd))
+		return 0;
+	if (pmd_leaf(pmd)) {
+		/*
+		 * A PMD split or zapped meanwhile is not one any more; the page cannot be mapped
+		 * again (it is a bad block now: holder.c), so nothing is left to find.
+		 */
+		ptl = pmd_lock(mm, pmdp);
+		pmd = *pmdp;
+		if (pmd_present(pmd) && pmd_leaf(pmd) &&
+		    pmd_pfn(pmd) + ((addr & ~PMD_MASK) >> PAGE_SHIFT) == pfn)
+			shift = PMD_SHIFT;
+		spin_unlock(ptl);
+		return shift;
+	}
+	if (pmd_bad(pmd))
+		return 0;
+	rcu_read_lock();
+	pte = pte_offset_kernel(&pmd, addr);
+	ptl = pte_lockptr(mm, &pmd);
+	spin_lock(ptl);
+	if (pmd_same(pmd, READ_ONCE(*pmdp))) {
+		pte_t entry = ptep_get(pte);
+
+		if (pte_present(entry) && pte_pfn(entry) == pfn)
+			shift = PAGE_SHIFT;
+	}
+	spin_unlock(ptl);
+	rcu_read_unlock();
+	return shift;
+}
+
+/*
+ * Collect the mappings of pages [first, last] of mapping (whose frames are pfn_first on,
+ * contiguous), before they are unmapped. i_mmap's tree is ordered by the vmas' first page:
+ * the walk stops at the first vma starting after last. Entries are allocated GFP_ATOMIC, as
+ * mm/memory-failure.c's add_to_kill() does: reclaim may want this i_mmap_rwsem.
+ */
+void daxfs_mf_collect(struct daxfs_mf *mf, struct address_space *mapping, pgoff_t first,
+		      pgoff_t last, unsigned long pfn_first)
+{
+	struct vm_area_struct *vma;
+	struct rb_node *rb;
+
+	i_mmap_lock_read(mapping);
+	for (rb = rb_first_cached(&mapping->i_mmap); rb; rb = rb_next(rb)) {
+		pgoff_t start, end, pgoff;
+
+		vma = rb_entry(rb, struct vm_area_struct, shared.rb);
+		if (vma->vm_pgoff > last)
+			break;
+		start = max(first, vma->vm_pgoff);
+		end = min(last, vma->vm_pgoff + vma_pages(vma) - 1);
+		for (pgoff = start; pgoff <= end; pgoff++) {
+			unsigned long addr = vma->vm_start +
+					     ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
+			unsigned long pfn = pfn_first + (pgoff - first);
+			struct daxfs_mf_map *m;
+			short shift;
+
+			shift = daxfs_mf_mapped(vma, addr, pfn);
+			if (!shift)
+				continue;
+			m = kmalloc(sizeof(*m), GFP_ATOMIC);
+			if (!m) {
+				mf->lost++;
+				continue;
+			}
+			mmgrab(vma->vm_mm);
+			m->mm = vma->vm_mm;
+			m->addr = addr;
+			m->pfn = pfn;
+			m->shift = shift;
+			list_add_tail(&m->node, &mf->maps);
+		}
+	}
+	i_mmap_unlock_read(mapping);
+}
+
+/*
+ * The thread of process tsk to signal early, or NULL: as find_early_kill_thread() in
+ * mm/memory-failure.c, the first thread with an early policy of its own, or with none when
+ * every process is to be signalled.
+ */
+static struct task_struct *daxfs_mf_early_thread(struct task_struct *tsk, bool all)
+{
+	struct task_struct *t;
+
+	for_each_thread(tsk, t) {
+		if (t->flags & PF_MCE_PROCESS) {
+			if (t->flags & PF_MCE_EARLY)
+				return t;
+		} else if (all) {
+			return t;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * After the unmap: signal the processes whose mm daxfs_mf_collect() found and whose policy
+ * asks for it, then drop the collected set. Returns the number of signals sent.
+ */
+unsigned int daxfs_mf_kill(struct daxfs_mf *mf, int mf_flags)
+{
+	bool all = READ_ONCE(daxfs_mf_early_kill);
+	struct daxfs_mf_kill *k, *knext;
+	struct daxfs_mf_map *m, *mnext;
+	struct task_struct *tsk;
+	unsigned int sent = 0;
+	LIST_HEAD(kills);
+
+	if (mf->lost)
+		pr_err_ratelimited("memory failure: %u mapping(s) not recorded (out of memory): not signalled early\n",
+				   mf->lost);
+	if (list_empty(&mf->maps))
+		return 0;
+	rcu_read_lock();
+	for_each_process(tsk) {
+		struct mm_struct *mm = READ_ONCE(tsk->mm);
+		struct task_struct *t = NULL;
+
+		if (!mm || (tsk->flags & PF_KTHREAD))
+			continue;
+		/* Action required: the caller gets BUS_MCEERR_AR at its own fault. */
+		if ((mf_flags & MF_ACTION_REQUIRED) && mm == current->mm)
+			continue;
+		list_for_each_entry(m, &mf->maps, node) {
+			if (m->mm != mm)
+				continue;
+			if (!t)
+				t = daxfs_mf_early_thread(tsk, all);
+			if (!t)
+				break;
+			k = kmalloc(sizeof(*k), GFP_ATOMIC);
+			if (!k) {
+				pr_err_ratelimited("memory failure: %s:%d not signalled early (out of memory)\n",
+						   t->comm, task_pid_nr(t));
+				continue;
+			}
+			get_task_struct(t);
+			k->tsk = t;
+			k->addr = m->addr;
+			k->pfn = m->pfn;
+			k->shift = m->shift;
+			list_add_tail(&k->node, &kills);
+		}
+	}
+	rcu_read_unlock();
+
+	list_for_each_entry_safe(k, knext, &kills, node) {
+		int err = send_sig_mceerr(BUS_MCEERR_AO, (void __user *)k->addr, k->shift, k->tsk);
+
+		if (err)
+			pr_err_ratelimited("%#lx: sending SIGBUS (early kill) to %s:%d failed: %d\n",
+					   k->pfn, k->tsk->comm, task_pid_nr(k->tsk), err);
+		else
+			pr_err_ratelimited("%#lx: early kill: SIGBUS (BUS_MCEERR_AO) sent to %s:%d at %#lx\n",
+					   k->pfn, k->tsk->comm, task_pid_nr(k->tsk), k->addr);
+		sent += !err;
+		put_task_struct(k->tsk);
+		list_del(&k->node);
+		kfree(k);
+	}
+	list_for_each_entry_safe(m, mnext, &mf->maps, node) {
+		mmdrop(m->mm);
+		list_del(&m->node);
+		kfree(m);
+	}
+	return sent;
+}
