@@ -17,6 +17,26 @@
  *                          (madvise MADV_HWPOISON: CAP_SYS_ADMIN, CONFIG_MEMORY_FAILURE);
  *                          then both touch it again. Prints "madvise ok", "self: R" and
  *                          "other: R", R being "ok" or "SIGBUS CODE" as for touch.
+ *   poisoncheck earlykill FILE PAGE  early kill: children map FILE, each at its own address
+ *                          (MAP_FIXED_NOREPLACE, the page at a different place in each), then
+ *                          this process (the caller) maps it, touches PAGE and injects a memory
+ *                          failure there (MADV_HWPOISON). Each process then reports the
+ *                          BUS_MCEERR_AO it got before touching anything again, and what its
+ *                          next touch does. The children (all but "late" with
+ *                          prctl(PR_MCE_KILL_EARLY)):
+ *                            early      maps FILE and touched PAGE;
+ *                            excluded   maps only the pages before PAGE, touched page 0;
+ *                            untouched  maps FILE, touched page 0, never PAGE;
+ *                            late       default policy, maps FILE and touched PAGE;
+ *                            cow        MAP_PRIVATE, read PAGE then wrote to it (its own copy).
+ *                          Prints "madvise ok" then one line per process, "self" first:
+ *                          "NAME: early E; then T", E "none" or "SIGBUS CODE at the page, lsb
+ *                          N" (si_addr checked against that process's own address of PAGE,
+ *                          else "at ADDR, not the page ADDR"), T as for touch (PAGE, or page 0
+ *                          for excluded; "its copy" when cow reads back its own bytes).
+ *   poisoncheck earlykill-pmd FILE PAGE  the same with one child, "huge": PR_MCE_KILL_EARLY,
+ *                          FILE mapped at a 2 MiB-aligned address (the caller's is not), so
+ *                          that PAGE's 2 MiB can be mapped by a PMD (lsb 21 then).
  * Exit status 0 when every step ran (whatever the outcome printed), 1 on a usage or setup error.
  */
 #define _GNU_SOURCE
@@ -28,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,15 +58,28 @@
 #ifndef MADV_HWPOISON
 #define MADV_HWPOISON 100
 #endif
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
 
 static sigjmp_buf jump;
 static volatile sig_atomic_t sig_code;
 static void *volatile sig_addr;
+/* The BUS_MCEERR_AO signals (early kill), recorded without jumping anywhere: how many, the last. */
+static volatile sig_atomic_t ao_count;
+static void *volatile ao_addr;
+static volatile short ao_lsb;
 
 static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
 	(void)sig;
 	(void)uc;
+	if (si->si_code == BUS_MCEERR_AO) {
+		ao_count++;
+		ao_addr = si->si_addr;
+		ao_lsb = si->si_addr_lsb;
+		return;
+	}
 	sig_code = si->si_code;
 	sig_addr = si->si_addr;
 	siglongjmp(jump, 1);
@@ -195,6 +229,164 @@ static int cmd_hwpoison(const char *file, long page)
 	return 0;
 }
 
+/* What reached this process early: "none", or the (last) BUS_MCEERR_AO, checked against want. */
+static void early_seen(const void *want, char *out, size_t n)
+{
+	if (!ao_count)
+		snprintf(out, n, "none");
+	else if (ao_addr == want)
+		snprintf(out, n, "%sSIGBUS BUS_MCEERR_AO at the page, lsb %d",
+			 ao_count > 1 ? "several, last " : "", ao_lsb);
+	else
+		snprintf(out, n, "SIGBUS BUS_MCEERR_AO at %p, not the page %p", ao_addr, want);
+}
+
+enum ek_role { EK_EARLY, EK_EXCLUDED, EK_UNTOUCHED, EK_LATE, EK_COW, EK_HUGE, EK_N };
+static const char *const ek_names[EK_N] = {
+	"early", "excluded", "untouched", "late", "cow", "huge"
+};
+
+/*
+ * Each process's own address for the file: 1 GiB apart, the page placed differently in each;
+ * huge: 2 MiB aligned, so that the file's 2 MiB-aligned pages can be mapped by PMDs.
+ */
+static char *ek_map(int fd, int i, size_t len, int prot, int flags, int huge)
+{
+	char *want = (char *)(0x100000000000UL + ((unsigned long)i << 30) +
+			      (huge ? 0 : (i + 1) * 16 * PG));
+	char *m = mmap(want, len, prot, flags | MAP_FIXED_NOREPLACE, fd, 0);
+
+	if (m == MAP_FAILED || m != want)
+		return NULL;
+	return m;
+}
+
+/* A child of earlykill that cannot set up: say which step failed instead of being ready. */
+static void ek_fail(int ready, char step)
+{
+	if (write(ready, &step, 1) != 1)
+		_exit(1);
+	_exit(1);
+}
+
+/* A child of earlykill: set up as its role says, wait for the failure, report on fd out. */
+static void ek_child(int fd, off_t size, long page, int role, int ready, int go, int out)
+{
+	size_t len = role == EK_EXCLUDED ? page * PG : size;
+	volatile char *m, *p;
+	char early[160], then[128], line[320], c, saved = 0, wrote = 0;
+
+	/* Never left behind holding the caller's output open, whatever happens to the parent. */
+	close(STDOUT_FILENO);
+	alarm(150);
+	if (role != EK_LATE && prctl(PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_EARLY, 0, 0))
+		ek_fail(ready, 'p');
+	m = ek_map(fd, role + 1, len, role == EK_COW ? PROT_READ | PROT_WRITE : PROT_READ,
+		   role == EK_COW ? MAP_PRIVATE : MAP_SHARED, role == EK_HUGE);
+	if (!m)
+		ek_fail(ready, 'm');
+	p = m + page * PG;
+	if (role == EK_EXCLUDED || role == EK_UNTOUCHED)
+		touch_one(fd, m, 0, then, sizeof(then));
+	else
+		touch_one(fd, p, page, then, sizeof(then));
+	if (strcmp(then, "ok"))
+		ek_fail(ready, 't');
+	if (role == EK_COW) {
+		saved = p[0];
+		p[100] = (char)~p[100];	/* copied on write: the process's own page now */
+		wrote = p[100];
+	}
+	if (write(ready, "r", 1) != 1)
+		_exit(5);
+	/* The early signal may interrupt this read (the handler returns): read again. */
+	while (read(go, &c, 1) != 1)
+		if (errno != EINTR)
+			_exit(5);
+	early_seen((const void *)p, early, sizeof(early));
+	if (role == EK_EXCLUDED)
+		touch_one(fd, m, 0, then, sizeof(then));
+	else if (role == EK_COW)
+		snprintf(then, sizeof(then), p[0] == saved && p[100] == wrote ? "its copy" :
+			 "its copy changed");
+	else
+		touch_one(fd, p, page, then, sizeof(then));
+	snprintf(line, sizeof(line), "%s: early %s; then %s", ek_names[role], early, then);
+	if (write(out, line, strlen(line) + 1) < 0)
+		_exit(6);
+	_exit(0);
+}
+
+static int cmd_earlykill(const char *file, long page, int first, int n)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
+	int fd = open(file, O_RDONLY), ready[2], go[2], res[EK_N][2], i, r, status;
+	char out[128], early[160], line[320];
+	pid_t pids[EK_N];
+	volatile char *m;
+	struct stat st;
+	char c;
+
+	if (fd < 0 || fstat(fd, &st))
+		die("open", file);
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* what was printed survives a SIGALRM */
+	if (page < 1 || (page + 1) * PG > st.st_size) {
+		fprintf(stderr, "poisoncheck: earlykill: page %ld: want a page after page 0\n", page);
+		return 1;
+	}
+	sigaction(SIGBUS, &sa, NULL);
+	if (pipe(ready) || pipe(go))
+		die("pipe", "");
+	for (i = 0; i < n; i++) {
+		if (pipe(res[i]))
+			die("pipe", "");
+		pids[i] = fork();
+		if (pids[i] < 0)
+			die("fork", "");
+		if (pids[i] == 0)
+			ek_child(fd, st.st_size, page, first + i, ready[1], go[0], res[i][1]);
+		close(res[i][1]);	/* a child that dies without a word reads as EOF */
+	}
+	/* A child that cannot set up says so (prctl, mmap or its first touch failed). */
+	alarm(120);
+	for (i = 0; i < n; i++) {
+		if (read(ready[0], &c, 1) != 1)
+			die("read", "children");
+		if (c != 'r') {
+			fprintf(stderr, "poisoncheck: earlykill: a child failed to set up (%s)\n",
+				c == 'p' ? "prctl" : c == 'm' ? "mmap" : "first touch");
+			for (i = 0; i < n; i++)
+				kill(pids[i], SIGKILL);
+			return 1;
+		}
+	}
+	m = ek_map(fd, 0, st.st_size, PROT_READ, MAP_SHARED, 0);
+	if (!m)
+		die("mmap", file);
+	touch_one(fd, m + page * PG, page, out, sizeof(out));
+	if (madvise((void *)(m + page * PG), PG, MADV_HWPOISON))
+		printf("madvise: %s\n", strerror(errno));
+	else
+		printf("madvise ok\n");
+	early_seen((const void *)(m + page * PG), early, sizeof(early));
+	touch_one(fd, m + page * PG, page, out, sizeof(out));
+	printf("self: early %s; then %s\n", early, out);
+	for (i = 0; i < n; i++)
+		if (write(go[1], "g", 1) != 1)
+			die("write", "children");
+	for (i = 0; i < n; i++) {
+		r = read(res[i][0], line, sizeof(line) - 1);
+		waitpid(pids[i], &status, 0);
+		if (r <= 0)
+			snprintf(line, sizeof(line), "%s: no answer (exit status %d)",
+				 ek_names[first + i], WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		else
+			line[r] = 0;
+		printf("%s\n", line);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "read"))
@@ -203,6 +395,10 @@ int main(int argc, char **argv)
 		return cmd_touch(argv[2], argc - 3, argv + 3);
 	if (argc == 4 && !strcmp(argv[1], "hwpoison"))
 		return cmd_hwpoison(argv[2], atol(argv[3]));
-	fprintf(stderr, "usage: poisoncheck read FILE REF OFF | touch FILE PAGE... | hwpoison FILE PAGE\n");
+	if (argc == 4 && !strcmp(argv[1], "earlykill"))
+		return cmd_earlykill(argv[2], atol(argv[3]), EK_EARLY, EK_HUGE);
+	if (argc == 4 && !strcmp(argv[1], "earlykill-pmd"))
+		return cmd_earlykill(argv[2], atol(argv[3]), EK_HUGE, 1);
+	fprintf(stderr, "usage: poisoncheck read FILE REF OFF | touch FILE PAGE... | hwpoison FILE PAGE | earlykill[-pmd] FILE PAGE\n");
 	return 1;
 }

@@ -1,7 +1,7 @@
 # Scenario (nvdimm-poison): bad blocks of an fsdax device under daxfs. The pmem driver keeps a
 # list of bad blocks per namespace (/sys/block/pmemN/badblocks, writable: "SECTOR COUNT", 512-byte
 # sectors from the namespace's first data byte, the same origin as its dax device's offsets) and
-# its direct access refuses a range with one (-EHWPOISON). Inputs: /in/image, /in/ref/{x,y,z}
+# its direct access refuses a range with one (-EHWPOISON). Inputs: /in/image, /in/ref/{x,y,z,w}
 # (the files' bytes), /in/ref/sums (sha256sum of every other regular file of the tree).
 #  1. a bad block in x before the mount: the mount succeeds, every other file is intact, read()
 #     of x returns the bytes before the bad page then EIO, a mapping SIGBUSes (BUS_MCEERR_AR) on
@@ -11,6 +11,11 @@
 #  2. a bad block added in y after it was read and mapped: reads and new faults there fail;
 #  4. MADV_HWPOISON on a mapped page of z: this process and another one mapping it get SIGBUS on
 #     their next touch, read() fails there, the device lists the page as bad;
+#  6. early kill: MADV_HWPOISON on a page of w that processes map, each at its own address: those
+#     that asked for it (PR_MCE_KILL_EARLY) and whose page tables map the page get SIGBUS
+#     BUS_MCEERR_AO at once (not one mapping other pages only, nor one that never touched the
+#     page, nor a private mapping with its own copy of it); with daxfs.memory_failure_early_kill=1
+#     the processes with the default policy too; through a PMD, si_addr_lsb is 21;
 #  3. a bad block in another copy's metadata, in a third copy's superblock: refused, one line;
 #  5. MADV_HWPOISON when the device's table of bad blocks is full: the failure cannot be
 #     recorded, so it is reported as not recovered (madvise fails with EIO), not as handled
@@ -39,10 +44,10 @@ bad() {
 	echo "$(($1 / 512 + 2)) 1" > "$bb"
 	echo "bad block: sector $(($1 / 512 + 2)) (page at byte $1 of $dev)"
 }
-# others_intact: every regular file but x, y, z reads as in the source
+# others_intact: every regular file but x, y, z, w reads as in the source
 others_intact() {
 	(cd /mnt/d && sha256sum -c /in/ref/sums) > /tmp/sums.out 2>&1 ||
-		{ grep -v ': OK$' /tmp/sums.out | head; fail "files other than x, y, z differ"; }
+		{ grep -v ': OK$' /tmp/sums.out | head; fail "files other than x, y, z, w differ"; }
 	echo "$(wc -l < /in/ref/sums) other files identical to the source"
 }
 
@@ -94,6 +99,65 @@ expect_eq "read z" "$(poisoncheck read /mnt/d/z /in/ref/z 0)" "4096 bytes equal,
 zs=$(((OFF + zo + 4096) / 512))
 grep -q "^$zs 8\$" "$bb" || fail "the device does not list z's page (sector $zs, 8) as bad: $(cat "$bb")"
 echo "z: $got; the page is in $bb"
+others_intact
+
+say "6. early kill: a memory failure on a page of w that several processes map"
+# The caller (self) madvises; the children say what reached them before their next touch (see
+# poisoncheck.c): only early (asked for it, maps and touched the page) is told at once.
+cmp /mnt/d/w /in/ref/w || fail "w differs"
+dmesg -c >/dev/null
+got=$(poisoncheck earlykill /mnt/d/w 2)
+dmesg | grep -iE 'daxfs|memory failure' || true
+expect_eq "early kill, as each process asked" "$got" "madvise ok
+self: early none; then SIGBUS BUS_MCEERR_AR
+early: early SIGBUS BUS_MCEERR_AO at the page, lsb 12; then SIGBUS BUS_MCEERR_AR
+excluded: early none; then ok
+untouched: early none; then SIGBUS BUS_MCEERR_AR
+late: early none; then SIGBUS BUS_MCEERR_AR
+cow: early none; then its copy"
+dmesg | grep -qF ', 1 early-kill signal(s) sent' ||
+	fail "no daxfs line counting 1 early-kill signal: $(dmesg | grep daxfs)"
+echo "w page 2: one early kill (the process that asked for it and maps the page)"
+
+# Every process as if it had asked (the module's mirror of vm.memory_failure_early_kill): late
+# too. The caller is one more process on 6.1 only: its MADV_HWPOISON passes no
+# MF_ACTION_REQUIRED (6.10 added it), so nothing says the caller gets its own signal at its
+# fault, and the kernel sends it BUS_MCEERR_AO as well.
+ek=/sys/module/daxfs/parameters/memory_failure_early_kill
+expect_eq "memory_failure_early_kill by default" "$(cat "$ek")" N
+case $(uname -r) in
+6.1.*) self="early SIGBUS BUS_MCEERR_AO at the page, lsb 12"; n=3 ;;
+*) self="early none"; n=2 ;;
+esac
+trap 'echo 0 > "$ek"' EXIT
+echo 1 > "$ek"
+dmesg -c >/dev/null
+got=$(poisoncheck earlykill /mnt/d/w 5)
+echo 0 > "$ek"
+trap - EXIT
+dmesg | grep -iE 'daxfs|memory failure' || true
+expect_eq "early kill for every process" "$got" "madvise ok
+self: $self; then SIGBUS BUS_MCEERR_AR
+early: early SIGBUS BUS_MCEERR_AO at the page, lsb 12; then SIGBUS BUS_MCEERR_AR
+excluded: early none; then ok
+untouched: early none; then SIGBUS BUS_MCEERR_AR
+late: early SIGBUS BUS_MCEERR_AO at the page, lsb 12; then SIGBUS BUS_MCEERR_AR
+cow: early none; then its copy"
+dmesg | grep -qF ", $n early-kill signal(s) sent" ||
+	fail "no daxfs line counting $n early-kill signals: $(dmesg | grep daxfs)"
+echo "w page 5, memory_failure_early_kill=1: $n early kills"
+
+# A page mapped by a PMD: x's second 2 MiB (its first holds step 1's bad page), in a child that
+# maps x 2 MiB-aligned: the signal says so (si_addr_lsb 21, PMD_SHIFT), si_addr is the page.
+dmesg -c >/dev/null
+got=$(poisoncheck earlykill-pmd /mnt/d/x 520)
+dmesg | grep -iE 'daxfs|memory failure' || true
+expect_eq "early kill through a PMD" "$got" "madvise ok
+self: early none; then SIGBUS BUS_MCEERR_AR
+huge: early SIGBUS BUS_MCEERR_AO at the page, lsb 21; then SIGBUS BUS_MCEERR_AR"
+dmesg | grep -qF ', 1 early-kill signal(s) sent' ||
+	fail "no daxfs line counting 1 early-kill signal: $(dmesg | grep daxfs)"
+echo "x page 520, mapped by a PMD: one early kill, si_addr_lsb 21"
 others_intact
 umount /mnt/d
 
