@@ -12,7 +12,8 @@
  *    (the file's i_mmap, under i_mmap_lock_read; walked in order, as vma_interval_tree_foreach
  *    would, which modules cannot call), and in each, whether the page tables really map the
  *    poisoned frame at that address (a PTE of that pfn, or a PMD covering it; checked under
- *    the page-table lock, as an rmap walk does). A private mapping whose page was copied on
+ *    the page-table lock, as an rmap walk does; daxfs_mf_mapped() says why the page tables
+ *    can be walked). A private mapping whose page was copied on
  *    write maps an anonymous page there, not the frame: not taken, that memory is fine; nor is
  *    a vma that never faulted the page in. Each hit is kept as (mm, address, size) with a
  *    reference on the mm (mmgrab), so that the pointer stays that mm's until the end.
@@ -43,6 +44,14 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include "daxfs.h"
+
+/*
+ * daxfs_mf_mapped() maps a user PTE table with pte_offset_kernel(), which is what
+ * __pte_offset_map() does only where PTE tables are never in high memory.
+ */
+#ifdef CONFIG_HIGHPTE
+#error "daxfs: the early kill (mf.c) cannot read PTE tables with CONFIG_HIGHPTE"
+#endif
 
 static bool daxfs_mf_early_kill;
 module_param_named(memory_failure_early_kill, daxfs_mf_early_kill, bool, 0644);
@@ -76,12 +85,19 @@ void daxfs_mf_init(struct daxfs_mf *mf)
 /*
  * Whether the page tables of vma's mm map frame pfn at addr: PAGE_SHIFT for a PTE of it,
  * PMD_SHIFT for a PMD covering it, 0 if neither (nothing there, or another page: a private
- * mapping's copy). The caller holds the file's i_mmap_rwsem with vma in its tree, so the
- * vma's page tables stay (free_pgtables unlinks the vma from i_mmap first); a PTE table may
- * still be freed by RCU (6.5+), hence the RCU section, and each entry is read under its
- * page-table lock, as pte_offset_map_lock()/pmd_lock() do (__pte_offset_map, which does this
- * from 6.5, is not exported; pte_offset_kernel() of the pmd value read is what it returns).
- * daxfs never maps a PUD.
+ * mapping's copy). daxfs never maps a PUD.
+ *
+ * Why the tables can be read: the caller holds the file's i_mmap_rwsem and found vma in
+ * i_mmap. free_pgtables() unlinks a vma from i_mmap (unlink_file_vma, under the rwsem for
+ * writing) before it frees the vma's page tables, so the upper levels (PGD to the PMD table)
+ * stay while the rwsem is held. A PTE table does not: from 6.5 the kernel frees PTE tables
+ * under a live vma, through RCU (khugepaged's retract_page_tables() under i_mmap_lock_read,
+ * and from 6.14 CONFIG_PT_RECLAIM: MADV_DONTNEED of a PMD's worth under mmap_lock read, which
+ * VM_MIXEDMAP vmas allow). So, as __pte_offset_map() does (not exported), the RCU section
+ * starts before the PMD is read, the PMD is read once (pmdp_get_lockless) and that value is
+ * checked (none, not present, a leaf, bad) and used for the PTE table and its lock, and the
+ * PMD is checked unchanged under that lock before the PTE is read. A PMD leaf is read again
+ * under pmd_lock(), as an rmap walk does.
  */
 static short daxfs_mf_mapped(struct vm_area_struct *vma, unsigned long addr, unsigned long pfn)
 {
@@ -104,9 +120,12 @@ static short daxfs_mf_mapped(struct vm_area_struct *vma, unsigned long addr, uns
 	if (!pud_present(READ_ONCE(*pud)) || pud_leaf(READ_ONCE(*pud)))
 		return 0;
 	pmdp = pmd_offset(pud, addr);
-	pmd = READ_ONCE(*pmdp);
-	if (!pmd_present(pmd))
-		return 0;
+
+	rcu_read_lock();
+	pmd = pmdp_get_lockless(pmdp);
+	if (pmd_none(pmd) || !pmd_present(pmd))
+		goto out;
+	/* A PMD leaf: a huge page (transparent, devmap or special), never a PTE table. */
 	if (pmd_leaf(pmd)) {
 		/*
 		 * A PMD split or zapped meanwhile is not one any more; the page cannot be mapped
@@ -118,21 +137,22 @@ static short daxfs_mf_mapped(struct vm_area_struct *vma, unsigned long addr, uns
 		    pmd_pfn(pmd) + ((addr & ~PMD_MASK) >> PAGE_SHIFT) == pfn)
 			shift = PMD_SHIFT;
 		spin_unlock(ptl);
-		return shift;
+		goto out;
 	}
 	if (pmd_bad(pmd))
-		return 0;
-	rcu_read_lock();
+		goto out;
 	pte = pte_offset_kernel(&pmd, addr);
 	ptl = pte_lockptr(mm, &pmd);
 	spin_lock(ptl);
-	if (pmd_same(pmd, READ_ONCE(*pmdp))) {
+	/* The table is still this PMD's (not freed, nor replaced) under its lock. */
+	if (pmd_same(pmd, pmdp_get_lockless(pmdp))) {
 		pte_t entry = ptep_get(pte);
 
 		if (pte_present(entry) && pte_pfn(entry) == pfn)
 			shift = PAGE_SHIFT;
 	}
 	spin_unlock(ptl);
+out:
 	rcu_read_unlock();
 	return shift;
 }
