@@ -9,31 +9,37 @@
  * holder.c calls this instead, for each file whose pages it is about to unmap:
  *
  * 1. daxfs_mf_collect(), before the unmap: every vma of the file over the poisoned pages
- *    (the file's i_mmap, under i_mmap_lock_read; walked in order, as vma_interval_tree_foreach
- *    would, which modules cannot call), and in each, whether the page tables really map the
- *    poisoned frame at that address (a PTE of that pfn, or a PMD covering it; checked under
- *    the page-table lock, as an rmap walk does; daxfs_mf_mapped() says why the page tables
- *    can be walked). A private mapping whose page was copied on
- *    write maps an anonymous page there, not the frame: not taken, that memory is fine; nor is
- *    a vma that never faulted the page in. Each hit is kept as (mm, address, size) with a
- *    reference on the mm (mmgrab), so that the pointer stays that mm's until the end.
- * 2. daxfs_mf_kill(), after the unmap: one pass over the processes (for_each_process under
- *    RCU; kernel threads skipped) matching each one's mm to the collected set. A process is
+ *    (the file's i_mmap, under i_mmap_lock_read; walked in order of the vmas' first page, as
+ *    vma_interval_tree_foreach would, which modules cannot call), and in each, whether the
+ *    page tables really map the poisoned frame at that address (a PTE of that pfn, or a PMD
+ *    covering it; checked under the page-table lock, as an rmap walk does: daxfs_mf_mapped()
+ *    says why its page tables can be walked). A private mapping whose page was copied on write
+ *    maps an anonymous page there, not the frame: not taken, that memory is fine; nor is a vma
+ *    that never faulted the page in. Each hit is kept as (mm, address, size) with a reference
+ *    on the mm (mmgrab), so that the pointer stays that mm's until the end.
+ * 2. daxfs_mf_kill(), after the unmap: the hits sorted by mm, one kept per mm (its lowest
+ *    address), then one pass over the processes (for_each_process under RCU; kernel threads
+ *    skipped). As task_early_kill() does, a process's policy is looked at first: it is
  *    signalled if one of its threads asked for early kill (prctl PR_MCE_KILL_EARLY, which sets
  *    PF_MCE_PROCESS | PF_MCE_EARLY) or, with no policy of its own, if the module parameter
  *    memory_failure_early_kill is 1 (the mirror of vm.memory_failure_early_kill, which the
- *    kernel does not export): that thread gets SIGBUS, BUS_MCEERR_AO, si_addr the page's
- *    address in the process and si_addr_lsb PAGE_SHIFT or PMD_SHIFT, sent with
- *    send_sig_mceerr() (not forced: it may be blocked for a while, as the kernel sends it).
- *    When the failure is "action required" for the caller (MF_ACTION_REQUIRED: a machine check
- *    in its own access, or MADV_HWPOISON from 6.10), processes sharing the caller's mm are
- *    left alone: the caller faults on the page again and gets its BUS_MCEERR_AR there. Without
- *    that flag (6.1's MADV_HWPOISON, an asynchronous report) the caller is one more process.
+ *    kernel does not export); one that opted out (PR_MCE_KILL_LATE) never is. Only then is its
+ *    mm looked up among the hits (binary search). That thread gets one SIGBUS,
+ *    BUS_MCEERR_AO, si_addr the page's address in the process and si_addr_lsb PAGE_SHIFT or
+ *    PMD_SHIFT, sent with send_sig_mceerr() (not forced: it may be blocked for a while, as the
+ *    kernel sends it) from the RCU section: sending a signal does not sleep, and nothing is
+ *    allocated there. When the failure is "action required" for the caller (MF_ACTION_REQUIRED:
+ *    a machine check in its own access, or MADV_HWPOISON from 6.10), processes sharing the
+ *    caller's mm are left alone: the caller faults on the page again and gets its
+ *    BUS_MCEERR_AR there. Without that flag (6.1's MADV_HWPOISON, an asynchronous report) the
+ *    caller is one more process.
  *
- * Each signal is logged (rate-limited); holder.c's line for the failure gives the count.
+ * Each signal is logged (rate-limited); holder.c's line for the failure gives the count: the
+ * signals sent, one per process at most.
  */
 #define pr_fmt(fmt) "daxfs: " fmt
 
+#include <linux/bsearch.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pgtable.h>
@@ -41,8 +47,8 @@
 #include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
-#include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include "daxfs.h"
 
 /*
@@ -56,7 +62,7 @@
 static bool daxfs_mf_early_kill;
 module_param_named(memory_failure_early_kill, daxfs_mf_early_kill, bool, 0644);
 MODULE_PARM_DESC(memory_failure_early_kill,
-		 "on a memory failure in a mounted fsdax image, send SIGBUS (BUS_MCEERR_AO) at once to every process mapping the page, not only those that asked for it with prctl(PR_MCE_KILL_EARLY) (as the vm.memory_failure_early_kill sysctl)");
+		 "on a memory failure in a mounted fsdax image, send SIGBUS (BUS_MCEERR_AO) at once to every process mapping the page, not only those that asked for it with prctl(PR_MCE_KILL_EARLY) (as the vm.memory_failure_early_kill sysctl); those that opted out with PR_MCE_KILL_LATE still are not");
 
 /* One mapping of a poisoned page: (mm, address), the mm grabbed. */
 struct daxfs_mf_map {
@@ -67,14 +73,8 @@ struct daxfs_mf_map {
 	short shift;		/* si_addr_lsb: PAGE_SHIFT or PMD_SHIFT */
 };
 
-/* A signal to send: the thread chosen, referenced. */
-struct daxfs_mf_kill {
-	struct list_head node;
-	struct task_struct *tsk;
-	unsigned long addr;
-	unsigned long pfn;
-	short shift;
-};
+/* The i_mmap walk lets others run every this many vmas (it may sleep under the rwsem). */
+#define DAXFS_MF_RESCHED 64
 
 void daxfs_mf_init(struct daxfs_mf *mf)
 {
@@ -160,19 +160,25 @@ out:
 /*
  * Collect the mappings of pages [first, last] of mapping (whose frames are pfn_first on,
  * contiguous), before they are unmapped. i_mmap's tree is ordered by the vmas' first page:
- * the walk stops at the first vma starting after last. Entries are allocated GFP_ATOMIC, as
- * mm/memory-failure.c's add_to_kill() does: reclaim may want this i_mmap_rwsem.
+ * the walk stops at the first vma starting after last. Entries are allocated without waiting
+ * and without the emergency reserves, as uprobes' build_map_info() does under this rwsem
+ * (reclaim may want it); one that cannot be is counted as lost.
  */
 void daxfs_mf_collect(struct daxfs_mf *mf, struct address_space *mapping, pgoff_t first,
 		      pgoff_t last, unsigned long pfn_first)
 {
 	struct vm_area_struct *vma;
+	unsigned int seen = 0;
 	struct rb_node *rb;
 
+	if (!mapping_mapped(mapping))
+		return;
 	i_mmap_lock_read(mapping);
 	for (rb = rb_first_cached(&mapping->i_mmap); rb; rb = rb_next(rb)) {
 		pgoff_t start, end, pgoff;
 
+		if (++seen % DAXFS_MF_RESCHED == 0)
+			cond_resched();
 		vma = rb_entry(rb, struct vm_area_struct, shared.rb);
 		if (vma->vm_pgoff > last)
 			break;
@@ -188,7 +194,7 @@ void daxfs_mf_collect(struct daxfs_mf *mf, struct address_space *mapping, pgoff_
 			shift = daxfs_mf_mapped(vma, addr, pfn);
 			if (!shift)
 				continue;
-			m = kmalloc(sizeof(*m), GFP_ATOMIC);
+			m = kmalloc(sizeof(*m), GFP_NOWAIT | __GFP_NOMEMALLOC | __GFP_NOWARN);
 			if (!m) {
 				mf->lost++;
 				continue;
@@ -207,15 +213,20 @@ void daxfs_mf_collect(struct daxfs_mf *mf, struct address_space *mapping, pgoff_
 /*
  * The thread of process tsk to signal early, or NULL: as find_early_kill_thread() in
  * mm/memory-failure.c, the first thread with an early policy of its own, or with none when
- * every process is to be signalled.
+ * every process is to be signalled (all); a thread with a late policy of its own is never
+ * chosen. Threads on their way out and io_uring workers are passed over.
  */
 static struct task_struct *daxfs_mf_early_thread(struct task_struct *tsk, bool all)
 {
 	struct task_struct *t;
 
 	for_each_thread(tsk, t) {
-		if (t->flags & PF_MCE_PROCESS) {
-			if (t->flags & PF_MCE_EARLY)
+		unsigned int flags = READ_ONCE(t->flags);
+
+		if (flags & (PF_EXITING | PF_IO_WORKER))
+			continue;
+		if (flags & PF_MCE_PROCESS) {
+			if (flags & PF_MCE_EARLY)
 				return t;
 		} else if (all) {
 			return t;
@@ -224,72 +235,95 @@ static struct task_struct *daxfs_mf_early_thread(struct task_struct *tsk, bool a
 	return NULL;
 }
 
+/* The hits in order of mm, then address (sort()). */
+static int daxfs_mf_cmp(const void *a, const void *b)
+{
+	const struct daxfs_mf_map *x = *(struct daxfs_mf_map *const *)a;
+	const struct daxfs_mf_map *y = *(struct daxfs_mf_map *const *)b;
+
+	if (x->mm != y->mm)
+		return (unsigned long)x->mm < (unsigned long)y->mm ? -1 : 1;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return 0;
+}
+
+/* An mm among the hits (bsearch()). */
+static int daxfs_mf_find(const void *key, const void *elt)
+{
+	const struct daxfs_mf_map *m = *(struct daxfs_mf_map *const *)elt;
+
+	if (key == m->mm)
+		return 0;
+	return (unsigned long)key < (unsigned long)m->mm ? -1 : 1;
+}
+
 /*
  * After the unmap: signal the processes whose mm daxfs_mf_collect() found and whose policy
- * asks for it, then drop the collected set. Returns the number of signals sent.
+ * asks for it, once each, then drop the collected set. Returns the number of signals sent
+ * (processes told).
  */
 unsigned int daxfs_mf_kill(struct daxfs_mf *mf, int mf_flags)
 {
 	bool all = READ_ONCE(daxfs_mf_early_kill);
-	struct daxfs_mf_kill *k, *knext;
-	struct daxfs_mf_map *m, *mnext;
+	struct mm_struct *skip = NULL;
+	struct daxfs_mf_map *m, *next, **v = NULL;
+	unsigned int n = 0, nmm = 0, i, sent = 0;
 	struct task_struct *tsk;
-	unsigned int sent = 0;
-	LIST_HEAD(kills);
 
+	list_for_each_entry(m, &mf->maps, node)
+		n++;
+	if (n) {
+		v = kvmalloc_array(n, sizeof(*v), GFP_KERNEL | __GFP_NOWARN);
+		if (!v)
+			mf->lost += n;
+	}
 	if (mf->lost)
 		pr_err_ratelimited("memory failure: %u mapping(s) not recorded (out of memory): not signalled early\n",
 				   mf->lost);
-	if (list_empty(&mf->maps))
-		return 0;
+	if (!v)
+		goto drop;
+	i = 0;
+	list_for_each_entry(m, &mf->maps, node)
+		v[i++] = m;
+	sort(v, n, sizeof(*v), daxfs_mf_cmp, NULL);
+	/* One per mm, its lowest address: a process is told once. */
+	for (i = 0; i < n; i++)
+		if (!nmm || v[nmm - 1]->mm != v[i]->mm)
+			v[nmm++] = v[i];
+	/* Action required: the caller gets BUS_MCEERR_AR at its own fault. */
+	if (mf_flags & MF_ACTION_REQUIRED)
+		skip = current->mm;
+
 	rcu_read_lock();
 	for_each_process(tsk) {
 		struct mm_struct *mm = READ_ONCE(tsk->mm);
-		struct task_struct *t = NULL;
+		struct daxfs_mf_map **hit;
+		struct task_struct *t;
+		int err;
 
-		if (!mm || (tsk->flags & PF_KTHREAD))
+		if (!mm || mm == skip || (tsk->flags & PF_KTHREAD))
 			continue;
-		/* Action required: the caller gets BUS_MCEERR_AR at its own fault. */
-		if ((mf_flags & MF_ACTION_REQUIRED) && mm == current->mm)
+		t = daxfs_mf_early_thread(tsk, all);
+		if (!t)
 			continue;
-		list_for_each_entry(m, &mf->maps, node) {
-			if (m->mm != mm)
-				continue;
-			if (!t)
-				t = daxfs_mf_early_thread(tsk, all);
-			if (!t)
-				break;
-			k = kmalloc(sizeof(*k), GFP_ATOMIC);
-			if (!k) {
-				pr_err_ratelimited("memory failure: %s:%d not signalled early (out of memory)\n",
-						   t->comm, task_pid_nr(t));
-				continue;
-			}
-			get_task_struct(t);
-			k->tsk = t;
-			k->addr = m->addr;
-			k->pfn = m->pfn;
-			k->shift = m->shift;
-			list_add_tail(&k->node, &kills);
-		}
-	}
-	rcu_read_unlock();
-
-	list_for_each_entry_safe(k, knext, &kills, node) {
-		int err = send_sig_mceerr(BUS_MCEERR_AO, (void __user *)k->addr, k->shift, k->tsk);
-
+		hit = bsearch(mm, v, nmm, sizeof(*v), daxfs_mf_find);
+		if (!hit)
+			continue;
+		m = *hit;
+		err = send_sig_mceerr(BUS_MCEERR_AO, (void __user *)m->addr, m->shift, t);
 		if (err)
 			pr_err_ratelimited("%#lx: sending SIGBUS (early kill) to %s:%d failed: %d\n",
-					   k->pfn, k->tsk->comm, task_pid_nr(k->tsk), err);
+					   m->pfn, t->comm, task_pid_nr(t), err);
 		else
 			pr_err_ratelimited("%#lx: early kill: SIGBUS (BUS_MCEERR_AO) sent to %s:%d at %#lx\n",
-					   k->pfn, k->tsk->comm, task_pid_nr(k->tsk), k->addr);
+					   m->pfn, t->comm, task_pid_nr(t), m->addr);
 		sent += !err;
-		put_task_struct(k->tsk);
-		list_del(&k->node);
-		kfree(k);
 	}
-	list_for_each_entry_safe(m, mnext, &mf->maps, node) {
+	rcu_read_unlock();
+	kvfree(v);
+drop:
+	list_for_each_entry_safe(m, next, &mf->maps, node) {
 		mmdrop(m->mm);
 		list_del(&m->node);
 		kfree(m);
