@@ -208,6 +208,21 @@ static inline void daxfs_vm_flags_set(struct vm_area_struct *vma, vm_flags_t fla
 #define PMD_ORDER (PMD_SHIFT - PAGE_SHIFT)
 #endif
 
+/*
+ * 6.2: a PMD is read without its lock with pmdp_get_lockless() (mf.c); 6.1 has
+ * pmd_read_atomic(), a plain read on 64-bit: read it once there.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+static inline pmd_t pmdp_get_lockless(pmd_t *pmdp)
+{
+#ifdef CONFIG_64BIT
+	return READ_ONCE(*pmdp);
+#else
+	return pmd_read_atomic(pmdp);
+#endif
+}
+#endif
+
 /* 6.3: kvfree_rcu() of one argument is kvfree_rcu_mightsleep() (6.1.y has it from a backport). */
 #ifndef kvfree_rcu_mightsleep
 #define kvfree_rcu_mightsleep(ptr) kvfree_rcu(ptr)

@@ -153,6 +153,17 @@ void daxfs_holder_ready(struct daxfs_sb_info *sbi);
 void daxfs_holder_detach(struct daxfs_sb_info *sbi);
 void daxfs_holder_put(struct daxfs_sb_info *sbi);
 
+/* mf.c: early kill on a memory failure */
+struct daxfs_mf {
+	struct list_head maps;	/* mappings of the poisoned pages found so far */
+	unsigned int lost;	/* mappings found but not recorded (no memory) */
+};
+
+void daxfs_mf_init(struct daxfs_mf *mf);
+void daxfs_mf_collect(struct daxfs_mf *mf, struct address_space *mapping, pgoff_t first,
+		      pgoff_t last, unsigned long pfn_first);
+unsigned int daxfs_mf_kill(struct daxfs_mf *mf, int mf_flags);
+
 /* inode.c */
 struct inode *daxfs_iget(struct super_block *sb, u32 ino);
 struct posix_acl *daxfs_get_inode_acl(struct inode *inode, int type, bool rcu);

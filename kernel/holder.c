@@ -31,8 +31,9 @@
  * mapping of its files is zapped; later reads fail with EIO and faults with SIGBUS.
  *
  * fsdax memory failures (poison) come the same way, without MF_MEM_PRE_REMOVE: the range is
- * recorded in the device's bad blocks, which every read and fault checks (source.c), and the
- * pages are unmapped from the files mapping them (daxfs_poison).
+ * recorded in the device's bad blocks, which every read and fault checks (source.c), the
+ * processes mapping the pages that asked for it are signalled early (mf.c) and the pages are
+ * unmapped from the files mapping them (daxfs_poison).
  */
 #define pr_fmt(fmt) "daxfs: " fmt
 
@@ -159,9 +160,12 @@ static void daxfs_revoke(struct daxfs_holder *h, const char *why)
 /*
  * Drop the mappings of the mount's files whose pages (whole pages of their extents) overlap
  * [off, off + len) of the dax device. Only inodes in memory can be mapped (ilookup: a file not
- * in the inode cache has no mappings). The snapshot gives every file's extent.
+ * in the inode cache has no mappings). The snapshot gives every file's extent. Just before
+ * each file's pages go, the processes mapping them are collected into mf for the early kill
+ * (mf.c): only the page tables still tell which ones map the page.
  */
-static unsigned int daxfs_poison_unmap(struct daxfs_sb_info *sbi, u64 off, u64 len)
+static unsigned int daxfs_poison_unmap(struct daxfs_sb_info *sbi, u64 off, u64 len,
+				       struct daxfs_mf *mf)
 {
 	u64 base = sbi->src.dax_off, start, end;
 	unsigned int ino, count, files = 0;
@@ -186,6 +190,8 @@ static unsigned int daxfs_poison_unmap(struct daxfs_sb_info *sbi, u64 off, u64 l
 			continue;
 		first = (max(start, data) - data) >> PAGE_SHIFT;
 		last = (min(end, fend) - 1 - data) >> PAGE_SHIFT;
+		daxfs_mf_collect(mf, inode->i_mapping, first, last,
+				 PHYS_PFN(sbi->src.phys + data + ((u64)first << PAGE_SHIFT)));
 		unmap_mapping_pages(inode->i_mapping, first, last - first + 1, false);
 		iput(inode);
 		files++;
@@ -207,15 +213,19 @@ static unsigned int daxfs_poison_unmap(struct daxfs_sb_info *sbi, u64 off, u64 l
  * then on every read and fault of any mount of the device asks the device and fails there
  * (EIO, SIGBUS with BUS_MCEERR_AR), as after a bad block found by the platform. Then, after the
  * reads and faults in flight, the pages are unmapped from every process mapping them: each
- * gets SIGBUS at its next touch of them. Processes are not signalled before that (early kill):
- * mf_dax_kill_procs() finds them through fs/dax.c's entries in the file's page cache, which
- * daxfs mappings do not have, and the kernel exports no other way to find a file's mappers.
+ * gets SIGBUS with BUS_MCEERR_AR at its next touch of them. Those that asked for early kill
+ * (prctl PR_MCE_KILL_EARLY, or every one with daxfs.memory_failure_early_kill=1) get SIGBUS
+ * with BUS_MCEERR_AO at once, as the kernel does for fsdax pages of XFS: mf_dax_kill_procs()
+ * cannot, it finds the processes through fs/dax.c's entries in the file's page cache, which
+ * daxfs mappings do not have; mf.c walks the files' mappings and page tables instead. mf_flags
+ * (MF_ACTION_REQUIRED) says whether the caller itself gets its signal at its own fault.
  */
-static int daxfs_poison(struct daxfs_holder *h, u64 off, u64 len)
+static int daxfs_poison(struct daxfs_holder *h, u64 off, u64 len, int mf_flags)
 {
 	struct block_device *bdev = NULL;
 	struct daxfs_sb_info *sbi;
-	unsigned int files = 0;
+	unsigned int files = 0, sent;
+	struct daxfs_mf mf;
 	bool recorded;
 	u64 sectors;
 
@@ -232,16 +242,19 @@ static int daxfs_poison(struct daxfs_holder *h, u64 off, u64 len)
 		   daxfs_badblocks_set(bdev->bd_disk->bb, off >> SECTOR_SHIFT, sectors);
 	/* Unmapped either way: the next touch faults, and a recorded range then SIGBUSes. */
 	synchronize_srcu(&daxfs_srcu);
+	daxfs_mf_init(&mf);
 	list_for_each_entry(sbi, &h->mounts, holder_node)
 		if (!READ_ONCE(sbi->dead))
-			files += daxfs_poison_unmap(sbi, off, len);
+			files += daxfs_poison_unmap(sbi, off, len, &mf);
+	/* The memory is bad either way: whoever asked to know hears of it now. */
+	sent = daxfs_mf_kill(&mf, mf_flags);
 	if (!recorded) {
-		pr_err("%pg: memory failure at %#llx (+%#llx): cannot record it in the device's bad blocks (table full?): reported as not recovered, %u mounted file(s) unmapped there\n",
-		       bdev, off, len, files);
+		pr_err("%pg: memory failure at %#llx (+%#llx): cannot record it in the device's bad blocks (table full?): reported as not recovered, %u mounted file(s) unmapped there, %u early-kill signal(s) sent\n",
+		       bdev, off, len, files, sent);
 		return -EIO;
 	}
-	pr_err("%pg: memory failure at %#llx (+%#llx): recorded as bad blocks, %u mounted file(s) unmapped there (SIGBUS on the next touch, reads fail with EIO)\n",
-	       bdev, off, len, files);
+	pr_err("%pg: memory failure at %#llx (+%#llx): recorded as bad blocks, %u mounted file(s) unmapped there, %u early-kill signal(s) sent (SIGBUS on the next touch, reads fail with EIO)\n",
+	       bdev, off, len, files, sent);
 	return 0;
 }
 
@@ -262,7 +275,7 @@ static int daxfs_notify_failure(struct dax_device *dax_dev, u64 off, u64 len, in
 			if (removal)
 				daxfs_revoke(h, "the dax device is being removed");
 			else
-				err = daxfs_poison(h, off, len);
+				err = daxfs_poison(h, off, len, mf_flags);
 			break;
 		}
 	}

@@ -1,7 +1,7 @@
 # Scenario (nvdimm-poison): bad blocks of an fsdax device under daxfs. The pmem driver keeps a
 # list of bad blocks per namespace (/sys/block/pmemN/badblocks, writable: "SECTOR COUNT", 512-byte
 # sectors from the namespace's first data byte, the same origin as its dax device's offsets) and
-# its direct access refuses a range with one (-EHWPOISON). Inputs: /in/image, /in/ref/{x,y,z}
+# its direct access refuses a range with one (-EHWPOISON). Inputs: /in/image, /in/ref/{x,y,z,w}
 # (the files' bytes), /in/ref/sums (sha256sum of every other regular file of the tree).
 #  1. a bad block in x before the mount: the mount succeeds, every other file is intact, read()
 #     of x returns the bytes before the bad page then EIO, a mapping SIGBUSes (BUS_MCEERR_AR) on
@@ -11,6 +11,14 @@
 #  2. a bad block added in y after it was read and mapped: reads and new faults there fail;
 #  4. MADV_HWPOISON on a mapped page of z: this process and another one mapping it get SIGBUS on
 #     their next touch, read() fails there, the device lists the page as bad;
+#  6. early kill: MADV_HWPOISON on a page of w that processes map, each at its own address: those
+#     that asked for it (PR_MCE_KILL_EARLY) and whose page tables map the page get SIGBUS
+#     BUS_MCEERR_AO at once, at their own address of the page also when their mapping starts at
+#     another page of w (not one mapping other pages only, before or after it, nor one that never
+#     touched the page, nor a private mapping with its own copy of it); with
+#     daxfs.memory_failure_early_kill=1 the processes with the default policy too, never one that
+#     opted out (PR_MCE_KILL_LATE); through a PMD (checked to be one), si_addr_lsb is 21; the
+#     failure's one log line counts the signals;
 #  3. a bad block in another copy's metadata, in a third copy's superblock: refused, one line;
 #  5. MADV_HWPOISON when the device's table of bad blocks is full: the failure cannot be
 #     recorded, so it is reported as not recovered (madvise fails with EIO), not as handled
@@ -39,10 +47,10 @@ bad() {
 	echo "$(($1 / 512 + 2)) 1" > "$bb"
 	echo "bad block: sector $(($1 / 512 + 2)) (page at byte $1 of $dev)"
 }
-# others_intact: every regular file but x, y, z reads as in the source
+# others_intact: every regular file but x, y, z, w reads as in the source
 others_intact() {
 	(cd /mnt/d && sha256sum -c /in/ref/sums) > /tmp/sums.out 2>&1 ||
-		{ grep -v ': OK$' /tmp/sums.out | head; fail "files other than x, y, z differ"; }
+		{ grep -v ': OK$' /tmp/sums.out | head; fail "files other than x, y, z, w differ"; }
 	echo "$(wc -l < /in/ref/sums) other files identical to the source"
 }
 
@@ -94,6 +102,84 @@ expect_eq "read z" "$(poisoncheck read /mnt/d/z /in/ref/z 0)" "4096 bytes equal,
 zs=$(((OFF + zo + 4096) / 512))
 grep -q "^$zs 8\$" "$bb" || fail "the device does not list z's page (sector $zs, 8) as bad: $(cat "$bb")"
 echo "z: $got; the page is in $bb"
+others_intact
+
+say "6. early kill: a memory failure on a page of w that several processes map"
+# early_kills N: the log since the last dmesg -c has exactly one line of the failure counting
+# early-kill signals (holder.c's), and it counts N.
+early_kills() {
+	local lines count
+	lines=$(dmesg | grep -F 'early-kill signal(s) sent' || true)
+	[ -n "$lines" ] && [ "$(echo "$lines" | wc -l)" = 1 ] ||
+		fail "want one daxfs line counting early-kill signals, got: ${lines:-none}"
+	case $lines in *daxfs:*) ;; *) fail "the line counting early-kill signals is not daxfs's: $lines" ;; esac
+	count=$(echo "$lines" | sed -n 's/.*, \([0-9][0-9]*\) early-kill signal(s) sent.*/\1/p')
+	expect_eq "early-kill signals counted" "$count" "$1"
+}
+# The caller (self) madvises; the children say what reached them before their next touch (see
+# poisoncheck.c): only early and offset (asked for it, map and touched the page; offset maps w
+# from page 1, so the page is its second) are told at once. past maps w from page 3.
+cmp /mnt/d/w /in/ref/w || fail "w differs"
+dmesg -c >/dev/null
+got=$(poisoncheck earlykill /mnt/d/w 2)
+dmesg | grep -iE 'daxfs|memory failure' || true
+expect_eq "early kill, as each process asked" "$got" "madvise ok
+self: early none; then SIGBUS BUS_MCEERR_AR
+early: early SIGBUS BUS_MCEERR_AO at the page, lsb 12; then SIGBUS BUS_MCEERR_AR
+excluded: early none; then ok
+untouched: early none; then SIGBUS BUS_MCEERR_AR
+late: early none; then SIGBUS BUS_MCEERR_AR
+cow: early none; then its copy
+optout: early none; then SIGBUS BUS_MCEERR_AR
+offset: early SIGBUS BUS_MCEERR_AO at the page, lsb 12; then SIGBUS BUS_MCEERR_AR
+past: early none; then ok"
+early_kills 2
+echo "w page 2: two early kills (the processes that asked for it and map the page)"
+
+# Every process as if it had asked (the module's mirror of vm.memory_failure_early_kill): late
+# too, but not optout, which opted out (PR_MCE_KILL_LATE).
+ek=/sys/module/daxfs/parameters/memory_failure_early_kill
+expect_eq "memory_failure_early_kill by default" "$(cat "$ek")" N
+# The caller is one more process on 6.1 only. madvise(MADV_HWPOISON) calls memory_failure()
+# with MF_COUNT_INCREASED | MF_SW_SIMULATED on 6.1, and with MF_ACTION_REQUIRED added since
+# 6.10 (the caller gets its BUS_MCEERR_AR at its own fault, so daxfs skips its mm). Without
+# that flag nothing says the caller is told at its fault: it gets BUS_MCEERR_AO as well.
+case $(uname -r) in
+6.1.*) self="early SIGBUS BUS_MCEERR_AO at the page, lsb 12"; n=4 ;;
+*) self="early none"; n=3 ;;
+esac
+trap 'echo 0 > "$ek"' EXIT
+echo 1 > "$ek"
+dmesg -c >/dev/null
+got=$(poisoncheck earlykill /mnt/d/w 5)
+echo 0 > "$ek"
+trap - EXIT
+dmesg | grep -iE 'daxfs|memory failure' || true
+expect_eq "early kill for every process" "$got" "madvise ok
+self: $self; then SIGBUS BUS_MCEERR_AR
+early: early SIGBUS BUS_MCEERR_AO at the page, lsb 12; then SIGBUS BUS_MCEERR_AR
+excluded: early none; then ok
+untouched: early none; then SIGBUS BUS_MCEERR_AR
+late: early SIGBUS BUS_MCEERR_AO at the page, lsb 12; then SIGBUS BUS_MCEERR_AR
+cow: early none; then its copy
+optout: early none; then SIGBUS BUS_MCEERR_AR
+offset: early SIGBUS BUS_MCEERR_AO at the page, lsb 12; then SIGBUS BUS_MCEERR_AR
+past: early none; then ok"
+early_kills $n
+echo "w page 5, memory_failure_early_kill=1: $n early kills (not optout)"
+
+# A page mapped by a PMD: x's second 2 MiB (its first holds step 1's bad page), in a child that
+# maps x 2 MiB-aligned and checks that its 2 MiB is one PMD (another page of it does not fault;
+# else poisoncheck fails: "no PMD"): the signal says so (si_addr_lsb 21, PMD_SHIFT), si_addr is
+# the page.
+dmesg -c >/dev/null
+got=$(poisoncheck earlykill-pmd /mnt/d/x 520)
+dmesg | grep -iE 'daxfs|memory failure' || true
+expect_eq "early kill through a PMD" "$got" "madvise ok
+self: early none; then SIGBUS BUS_MCEERR_AR
+huge: early SIGBUS BUS_MCEERR_AO at the page, lsb 21; then SIGBUS BUS_MCEERR_AR"
+early_kills 1
+echo "x page 520, mapped by a PMD: one early kill, si_addr_lsb 21"
 others_intact
 umount /mnt/d
 
