@@ -3,7 +3,9 @@
 // This host's heartbeat in one pool (docs/multihost.md, "Heartbeat and liveness"): a foreground
 // process, meant to run as a systemd service (Type=simple, Restart=always) while the host has
 // images of the pool mounted. SIGTERM/SIGINT end it; with no mounts recorded it then marks the
-// host as left.
+// host as left. A device or file that holds no pool (none at the start, or the pool destroyed or
+// wiped under it: no superblock copy carries the magic) ends it with one line and EXIT_NO_POOL,
+// which the unit does not restart; every other failure is status 1 (restarted).
 #include <signal.h>
 #include <unistd.h>
 
@@ -15,6 +17,7 @@
 #include "cli/commands.hpp"
 #include "cli/pool_opts.hpp"
 #include "pool/config.hpp"
+#include "pool/error.hpp"
 #include "pool/hosts.hpp"
 #include "pool/mounts.hpp"
 #include "pool/pool.hpp"
@@ -25,6 +28,14 @@ namespace {
 
 volatile sig_atomic_t g_stop = 0;
 void on_signal(int) { g_stop = 1; }
+
+// Nothing to beat in: one line (also with --quiet: it is why the agent ends), the distinct status.
+[[noreturn]] void no_pool(const std::string &what)
+{
+	std::fflush(stdout);
+	std::fprintf(stderr, "daxpool: agent: %s\n", what.c_str());
+	throw ExitStatus(EXIT_NO_POOL, "");
+}
 
 } // namespace
 
@@ -44,6 +55,9 @@ void add_agent(CLI::App &app)
 	cmd->add_option("--lease", o->lease, "lease in milliseconds that this host announces (default 15000; DAXPOOL_LEASE_MS)");
 	cmd->add_option("--margin", o->margin, "margin in milliseconds for clock skew (default 5000; DAXPOOL_MARGIN_MS)");
 	add_verbosity(cmd, o->v);
+	cmd->footer("Exit status: 0 stopped (SIGTERM, SIGINT; --once: beat published), 1 error, 2 command-line (usage) "
+		    "error, " + std::to_string(EXIT_NO_POOL) + " no pool on the device or file (none at the start, or "
+		    "destroyed or wiped under the agent): daxpool-agent@.service does not restart it.\n");
 	cmd->callback([o] {
 		set_verbosity(o->v);
 		// A bad line in daxpool.conf(.d) is skipped with a warning: the heartbeat must start.
@@ -65,7 +79,38 @@ void add_agent(CLI::App &app)
 			throw Error("--interval (" + std::to_string(t.heartbeat_ms) + " ms) must be shorter than the lease (" +
 				    std::to_string(t.lease_ms) + " ms)");
 		pool::PoolRef ref = o->pool.ref();
-		auto p = pool::Pool::open(ref, pool::Access::ReadWrite);
+		std::unique_ptr<pool::Pool> p;
+		try {
+			p = pool::Pool::open(ref, pool::Access::ReadWrite);
+		} catch (const pool::NotAPool &e) {
+			if (e.damaged)
+				throw; // a pool still, damaged: an error (fsck), restarted
+			no_pool("no pool on " + ref.display() +
+				" (no daxpool superblock: destroyed, wiped or never made); nothing to beat, stopped");
+		}
+		const std::string pool_desc = "pool '" + pool::super_name(p->super()) + "' (" + p->uuid() + ") on " + ref.display();
+		// Before every beat and before leaving: the pool may have been destroyed (from this
+		// host or another) or re-created under the agent. Then nothing more is written there.
+		bool damaged_said = false;
+		auto check_pool = [&] {
+			switch (p->presence()) {
+			case pool::Presence::Same:
+				damaged_said = false;
+				return;
+			case pool::Presence::Gone:
+				no_pool(pool_desc + " is gone (no daxpool superblock: destroyed or wiped); nothing to beat, stopped");
+			case pool::Presence::Replaced:
+				throw Error(pool_desc + " was replaced by another pool (re-created): this host's slot is not in it; "
+							"stopped (run again to beat in the new pool)");
+			case pool::Presence::Damaged:
+				// Still the host table this host beats in, and perhaps images mounted: beat on.
+				if (!damaged_said)
+					warn("both superblocks of " + pool_desc + " are damaged (daxpool fsck --pool " +
+					     ref.display() + "); beating on");
+				damaged_said = true;
+				return;
+			}
+		};
 		struct sigaction sa {};
 		sa.sa_handler = on_signal;
 		::sigaction(SIGTERM, &sa, nullptr);
@@ -97,10 +142,12 @@ void add_agent(CLI::App &app)
 			for (uint32_t slept = 0; slept < t.heartbeat_ms && !g_stop; slept += 20)
 				::usleep(std::min<uint32_t>(20, t.heartbeat_ms - slept) * 1000);
 			if (!g_stop) {
+				check_pool();
 				s->beat();
 				tidy();
 			}
 		}
+		check_pool();
 		bool left = s->leave();
 		note(std::string("agent: stopped; ") +
 		     (left ? "no mounts recorded: this host has left the pool"

@@ -24,6 +24,10 @@ struct ExitStatus : Error {
 
 // Exit statuses of every command (docs and --help epilog).
 inline constexpr int EXIT_OK = 0, EXIT_ERROR = 1, EXIT_USAGE = 2;
+// daxpool agent only: the device or file holds no pool (none at its start, or the pool was
+// destroyed or wiped under it). daxpool-agent@.service counts it as a clean stop and does not
+// restart it (SuccessExitStatus=, RestartPreventExitStatus=); tests/install checks they agree.
+inline constexpr int EXIT_NO_POOL = 3;
 // fsck(8): 0 clean, 1 errors corrected, 4 errors left uncorrected, 8 operational error, 16
 // usage error.
 inline constexpr int FSCK_CLEAN = 0, FSCK_CORRECTED = 1, FSCK_UNCORRECTED = 4, FSCK_OPERATIONAL = 8,

@@ -11,9 +11,12 @@ struct Error : std::runtime_error {
 	using std::runtime_error::runtime_error;
 };
 
-// The path is not a pool (no valid superblock copy).
+// The path is not a pool (no valid superblock copy). damaged: a copy still carries the pool
+// magic (a damaged pool, for fsck); otherwise nothing there says "pool" (never made, destroyed,
+// wiped, an empty file, another signature).
 struct NotAPool : Error {
-	using Error::Error;
+	bool damaged = false;
+	explicit NotAPool(const std::string &what, bool damaged_pool = false) : Error(what), damaged(damaged_pool) {}
 };
 
 // "what: strerror(err)"

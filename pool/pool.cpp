@@ -183,7 +183,8 @@ Pool::Pool(std::unique_ptr<Backend> b, Access access) : backend_(std::move(b)), 
 	auto chosen = copies_.chosen();
 	if (!chosen)
 		throw NotAPool(backend_->name() + " is not a daxpool pool (primary superblock: " + copies_.primary_problem +
-			       "; backup superblock: " + copies_.backup_problem + ")");
+				       "; backup superblock: " + copies_.backup_problem + ")",
+			       has_pool_magic(copies_.primary) || has_pool_magic(copies_.backup));
 	sb_ = *chosen;
 	cat_ = std::make_unique<Catalog>(*sh_, sb_);
 }
@@ -194,6 +195,15 @@ void Pool::recheck_identity()
 	auto now = read_supers(*sh_).chosen();
 	if (!now || !std::equal(std::begin(now->uuid), std::end(now->uuid), std::begin(sb_.uuid)))
 		throw Error(backend_->name() + " was re-created or damaged while this command waited; run it again");
+}
+
+Presence Pool::presence() const
+{
+	const SuperCopies now = read_supers(*sh_);
+	if (auto c = now.chosen())
+		return std::equal(std::begin(c->uuid), std::end(c->uuid), std::begin(sb_.uuid)) ? Presence::Same
+												  : Presence::Replaced;
+	return has_pool_magic(now.primary) || has_pool_magic(now.backup) ? Presence::Damaged : Presence::Gone;
 }
 
 std::string Pool::uuid() const

@@ -65,6 +65,11 @@ struct LoadOptions {
 	std::string automount = {}; // "": none; else the path hosts mount it at on boot
 };
 
+// What the backend of an open pool holds now (Pool::presence): still this pool; no pool at all
+// (neither superblock copy carries the magic: destroyed, wiped); another pool (re-created, its
+// UUID differs); a pool whose both copies are invalid but one still carries the magic (damaged).
+enum class Presence { Same, Gone, Replaced, Damaged };
+
 class Pool {
 public:
 	// Throws NotAPool when neither superblock copy is valid, Error for anything else.
@@ -101,6 +106,8 @@ public:
 	std::string uuid() const;
 	// Under the writer lock: throw if the pool on the backend is no longer the one opened.
 	void recheck_identity();
+	// Reads both superblock copies again (no lock): is the pool opened still there?
+	Presence presence() const;
 	std::string display() const { return backend_->name(); }
 	Shared &shared() { return *sh_; }
 	Catalog &catalog() { return *cat_; }

@@ -88,6 +88,18 @@ for u in daxpool-agent@dax0.0.service daxpool-automount@pmem0.service daxpool-at
 	MANPATH=$D$mandir systemd-analyze verify "$V/$u" || fail "systemd-analyze verify $u"
 	echo "verified: $u"
 done
+# The agent's status for "no pool here" (zeros: what destroy leaves of a pool) is the one its
+# unit counts as a clean stop and does not restart; any other failure is restarted.
+rc=0; "$D$bindir/daxpool" agent --pool "$X/zero" > /dev/null 2>"$X/err" || rc=$?
+[ "$(wc -l < "$X/err")" = 1 ] && grep -q "daxpool: agent: no pool on $X/zero" "$X/err" ||
+	fail "agent on zeros: want one line, got '$(cat "$X/err")'"
+case $rc in 0 | 1 | 2) fail "agent on zeros: status $rc, want its own no-pool status" ;; esac
+au=$D$unitdir/daxpool-agent@.service
+for k in SuccessExitStatus RestartPreventExitStatus; do
+	[ "$(sed -n "s/^$k=//p" "$au")" = "$rc" ] || fail "daxpool-agent@.service: $k= is not the agent's no-pool status $rc"
+done
+grep -qx 'Restart=always' "$au" || fail "daxpool-agent@.service: not Restart=always"
+echo "agent: no pool: status $rc, not restarted by its unit"
 # README's fstab line: systemd-fstab-generator makes a daxfs mount unit that waits for the
 # pool's udev link (the rule above makes /dev/daxpool/NAME).
 G=$D/gen

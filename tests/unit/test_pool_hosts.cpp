@@ -271,3 +271,133 @@ TEST_CASE("hosts: a claim line left torn (garbage, bad CRC) is claimable once it
 	REQUIRE(hosts.size() == 1);
 	CHECK(hosts[0].slot == first);
 }
+
+namespace {
+
+// c's result once it exits within ms; else it is killed (status -1, signal SIGKILL).
+test::Run wait_within(const test::Child &c, unsigned ms)
+{
+	int st = 0;
+	pid_t r = 0;
+	for (unsigned waited = 0; (r = ::waitpid(c.pid, &st, WNOHANG)) == 0 && waited < ms; waited += 20)
+		sleep_ms(20);
+	if (r == 0) {
+		::kill(c.pid, SIGKILL);
+		::waitpid(c.pid, &st, 0);
+	}
+	test::Run run;
+	if (WIFEXITED(st))
+		run.status = WEXITSTATUS(st);
+	else if (WIFSIGNALED(st))
+		run.signal = WTERMSIG(st);
+	run.out = test::read_file(c.out_path);
+	run.err = test::read_file(c.err_path);
+	::unlink(c.out_path.c_str());
+	::unlink(c.err_path.c_str());
+	return run;
+}
+
+// The agent's status for "no pool here" (cli/commands.hpp: EXIT_NO_POOL), which
+// daxpool-agent@.service neither restarts nor counts as a failure.
+constexpr int AGENT_NO_POOL = 3;
+
+// Lines of s that contain what.
+size_t lines_with(const std::string &s, const std::string &what)
+{
+	size_t n = 0, at = 0;
+	while (at < s.size()) {
+		size_t end = s.find('\n', at);
+		if (end == std::string::npos)
+			end = s.size();
+		n += s.substr(at, end - at).find(what) != std::string::npos;
+		at = end + 1;
+	}
+	return n;
+}
+
+void wait_up(const std::string &pool, const std::string &name)
+{
+	bool up = false;
+	for (int i = 0; i < 100 && !up; i++) {
+		sleep_ms(50);
+		up = run_cli({"status", "--pool", pool}).out.find("host '" + name + "'") != std::string::npos;
+	}
+	REQUIRE(up);
+}
+
+} // namespace
+
+TEST_CASE("hosts: agent: a pool destroyed under it ends it at its next beat with the no-pool status", "[pool][hosts][agent]")
+{
+	Fixture f;
+	test::Child agent = test::spawn_cli({"agent", "--pool", f.pool, "--interval", "50", "--lease", "1000"}, host('a', '1'));
+	wait_up(f.pool, "hosta");
+	// What `daxpool destroy` does to the pool (its device part is for devices only): refused
+	// for mounted images, then both superblocks and the region record wiped. Another host.
+	{
+		auto p = Pool::open(f.ref, Access::ReadWrite);
+		p->destroy(false, "pool hosts", "daxpool destroy --pool hosts --force");
+	}
+	test::Run a = wait_within(agent, 3000); // 60 beats' time: it must notice at the next one
+	CHECK(a.signal == 0);
+	CHECK(a.status == AGENT_NO_POOL);
+	CHECK_THAT(a.err, Contains("daxpool: agent: pool 'hosts' (") && Contains(") on " + f.pool + " is gone") &&
+				  Contains("destroyed or wiped"));
+	CHECK(lines_with(a.err, "is gone") == 1);
+	CHECK(lines_with(a.err, "error") == 0); // a clean stop: no error, no "lost"/"clone" story
+	CHECK(lines_with(a.err, "warning") == 0);
+	// Started again (a unit that restarts it): no pool there, the same status at once.
+	test::Run again = run_cli({"agent", "--pool", f.pool}, host('a', '1'));
+	CHECK(again.status == AGENT_NO_POOL);
+	CHECK(again.err == "daxpool: agent: no pool on " + f.pool +
+				   " (no daxpool superblock: destroyed, wiped or never made); nothing to beat, stopped\n");
+}
+
+TEST_CASE("hosts: agent: stopped after its pool was destroyed, it writes nothing there (no LEFT)", "[pool][hosts][agent]")
+{
+	Fixture f;
+	// A long interval: no beat between the destroy and SIGTERM; the check before leaving finds it.
+	test::Child agent = test::spawn_cli({"agent", "--pool", f.pool, "--interval", "5000", "--lease", "15000"}, host('a', '1'));
+	wait_up(f.pool, "hosta");
+	{
+		auto p = Pool::open(f.ref, Access::ReadWrite);
+		p->destroy(false, "pool hosts", "daxpool destroy --pool hosts --force");
+	}
+	const std::string wiped = test::read_file(f.pool);
+	::kill(agent.pid, SIGTERM);
+	test::Run a = wait_within(agent, 3000);
+	CHECK(a.status == AGENT_NO_POOL);
+	CHECK_THAT(a.err, Contains("is gone") && !Contains("has left the pool") && !Contains("error"));
+	CHECK((test::read_file(f.pool) == wiped));
+}
+
+TEST_CASE("hosts: agent: no pool at its start is the no-pool status; a damaged pool is an error", "[pool][hosts][agent]")
+{
+	test::TempDir d;
+	const std::string empty = d / "empty", zeros = d / "zeros", damaged = d / "damaged";
+	test::write_file(empty, "");
+	test::write_file(zeros, std::string(4 * MiB, '\0'));
+	for (const auto &path : {empty, zeros}) {
+		test::Run r = run_cli({"agent", "--pool", path}, host('a'));
+		CHECK(r.status == AGENT_NO_POOL);
+		CHECK(r.out.empty());
+		CHECK(r.err == "daxpool: agent: no pool on " + path +
+				       " (no daxpool superblock: destroyed, wiped or never made); nothing to beat, stopped\n");
+	}
+	// Both superblock copies damaged, their magic kept: still a pool, to repair; not "no pool"
+	// (status 1: the unit restarts it, the operator sees it fail).
+	create_file_pool({damaged, 32 * MiB, "hosts", false});
+	{
+		auto p = Pool::open({damaged, {}}, Access::ReadWrite);
+		for (uint64_t off : {PRIMARY_SB_OFF, BACKUP_SB_OFF}) {
+			PoolSuper sb = p->shared().read_obj<PoolSuper>(off);
+			sb.uuid[3] ^= 0xff; // the CRC no longer matches
+			p->shared().commit_obj(off, sb);
+		}
+	}
+	test::Run r = run_cli({"agent", "--pool", damaged}, host('a'));
+	CHECK(r.status == 1);
+	CHECK_THAT(r.err, Contains("daxpool: error: ") && Contains("is not a daxpool pool"));
+	// A path that is not there: an error (a device not there yet), restarted.
+	CHECK(run_cli({"agent", "--pool", d / "missing"}, host('a')).status == 1);
+}

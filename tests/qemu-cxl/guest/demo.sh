@@ -8,7 +8,8 @@
 #      both hosts run theirs, `daxpool status`: the image mounted by 2 hosts, saved_size = its
 #      size; each host's mount (/sys/fs/daxfs) names the same image uuid, digest and offset;
 #   clean-up: containers stopped, umount on both; A then unloads and destroys (pool,
-#      namespace, region) once B unmounted. Each step's seconds go to /out/steps.
+#      namespace, region) once B unmounted; B's agent unit (B's device stays) then ends
+#      inactive, status 3, not restarted. Each step's seconds go to /out/steps.
 # Env: ROLE, PEER, N (containers per host), IMGSIZE, IMGUUID (from the host), TIMEOUT.
 . /in/containers.sh
 N=${N:-2}
@@ -136,7 +137,32 @@ if [ "$ROLE" = A ]; then
 	wait_for "$PEER's umount" peer_says unmounted
 	unload_destroy() { daxpool unload ctr --region 0 && daxpool destroy --region 0; }
 	step "A: unload, destroy" unload_destroy
+	touch "/out/$H.destroyed"
 	daxpool list
+	# Here the device went with the namespace (BindsTo= stopped the agent): shown, not judged.
+	for u in $(systemctl list-units --all --plain --no-legend 'daxpool-agent@*' | awk '{ print $1 }'); do
+		echo "$H: $u after destroy: $(systemctl show -P ActiveState "$u")/$(systemctl show -P SubState "$u") ($(systemctl show -P Result "$u"))"
+	done
+else
+	# B's own region and namespace over the memory stay: its agent finds no superblock at its
+	# next beat (every lease / 3) and ends with status 3, which daxpool-agent@.service counts as
+	# a clean stop and does not restart (not failed, not activating every second).
+	agent=$(systemctl list-units --all --plain --no-legend 'daxpool-agent@*' | awk '{ print $1 }' | head -1)
+	st() { systemctl show -P "$1" "$agent"; }
+	restarts=$([ -z "$agent" ] || st NRestarts)
+	wait_for "$PEER's destroy" peer_says destroyed
+	check "$H: an agent unit beat for the pool ($agent)" [ -n "$agent" ]
+	if [ -n "$agent" ]; then
+		_t=$(cut -d. -f1 /proc/uptime)
+		while [ "$(st ActiveState)" != inactive ] && [ $(($(cut -d. -f1 /proc/uptime) - _t)) -lt 30 ]; do sleep 0.5; done
+		echo "$H: $agent after $PEER's destroy: $(st ActiveState)/$(st SubState) ($(st Result)), status $(st ExecMainStatus), $(st NRestarts) restart(s)"
+		journalctl -b -o cat -u "$agent" | tail -4 | sed "s/^/$agent: /"
+		check "$H: $agent inactive within 30 s of $PEER's destroy" [ "$(st ActiveState)" = inactive ]
+		check "$H: $agent ended as a success" [ "$(st Result)" = success ]
+		check "$H: $agent exited with status 3 (no pool)" [ "$(st ExecMainStatus)" = 3 ]
+		check "$H: $agent not restarted since the destroy" [ "$(st NRestarts)" = "$restarts" ]
+		check "$H: $agent said the pool is gone" sh -c "journalctl -b -o cat -u '$agent' | grep -q 'is gone (no daxpool superblock'"
+	fi
 fi
 [ "$errors" = 0 ] || fail "$H: $errors check(s) failed (FAIL lines above)"
 echo "$H: demo ok"
