@@ -226,6 +226,7 @@ static int daxfs_poison(struct daxfs_holder *h, u64 off, u64 len, int mf_flags)
 	struct daxfs_sb_info *sbi;
 	unsigned int files = 0, sent;
 	struct daxfs_mf mf;
+	char lost[64] = "";
 	bool recorded;
 	u64 sectors;
 
@@ -248,13 +249,16 @@ static int daxfs_poison(struct daxfs_holder *h, u64 off, u64 len, int mf_flags)
 			files += daxfs_poison_unmap(sbi, off, len, &mf);
 	/* The memory is bad either way: whoever asked to know hears of it now. */
 	sent = daxfs_mf_kill(&mf, mf_flags);
+	/* Mappings found but not recorded (no memory): their processes may not be told early. */
+	if (mf.lost)
+		snprintf(lost, sizeof(lost), ", %u not signalled early: out of memory", mf.lost);
 	if (!recorded) {
-		pr_err("%pg: memory failure at %#llx (+%#llx): cannot record it in the device's bad blocks (table full?): reported as not recovered, %u mounted file(s) unmapped there, %u early-kill signal(s) sent\n",
-		       bdev, off, len, files, sent);
+		pr_err("%pg: memory failure at %#llx (+%#llx): cannot record it in the device's bad blocks (table full?): reported as not recovered, %u mounted file(s) unmapped there, %u early-kill signal(s) sent%s\n",
+		       bdev, off, len, files, sent, lost);
 		return -EIO;
 	}
-	pr_err("%pg: memory failure at %#llx (+%#llx): recorded as bad blocks, %u mounted file(s) unmapped there, %u early-kill signal(s) sent (SIGBUS on the next touch, reads fail with EIO)\n",
-	       bdev, off, len, files, sent);
+	pr_err("%pg: memory failure at %#llx (+%#llx): recorded as bad blocks, %u mounted file(s) unmapped there, %u early-kill signal(s) sent%s (SIGBUS on the next touch, reads fail with EIO)\n",
+	       bdev, off, len, files, sent, lost);
 	return 0;
 }
 
