@@ -217,8 +217,9 @@ static unsigned int daxfs_poison_unmap(struct daxfs_sb_info *sbi, u64 off, u64 l
  * (prctl PR_MCE_KILL_EARLY, or every one with daxfs.memory_failure_early_kill=1) get SIGBUS
  * with BUS_MCEERR_AO at once, as the kernel does for fsdax pages of XFS: mf_dax_kill_procs()
  * cannot, it finds the processes through fs/dax.c's entries in the file's page cache, which
- * daxfs mappings do not have; mf.c walks the files' mappings and page tables instead. mf_flags
- * (MF_ACTION_REQUIRED) says whether the caller itself gets its signal at its own fault.
+ * daxfs mappings do not have; mf.c walks the files' mappings and page tables instead. With
+ * MF_ACTION_REQUIRED in mf_flags the caller, if it maps the page, gets SIGBUS with
+ * BUS_MCEERR_AR at once, as the kernel's kill_proc() sends it.
  */
 static int daxfs_poison(struct daxfs_holder *h, u64 off, u64 len, int mf_flags)
 {

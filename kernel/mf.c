@@ -20,11 +20,13 @@
  *    mm's until the end.
  * 2. daxfs_mf_kill(), after the unmap: the hits sorted by mm, one kept per mm (its lowest
  *    address). When the failure is "action required" for the caller (MF_ACTION_REQUIRED: a
- *    machine check in its own access, or MADV_HWPOISON from 6.10), processes sharing the
- *    caller's mm are left alone: the caller faults on the page again and gets its
- *    BUS_MCEERR_AR there. Without that flag (6.1's MADV_HWPOISON, an asynchronous report) the
- *    caller is one more process. Then one pass over the processes (for_each_process under
- *    RCU; kernel threads skipped): a process's mm (that of its first thread that has one: the leader's is
+ *    machine check in its own access, or MADV_HWPOISON from 6.10) and the caller's mm is among
+ *    the hits, the caller gets SIGBUS BUS_MCEERR_AR at once, whatever its policy, as
+ *    kill_proc() sends it (force_sig_mceerr() is not exported: send_sig_mceerr() to current),
+ *    and no other process sharing its mm is signalled (task_early_kill() picks current for
+ *    them). Without that flag (6.1's MADV_HWPOISON, an asynchronous report) the caller is one
+ *    more process. Then one pass over the processes (for_each_process under RCU; kernel
+ *    threads skipped): a process's mm (that of its first thread that has one: the leader's is
  *    gone when it exited before the others) is looked up among the hits (binary search, or the
  *    list when there was no memory to sort it); only then its policy, which is per thread, as
  *    find_early_kill_thread() reads it: the first thread that asked for early kill (prctl
@@ -326,8 +328,8 @@ static bool daxfs_mf_signal(struct daxfs_mf_map *m, int code, struct task_struct
 
 /*
  * After the unmap: signal the processes whose mm daxfs_mf_collect() found and whose policy
- * asks for it, once each, then drop the collected set. Returns the number of signals sent
- * (processes told).
+ * asks for it, once each (and the caller, when the failure is action required for it), then
+ * drop the collected set. Returns the number of signals sent (processes told).
  */
 unsigned int daxfs_mf_kill(struct daxfs_mf *mf, int mf_flags)
 {
@@ -353,9 +355,16 @@ unsigned int daxfs_mf_kill(struct daxfs_mf *mf, int mf_flags)
 			if (!nmm || v[nmm - 1]->mm != v[i]->mm)
 				v[nmm++] = v[i];
 	}
-	/* Action required: the caller gets BUS_MCEERR_AR at its own fault. */
-	if (mf_flags & MF_ACTION_REQUIRED)
+	/*
+	 * Action required: the caller is told at once with BUS_MCEERR_AR, as kill_proc() does,
+	 * whatever its policy; the other processes of its mm are not told.
+	 */
+	if ((mf_flags & MF_ACTION_REQUIRED) && !(current->flags & PF_KTHREAD) && current->mm) {
 		skip = current->mm;
+		m = daxfs_mf_lookup(mf, v, nmm, skip);
+		if (m)
+			sent += daxfs_mf_signal(m, BUS_MCEERR_AR, current);
+	}
 
 	rcu_read_lock();
 	for_each_process(tsk) {
