@@ -217,8 +217,9 @@ static unsigned int daxfs_poison_unmap(struct daxfs_sb_info *sbi, u64 off, u64 l
  * (prctl PR_MCE_KILL_EARLY, or every one with daxfs.memory_failure_early_kill=1) get SIGBUS
  * with BUS_MCEERR_AO at once, as the kernel does for fsdax pages of XFS: mf_dax_kill_procs()
  * cannot, it finds the processes through fs/dax.c's entries in the file's page cache, which
- * daxfs mappings do not have; mf.c walks the files' mappings and page tables instead. mf_flags
- * (MF_ACTION_REQUIRED) says whether the caller itself gets its signal at its own fault.
+ * daxfs mappings do not have; mf.c walks the files' mappings and page tables instead. With
+ * MF_ACTION_REQUIRED in mf_flags the caller, if it maps the page, gets SIGBUS with
+ * BUS_MCEERR_AR at once, as the kernel's kill_proc() sends it.
  */
 static int daxfs_poison(struct daxfs_holder *h, u64 off, u64 len, int mf_flags)
 {
@@ -226,6 +227,7 @@ static int daxfs_poison(struct daxfs_holder *h, u64 off, u64 len, int mf_flags)
 	struct daxfs_sb_info *sbi;
 	unsigned int files = 0, sent;
 	struct daxfs_mf mf;
+	char lost[64] = "";
 	bool recorded;
 	u64 sectors;
 
@@ -248,13 +250,16 @@ static int daxfs_poison(struct daxfs_holder *h, u64 off, u64 len, int mf_flags)
 			files += daxfs_poison_unmap(sbi, off, len, &mf);
 	/* The memory is bad either way: whoever asked to know hears of it now. */
 	sent = daxfs_mf_kill(&mf, mf_flags);
+	/* Mappings found but not recorded (no memory): their processes may not be told early. */
+	if (mf.lost)
+		snprintf(lost, sizeof(lost), ", %u not signalled early: out of memory", mf.lost);
 	if (!recorded) {
-		pr_err("%pg: memory failure at %#llx (+%#llx): cannot record it in the device's bad blocks (table full?): reported as not recovered, %u mounted file(s) unmapped there, %u early-kill signal(s) sent\n",
-		       bdev, off, len, files, sent);
+		pr_err("%pg: memory failure at %#llx (+%#llx): cannot record it in the device's bad blocks (table full?): reported as not recovered, %u mounted file(s) unmapped there, %u early-kill signal(s) sent%s\n",
+		       bdev, off, len, files, sent, lost);
 		return -EIO;
 	}
-	pr_err("%pg: memory failure at %#llx (+%#llx): recorded as bad blocks, %u mounted file(s) unmapped there, %u early-kill signal(s) sent (SIGBUS on the next touch, reads fail with EIO)\n",
-	       bdev, off, len, files, sent);
+	pr_err("%pg: memory failure at %#llx (+%#llx): recorded as bad blocks, %u mounted file(s) unmapped there, %u early-kill signal(s) sent%s (SIGBUS on the next touch, reads fail with EIO)\n",
+	       bdev, off, len, files, sent, lost);
 	return 0;
 }
 

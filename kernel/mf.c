@@ -15,27 +15,35 @@
  *    covering it; checked under the page-table lock, as an rmap walk does: daxfs_mf_mapped()
  *    says why its page tables can be walked). A private mapping whose page was copied on write
  *    maps an anonymous page there, not the frame: not taken, that memory is fine; nor is a vma
- *    that never faulted the page in. Each hit is kept as (mm, address, size) with a reference
- *    on the mm (mmgrab), so that the pointer stays that mm's until the end.
+ *    that never faulted the page in. Each vma's first hit (its lowest address) is kept as
+ *    (mm, address, size) with a reference on the mm (mmgrab), so that the pointer stays that
+ *    mm's until the end.
  * 2. daxfs_mf_kill(), after the unmap: the hits sorted by mm, one kept per mm (its lowest
- *    address), then one pass over the processes (for_each_process under RCU; kernel threads
- *    skipped). As task_early_kill() does, a process's policy is looked at first: it is
- *    signalled if one of its threads asked for early kill (prctl PR_MCE_KILL_EARLY, which sets
- *    PF_MCE_PROCESS | PF_MCE_EARLY) or, with no policy of its own, if the module parameter
- *    memory_failure_early_kill is 1 (the mirror of vm.memory_failure_early_kill, which the
- *    kernel does not export); one that opted out (PR_MCE_KILL_LATE) never is. Only then is its
- *    mm looked up among the hits (binary search). That thread gets one SIGBUS,
- *    BUS_MCEERR_AO, si_addr the page's address in the process and si_addr_lsb PAGE_SHIFT or
- *    PMD_SHIFT, sent with send_sig_mceerr() (not forced: it may be blocked for a while, as the
- *    kernel sends it) from the RCU section: sending a signal does not sleep, and nothing is
- *    allocated there. When the failure is "action required" for the caller (MF_ACTION_REQUIRED:
- *    a machine check in its own access, or MADV_HWPOISON from 6.10), processes sharing the
- *    caller's mm are left alone: the caller faults on the page again and gets its
- *    BUS_MCEERR_AR there. Without that flag (6.1's MADV_HWPOISON, an asynchronous report) the
- *    caller is one more process.
+ *    address). When the failure is "action required" for the caller (MF_ACTION_REQUIRED: a
+ *    machine check in its own access, or MADV_HWPOISON from 6.10) and the caller's mm is among
+ *    the hits, the caller gets SIGBUS BUS_MCEERR_AR at once, whatever its policy, as
+ *    kill_proc() sends it (force_sig_mceerr() is not exported: send_sig_mceerr() to current),
+ *    and no other process sharing its mm is signalled (task_early_kill() picks current for
+ *    them). Without that flag (6.1's MADV_HWPOISON, an asynchronous report) the caller is one
+ *    more process. Then one pass over the processes (for_each_process under RCU; kernel
+ *    threads skipped): a process's mm (that of its first thread that has one: the leader's is
+ *    gone when it exited before the others) is looked up among the hits (binary search, or the
+ *    list when there was no memory to sort it); only then its policy, which is per thread, as
+ *    find_early_kill_thread() reads it: the first thread that asked for early kill (prctl
+ *    PR_MCE_KILL_EARLY, which sets PF_MCE_PROCESS | PF_MCE_EARLY) or, when the module
+ *    parameter memory_failure_early_kill is 1 (the mirror of vm.memory_failure_early_kill,
+ *    which the kernel does not export), the first with no policy of its own; a thread that
+ *    opted out (PR_MCE_KILL_LATE) is never chosen, so a process is passed over only when none
+ *    of its threads qualifies (with the parameter 1, a process with one thread late and another
+ *    with no policy is signalled, at the latter). That thread, if it still has that mm, gets one
+ *    SIGBUS, BUS_MCEERR_AO, si_addr the page's address in the process and si_addr_lsb
+ *    PAGE_SHIFT or PMD_SHIFT, sent with send_sig_mceerr() (not forced: it may be blocked for a
+ *    while, as the kernel sends it) from the RCU section: sending a signal does not sleep, and
+ *    nothing is allocated there.
  *
- * Each signal is logged (rate-limited); holder.c's line for the failure gives the count: the
- * signals sent, one per process at most.
+ * Each signal is logged (rate-limited, after the RCU section); holder.c's line for the failure
+ * gives the count (the signals sent, one per process at most) and the mappings that could not
+ * be recorded for want of memory, if any.
  */
 #define pr_fmt(fmt) "daxfs: " fmt
 
@@ -62,7 +70,7 @@
 static bool daxfs_mf_early_kill;
 module_param_named(memory_failure_early_kill, daxfs_mf_early_kill, bool, 0644);
 MODULE_PARM_DESC(memory_failure_early_kill,
-		 "on a memory failure in a mounted fsdax image, send SIGBUS (BUS_MCEERR_AO) at once to every process mapping the page, not only those that asked for it with prctl(PR_MCE_KILL_EARLY) (as the vm.memory_failure_early_kill sysctl); those that opted out with PR_MCE_KILL_LATE still are not");
+		 "on a memory failure in a mounted fsdax image, send SIGBUS (BUS_MCEERR_AO) at once to every process mapping the page, not only those that asked for it with prctl(PR_MCE_KILL_EARLY) (as the vm.memory_failure_early_kill sysctl); a thread that opted out with PR_MCE_KILL_LATE is still never the one signalled");
 
 /* One mapping of a poisoned page: (mm, address), the mm grabbed. */
 struct daxfs_mf_map {
@@ -71,6 +79,14 @@ struct daxfs_mf_map {
 	unsigned long addr;
 	unsigned long pfn;
 	short shift;		/* si_addr_lsb: PAGE_SHIFT or PMD_SHIFT */
+	/*
+	 * For the log, written by daxfs_mf_kill() in its RCU section and printed after it: the
+	 * processes of this mm signalled (tries), and the first one's signal.
+	 */
+	unsigned int tries;
+	int code, err;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
 };
 
 /* The i_mmap walk lets others run every this many vmas (it may sleep under the rwsem). */
@@ -160,9 +176,10 @@ out:
 /*
  * Collect the mappings of pages [first, last] of mapping (whose frames are pfn_first on,
  * contiguous), before they are unmapped. i_mmap's tree is ordered by the vmas' first page:
- * the walk stops at the first vma starting after last. Entries are allocated without waiting
- * and without the emergency reserves, as uprobes' build_map_info() does under this rwsem
- * (reclaim may want it); one that cannot be is counted as lost.
+ * the walk stops at the first vma starting after last. In a vma, addresses rise with the page
+ * offset and a process is told only its lowest address, so its first hit is all that is kept.
+ * Entries are allocated as add_to_kill() allocates them under the same lock (GFP_ATOMIC: no
+ * sleeping under the rwsem, which reclaim may want); one that cannot be is counted as lost.
  */
 void daxfs_mf_collect(struct daxfs_mf *mf, struct address_space *mapping, pgoff_t first,
 		      pgoff_t last, unsigned long pfn_first)
@@ -194,10 +211,10 @@ void daxfs_mf_collect(struct daxfs_mf *mf, struct address_space *mapping, pgoff_
 			shift = daxfs_mf_mapped(vma, addr, pfn);
 			if (!shift)
 				continue;
-			m = kmalloc(sizeof(*m), GFP_NOWAIT | __GFP_NOMEMALLOC | __GFP_NOWARN);
+			m = kzalloc(sizeof(*m), GFP_ATOMIC | __GFP_NOWARN);
 			if (!m) {
 				mf->lost++;
-				continue;
+				break;
 			}
 			mmgrab(vma->vm_mm);
 			m->mm = vma->vm_mm;
@@ -205,6 +222,7 @@ void daxfs_mf_collect(struct daxfs_mf *mf, struct address_space *mapping, pgoff_
 			m->pfn = pfn;
 			m->shift = shift;
 			list_add_tail(&m->node, &mf->maps);
+			break;
 		}
 	}
 	i_mmap_unlock_read(mapping);
@@ -259,9 +277,59 @@ static int daxfs_mf_find(const void *key, const void *elt)
 }
 
 /*
+ * mm's hit at its lowest address, or NULL: in v (nmm hits sorted by mm, one per mm), or when
+ * there was no memory for v, in the list.
+ */
+static struct daxfs_mf_map *daxfs_mf_lookup(struct daxfs_mf *mf, struct daxfs_mf_map **v,
+					    unsigned int nmm, struct mm_struct *mm)
+{
+	struct daxfs_mf_map **hit, *m, *best = NULL;
+
+	if (v) {
+		hit = bsearch(mm, v, nmm, sizeof(*v), daxfs_mf_find);
+		return hit ? *hit : NULL;
+	}
+	list_for_each_entry(m, &mf->maps, node)
+		if (m->mm == mm && (!best || m->addr < best->addr))
+			best = m;
+	return best;
+}
+
+/*
+ * The mm of process tsk: that of its first thread with one (the leader's is gone once it
+ * exited, while other threads may run on).
+ */
+static struct mm_struct *daxfs_mf_process_mm(struct task_struct *tsk)
+{
+	struct mm_struct *mm;
+	struct task_struct *t;
+
+	for_each_thread(tsk, t) {
+		mm = READ_ONCE(t->mm);
+		if (mm)
+			return mm;
+	}
+	return NULL;
+}
+
+/* Send SIGBUS (code) to t for hit m, noting it in m for the log. Whether it was sent. */
+static bool daxfs_mf_signal(struct daxfs_mf_map *m, int code, struct task_struct *t)
+{
+	int err = send_sig_mceerr(code, (void __user *)m->addr, m->shift, t);
+
+	if (!m->tries++) {
+		m->code = code;
+		m->err = err;
+		m->pid = task_pid_nr(t);
+		get_task_comm(m->comm, t);
+	}
+	return !err;
+}
+
+/*
  * After the unmap: signal the processes whose mm daxfs_mf_collect() found and whose policy
- * asks for it, once each, then drop the collected set. Returns the number of signals sent
- * (processes told).
+ * asks for it, once each (and the caller, when the failure is action required for it), then
+ * drop the collected set. Returns the number of signals sent (processes told).
  */
 unsigned int daxfs_mf_kill(struct daxfs_mf *mf, int mf_flags)
 {
@@ -271,59 +339,66 @@ unsigned int daxfs_mf_kill(struct daxfs_mf *mf, int mf_flags)
 	unsigned int n = 0, nmm = 0, i, sent = 0;
 	struct task_struct *tsk;
 
+	if (list_empty(&mf->maps))
+		return 0;
 	list_for_each_entry(m, &mf->maps, node)
 		n++;
-	if (n) {
-		v = kvmalloc_array(n, sizeof(*v), GFP_KERNEL | __GFP_NOWARN);
-		if (!v)
-			mf->lost += n;
+	/* No memory for the array: the lookups walk the list instead. */
+	v = kvmalloc_array(n, sizeof(*v), GFP_KERNEL | __GFP_NOWARN);
+	if (v) {
+		i = 0;
+		list_for_each_entry(m, &mf->maps, node)
+			v[i++] = m;
+		sort(v, n, sizeof(*v), daxfs_mf_cmp, NULL);
+		/* One per mm, its lowest address: a process is told once. */
+		for (i = 0; i < n; i++)
+			if (!nmm || v[nmm - 1]->mm != v[i]->mm)
+				v[nmm++] = v[i];
 	}
-	if (mf->lost)
-		pr_err_ratelimited("memory failure: %u mapping(s) not recorded (out of memory): not signalled early\n",
-				   mf->lost);
-	if (!v)
-		goto drop;
-	i = 0;
-	list_for_each_entry(m, &mf->maps, node)
-		v[i++] = m;
-	sort(v, n, sizeof(*v), daxfs_mf_cmp, NULL);
-	/* One per mm, its lowest address: a process is told once. */
-	for (i = 0; i < n; i++)
-		if (!nmm || v[nmm - 1]->mm != v[i]->mm)
-			v[nmm++] = v[i];
-	/* Action required: the caller gets BUS_MCEERR_AR at its own fault. */
-	if (mf_flags & MF_ACTION_REQUIRED)
+	/*
+	 * Action required: the caller is told at once with BUS_MCEERR_AR, as kill_proc() does,
+	 * whatever its policy; the other processes of its mm are not told.
+	 */
+	if ((mf_flags & MF_ACTION_REQUIRED) && !(current->flags & PF_KTHREAD) && current->mm) {
 		skip = current->mm;
+		m = daxfs_mf_lookup(mf, v, nmm, skip);
+		if (m)
+			sent += daxfs_mf_signal(m, BUS_MCEERR_AR, current);
+	}
 
 	rcu_read_lock();
 	for_each_process(tsk) {
-		struct mm_struct *mm = READ_ONCE(tsk->mm);
-		struct daxfs_mf_map **hit;
+		struct mm_struct *mm;
 		struct task_struct *t;
-		int err;
 
-		if (!mm || mm == skip || (tsk->flags & PF_KTHREAD))
+		if (tsk->flags & PF_KTHREAD)
+			continue;
+		mm = daxfs_mf_process_mm(tsk);
+		if (!mm || mm == skip)
+			continue;
+		m = daxfs_mf_lookup(mf, v, nmm, mm);
+		if (!m)
 			continue;
 		t = daxfs_mf_early_thread(tsk, all);
-		if (!t)
+		if (!t || READ_ONCE(t->mm) != mm)
 			continue;
-		hit = bsearch(mm, v, nmm, sizeof(*v), daxfs_mf_find);
-		if (!hit)
-			continue;
-		m = *hit;
-		err = send_sig_mceerr(BUS_MCEERR_AO, (void __user *)m->addr, m->shift, t);
-		if (err)
-			pr_err_ratelimited("%#lx: sending SIGBUS (early kill) to %s:%d failed: %d\n",
-					   m->pfn, t->comm, task_pid_nr(t), err);
-		else
-			pr_err_ratelimited("%#lx: early kill: SIGBUS (BUS_MCEERR_AO) sent to %s:%d at %#lx\n",
-					   m->pfn, t->comm, task_pid_nr(t), m->addr);
-		sent += !err;
+		sent += daxfs_mf_signal(m, BUS_MCEERR_AO, t);
 	}
 	rcu_read_unlock();
 	kvfree(v);
-drop:
+
 	list_for_each_entry_safe(m, next, &mf->maps, node) {
+		const char *code = m->code == BUS_MCEERR_AR ? "BUS_MCEERR_AR" : "BUS_MCEERR_AO";
+
+		if (m->tries && m->err)
+			pr_err_ratelimited("%#lx: sending SIGBUS (%s, early kill) to %s:%d failed: %d\n",
+					   m->pfn, code, m->comm, m->pid, m->err);
+		else if (m->tries)
+			pr_err_ratelimited("%#lx: early kill: SIGBUS (%s) sent to %s:%d at %#lx\n",
+					   m->pfn, code, m->comm, m->pid, m->addr);
+		if (m->tries > 1)
+			pr_err_ratelimited("%#lx: early kill: %u more process(es) sharing the memory map of %s:%d signalled\n",
+					   m->pfn, m->tries - 1, m->comm, m->pid);
 		mmdrop(m->mm);
 		list_del(&m->node);
 		kfree(m);

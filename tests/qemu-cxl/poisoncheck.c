@@ -15,15 +15,18 @@
  *   poisoncheck hwpoison FILE PAGE  a child maps FILE and touches PAGE, then waits; this
  *                          process maps it, touches it, and injects a memory failure there
  *                          (madvise MADV_HWPOISON: CAP_SYS_ADMIN, CONFIG_MEMORY_FAILURE);
- *                          then both touch it again. Prints "madvise ok", "self: R" and
- *                          "other: R", R being "ok" or "SIGBUS CODE" as for touch.
+ *                          then both touch it again. Prints "madvise ok", "self: early E; then
+ *                          R" (E the SIGBUS this process got during madvise, as earlykill
+ *                          says) and "other: R", R being "ok" or "SIGBUS CODE" as for touch.
  *   poisoncheck earlykill FILE PAGE  early kill: children map FILE, each at its own address
  *                          (MAP_FIXED_NOREPLACE, the page at a different place in each), then
  *                          this process (the caller) maps it, touches PAGE and injects a memory
  *                          failure there (MADV_HWPOISON). Each process then reports the
- *                          BUS_MCEERR_AO it got before touching anything again, and what its
- *                          next touch does. The children (all but "late" and "optout" with
- *                          prctl(PR_MCE_KILL_EARLY)):
+ *                          BUS_MCEERR_AO it got before touching anything again (the caller:
+ *                          any SIGBUS during madvise, BUS_MCEERR_AR where the failure is
+ *                          action required for it, 6.10 on; caught, the handler returns), and
+ *                          what its next touch does. The children (all but "late" and "optout"
+ *                          with prctl(PR_MCE_KILL_EARLY)):
  *                            early      maps FILE and touched PAGE;
  *                            excluded   maps only the pages before PAGE, touched page 0;
  *                            untouched  maps FILE, touched page 0, never PAGE;
@@ -36,8 +39,9 @@
  *                                       PAGE's in the file's i_mmap), touched its first page.
  *                          Prints "madvise ok" then one line per process, "self" first:
  *                          "NAME: early E; then T", E "none" or "SIGBUS CODE at the page, lsb
- *                          N" (si_addr checked against that process's own address of PAGE,
- *                          else "at ADDR, not the page ADDR"), T as for touch (PAGE, or page 0
+ *                          N" (CODE BUS_MCEERR_AO, or BUS_MCEERR_AR for the caller; si_addr
+ *                          checked against that process's own address of PAGE, else "at
+ *                          ADDR, not the page ADDR"), T as for touch (PAGE, or page 0
  *                          for excluded, page PAGE + 1 for past; "its copy" when cow reads
  *                          back its own bytes). PAGE + 1 must be a page of FILE.
  *   poisoncheck earlykill-pmd FILE PAGE  the same with one child, "huge": PR_MCE_KILL_EARLY,
@@ -76,24 +80,49 @@
 static sigjmp_buf jump;
 static volatile sig_atomic_t sig_code;
 static void *volatile sig_addr;
-/* The BUS_MCEERR_AO signals (early kill), recorded without jumping anywhere: how many, the last. */
-static volatile sig_atomic_t ao_count;
-static void *volatile ao_addr;
-static volatile short ao_lsb;
+/*
+ * The early signals, recorded without jumping anywhere: every BUS_MCEERR_AO (early kill), and
+ * any SIGBUS while in_madvise (the caller's BUS_MCEERR_AR sent during madvise(MADV_HWPOISON),
+ * from 6.10: no touch_one() is running to jump back to). How many, the last one.
+ */
+static volatile sig_atomic_t early_count, in_madvise;
+static volatile sig_atomic_t early_code;
+static void *volatile early_addr;
+static volatile short early_lsb;
 
 static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
 	(void)sig;
 	(void)uc;
-	if (si->si_code == BUS_MCEERR_AO) {
-		ao_count++;
-		ao_addr = si->si_addr;
-		ao_lsb = si->si_addr_lsb;
+	if (si->si_code == BUS_MCEERR_AO || in_madvise) {
+		early_count++;
+		early_code = si->si_code;
+		early_addr = si->si_addr;
+		early_lsb = si->si_addr_lsb;
 		return;
 	}
 	sig_code = si->si_code;
 	sig_addr = si->si_addr;
 	siglongjmp(jump, 1);
+}
+
+/*
+ * madvise(MADV_HWPOISON) of the page at p; prints "madvise ok" or the error. A SIGBUS that
+ * arrives meanwhile is an early one (on_sigbus()).
+ */
+static void hwpoison(volatile char *p)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
+	int err;
+
+	sigaction(SIGBUS, &sa, NULL);
+	in_madvise = 1;
+	err = madvise((void *)p, PG, MADV_HWPOISON) ? errno : 0;
+	in_madvise = 0;
+	if (err)
+		printf("madvise: %s\n", strerror(err));
+	else
+		printf("madvise ok\n");
 }
 
 static void die(const char *what, const char *arg)
@@ -112,6 +141,22 @@ static const char *code_name(int code)
 	case BUS_MCEERR_AO: return "BUS_MCEERR_AO";
 	default: return "BUS_OTHER";
 	}
+}
+
+/*
+ * What reached this process early: "none", or the (last) early SIGBUS, its si_addr checked
+ * against want.
+ */
+static void early_seen(const void *want, char *out, size_t n)
+{
+	if (!early_count)
+		snprintf(out, n, "none");
+	else if (early_addr == want)
+		snprintf(out, n, "%sSIGBUS %s at the page, lsb %d",
+			 early_count > 1 ? "several, last " : "", code_name(early_code), early_lsb);
+	else
+		snprintf(out, n, "SIGBUS %s at %p, not the page %p", code_name(early_code),
+			 early_addr, want);
 }
 
 /*
@@ -193,7 +238,7 @@ static int cmd_touch(const char *file, int npages, char **pages)
 static int cmd_hwpoison(const char *file, long page)
 {
 	int fd = open(file, O_RDONLY), go[2], res[2];
-	char out[128], other[128] = "no answer";
+	char out[128], early[160], other[128] = "no answer";
 	struct stat st;
 	volatile char *m;
 	pid_t pid;
@@ -225,12 +270,10 @@ static int cmd_hwpoison(const char *file, long page)
 	touch_one(fd, m + page * PG, page, out, sizeof(out));
 	if (read(res[0], &c, 1) != 1)	/* the child has it mapped and touched */
 		die("read", "child");
-	if (madvise((void *)(m + page * PG), PG, MADV_HWPOISON))
-		printf("madvise: %s\n", strerror(errno));
-	else
-		printf("madvise ok\n");
+	hwpoison(m + page * PG);
+	early_seen((const void *)(m + page * PG), early, sizeof(early));
 	touch_one(fd, m + page * PG, page, out, sizeof(out));
-	printf("self: %s\n", out);
+	printf("self: early %s; then %s\n", early, out);
 	if (write(go[1], "g", 1) != 1)
 		die("write", "child");
 	if (read(res[0], other, sizeof(other) - 1) <= 0)
@@ -238,18 +281,6 @@ static int cmd_hwpoison(const char *file, long page)
 	waitpid(pid, &status, 0);
 	printf("other: %s\n", other);
 	return 0;
-}
-
-/* What reached this process early: "none", or the (last) BUS_MCEERR_AO, checked against want. */
-static void early_seen(const void *want, char *out, size_t n)
-{
-	if (!ao_count)
-		snprintf(out, n, "none");
-	else if (ao_addr == want)
-		snprintf(out, n, "%sSIGBUS BUS_MCEERR_AO at the page, lsb %d",
-			 ao_count > 1 ? "several, last " : "", ao_lsb);
-	else
-		snprintf(out, n, "SIGBUS BUS_MCEERR_AO at %p, not the page %p", ao_addr, want);
 }
 
 enum ek_role {
@@ -450,10 +481,7 @@ static int cmd_earlykill(const char *file, long page, int first, int n)
 	if (!m)
 		die("mmap", file);
 	touch_one(fd, m + page * PG, page, out, sizeof(out));
-	if (madvise((void *)(m + page * PG), PG, MADV_HWPOISON))
-		printf("madvise: %s\n", strerror(errno));
-	else
-		printf("madvise ok\n");
+	hwpoison(m + page * PG);
 	early_seen((const void *)(m + page * PG), early, sizeof(early));
 	touch_one(fd, m + page * PG, page, out, sizeof(out));
 	printf("self: early %s; then %s\n", early, out);

@@ -10,15 +10,17 @@
 #     gone from the direct map: a flush there would oops) and flushes every other page of x;
 #  2. a bad block added in y after it was read and mapped: reads and new faults there fail;
 #  4. MADV_HWPOISON on a mapped page of z: this process and another one mapping it get SIGBUS on
-#     their next touch, read() fails there, the device lists the page as bad;
+#     their next touch (from 6.10 this process at once too, BUS_MCEERR_AR during madvise), read()
+#     fails there, the device lists the page as bad;
 #  6. early kill: MADV_HWPOISON on a page of w that processes map, each at its own address: those
 #     that asked for it (PR_MCE_KILL_EARLY) and whose page tables map the page get SIGBUS
 #     BUS_MCEERR_AO at once, at their own address of the page also when their mapping starts at
 #     another page of w (not one mapping other pages only, before or after it, nor one that never
 #     touched the page, nor a private mapping with its own copy of it); with
 #     daxfs.memory_failure_early_kill=1 the processes with the default policy too, never one that
-#     opted out (PR_MCE_KILL_LATE); through a PMD (checked to be one), si_addr_lsb is 21; the
-#     failure's one log line counts the signals;
+#     opted out (PR_MCE_KILL_LATE); from 6.10 the caller gets BUS_MCEERR_AR at once, whatever
+#     its policy; through a PMD (checked to be one), si_addr_lsb is 21; the failure's one log line
+#     counts the signals;
 #  3. a bad block in another copy's metadata, in a third copy's superblock: refused, one line;
 #  5. MADV_HWPOISON when the device's table of bad blocks is full: the failure cannot be
 #     recorded, so it is reported as not recovered (madvise fails with EIO), not as handled
@@ -41,6 +43,21 @@ data_offset() {
 	daxpool inspect -j /in/image "$1" > /tmp/ino.json
 	jsonget data_offset /tmp/ino.json
 }
+# kver_ge MAJOR MINOR: whether the running kernel is MAJOR.MINOR or later
+kver_ge() {
+	local v maj min
+	v=$(uname -r)
+	maj=${v%%.*}
+	min=${v#*.}
+	min=${min%%[!0-9]*}
+	[ "$maj" -gt "$1" ] || { [ "$maj" -eq "$1" ] && [ "$min" -ge "$2" ]; }
+}
+# What the caller of madvise(MADV_HWPOISON) gets during the call, as poisoncheck prints it (early
+# E): from 6.10 madvise passes MF_ACTION_REQUIRED (with MF_COUNT_INCREASED | MF_SW_SIMULATED,
+# which is all 6.1 passes), and the caller, mapping the page, gets SIGBUS BUS_MCEERR_AR at once at
+# the page, whatever its policy, as the kernel's kill_proc() sends it; before 6.10 it is one more
+# process, told early only as its policy says.
+if kver_ge 6 10; then ar=1; self_ar="early SIGBUS BUS_MCEERR_AR at the page, lsb 12"; else ar=0; fi
 # bad BYTE: mark bad the 512-byte sector 1 KiB into the page of the device holding BYTE (page
 # aligned): a sector inside the page, not its first, makes the whole page bad
 bad() {
@@ -97,7 +114,9 @@ say "4. a memory failure (MADV_HWPOISON) on a page of z two processes map"
 zo=$(dmesg -c >/dev/null; data_offset /z)
 got=$(poisoncheck hwpoison /mnt/d/z 1 | tr '\n' ,)
 dmesg | grep -iE 'daxfs|memory failure|MCE' || true
-expect_eq "hwpoison" "$got" "madvise ok,self: SIGBUS BUS_MCEERR_AR,other: SIGBUS BUS_MCEERR_AR,"
+if [ $ar = 1 ]; then self=$self_ar; else self="early none"; fi
+expect_eq "hwpoison" "$got" \
+	"madvise ok,self: $self; then SIGBUS BUS_MCEERR_AR,other: SIGBUS BUS_MCEERR_AR,"
 expect_eq "read z" "$(poisoncheck read /mnt/d/z /in/ref/z 0)" "4096 bytes equal, then EIO"
 zs=$(((OFF + zo + 4096) / 512))
 grep -q "^$zs 8\$" "$bb" || fail "the device does not list z's page (sector $zs, 8) as bad: $(cat "$bb")"
@@ -118,13 +137,15 @@ early_kills() {
 }
 # The caller (self) madvises; the children say what reached them before their next touch (see
 # poisoncheck.c): only early and offset (asked for it, map and touched the page; offset maps w
-# from page 1, so the page is its second) are told at once. past maps w from page 3.
+# from page 1, so the page is its second) are told at once, and from 6.10 the caller (action
+# required). past maps w from page 3.
 cmp /mnt/d/w /in/ref/w || fail "w differs"
+if [ $ar = 1 ]; then self=$self_ar; n=3; else self="early none"; n=2; fi
 dmesg -c >/dev/null
 got=$(poisoncheck earlykill /mnt/d/w 2)
 dmesg | grep -iE 'daxfs|memory failure' || true
 expect_eq "early kill, as each process asked" "$got" "madvise ok
-self: early none; then SIGBUS BUS_MCEERR_AR
+self: $self; then SIGBUS BUS_MCEERR_AR
 early: early SIGBUS BUS_MCEERR_AO at the page, lsb 12; then SIGBUS BUS_MCEERR_AR
 excluded: early none; then ok
 untouched: early none; then SIGBUS BUS_MCEERR_AR
@@ -133,21 +154,17 @@ cow: early none; then its copy
 optout: early none; then SIGBUS BUS_MCEERR_AR
 offset: early SIGBUS BUS_MCEERR_AO at the page, lsb 12; then SIGBUS BUS_MCEERR_AR
 past: early none; then ok"
-early_kills 2
-echo "w page 2: two early kills (the processes that asked for it and map the page)"
+early_kills $n
+echo "w page 2: $n early kills (those that asked for it and map the page; from 6.10 the caller)"
 
 # Every process as if it had asked (the module's mirror of vm.memory_failure_early_kill): late
 # too, but not optout, which opted out (PR_MCE_KILL_LATE).
 ek=/sys/module/daxfs/parameters/memory_failure_early_kill
 expect_eq "memory_failure_early_kill by default" "$(cat "$ek")" N
-# The caller is one more process on 6.1 only. madvise(MADV_HWPOISON) calls memory_failure()
-# with MF_COUNT_INCREASED | MF_SW_SIMULATED on 6.1, and with MF_ACTION_REQUIRED added since
-# 6.10 (the caller gets its BUS_MCEERR_AR at its own fault, so daxfs skips its mm). Without
-# that flag nothing says the caller is told at its fault: it gets BUS_MCEERR_AO as well.
-case $(uname -r) in
-6.1.*) self="early SIGBUS BUS_MCEERR_AO at the page, lsb 12"; n=4 ;;
-*) self="early none"; n=3 ;;
-esac
+# The caller: from 6.10 BUS_MCEERR_AR at once (action required), before 6.10 one more process
+# with the default policy, so BUS_MCEERR_AO now. Four signals either way.
+if [ $ar = 1 ]; then self=$self_ar; else self="early SIGBUS BUS_MCEERR_AO at the page, lsb 12"; fi
+n=4
 trap 'echo 0 > "$ek"' EXIT
 echo 1 > "$ek"
 dmesg -c >/dev/null
@@ -172,14 +189,16 @@ echo "w page 5, memory_failure_early_kill=1: $n early kills (not optout)"
 # maps x 2 MiB-aligned and checks that its 2 MiB is one PMD (another page of it does not fault;
 # else poisoncheck fails: "no PMD"): the signal says so (si_addr_lsb 21, PMD_SHIFT), si_addr is
 # the page.
+# The caller maps x at an address that is not 2 MiB-aligned: its page is a PTE's (lsb 12).
+if [ $ar = 1 ]; then self=$self_ar; n=2; else self="early none"; n=1; fi
 dmesg -c >/dev/null
 got=$(poisoncheck earlykill-pmd /mnt/d/x 520)
 dmesg | grep -iE 'daxfs|memory failure' || true
 expect_eq "early kill through a PMD" "$got" "madvise ok
-self: early none; then SIGBUS BUS_MCEERR_AR
+self: $self; then SIGBUS BUS_MCEERR_AR
 huge: early SIGBUS BUS_MCEERR_AO at the page, lsb 21; then SIGBUS BUS_MCEERR_AR"
-early_kills 1
-echo "x page 520, mapped by a PMD: one early kill, si_addr_lsb 21"
+early_kills $n
+echo "x page 520, mapped by a PMD: early kill with si_addr_lsb 21 ($n signal(s) in all)"
 others_intact
 umount /mnt/d
 
