@@ -8,6 +8,8 @@
  *   daxbench statnames DIR LIST  lstat DIR/NAME for every line of LIST (all read into memory
  *                                first: only the lstat calls are timed); prints
  *                                "stats=N us_per_stat=U"; fails if a name is missing
+ *   daxbench statmissing DIR LIST  the same for names that do not exist: every lstat must fail
+ *                                with ENOENT (a negative lookup); fails if a name is found
  *   daxbench mount TYPE SRC DIR OPTS   one mount(2) (read-only); prints "seconds=S"
  *   daxbench memcpy DEV OFF FILE       the peer of `daxpool load`: FILE and DEV (a device-dax
  *                                instance, or a regular file) both mapped shared, one memcpy of
@@ -52,10 +54,11 @@ static double seconds(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-static int statnames(const char *dir, const char *list)
+static int statnames(const char *dir, const char *list, int missing)
 {
 	char line[512], **paths = NULL;
 	size_t n = 0, cap = 0, i;
+	int r = 0;
 	double t0, t1;
 	struct stat st;
 	FILE *f = fopen(list, "r");
@@ -79,10 +82,18 @@ static int statnames(const char *dir, const char *list)
 		die("read", list);
 	fclose(f);
 	t0 = seconds();
-	for (i = 0; i < n; i++)
-		if (lstat(paths[i], &st))
-			die("lstat", paths[i]);
+	for (i = 0; i < n; i++) {
+		r = lstat(paths[i], &st);
+		if (missing ? !r || errno != ENOENT : r)
+			break;
+	}
 	t1 = seconds();
+	if (i < n) {
+		if (r)
+			die("lstat", paths[i]);
+		fprintf(stderr, "daxbench: lstat: %s: exists\n", paths[i]);
+		exit(1);
+	}
 	printf("stats=%zu us_per_stat=%.2f\n", n, n ? (t1 - t0) * 1e6 / n : 0.0);
 	for (i = 0; i < n; i++)
 		free(paths[i]);
@@ -236,14 +247,16 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "readall"))
 		return readall(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "statnames"))
-		return statnames(argv[2], argv[3]);
+		return statnames(argv[2], argv[3], 0);
+	if (argc == 4 && !strcmp(argv[1], "statmissing"))
+		return statnames(argv[2], argv[3], 1);
 	if (argc == 6 && !strcmp(argv[1], "mount"))
 		return timed_mount(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 5 && !strcmp(argv[1], "memcpy"))
 		return copy(argv[2], num(argv[3], "offset"), argv[4]);
 	if (argc >= 3 && !strcmp(argv[1], "time"))
 		return timed(argv + 2);
-	fprintf(stderr, "usage: daxbench readall PATH | statnames DIR LIST | mount TYPE SRC DIR OPTS | "
+	fprintf(stderr, "usage: daxbench readall PATH | statnames DIR LIST | statmissing DIR LIST | mount TYPE SRC DIR OPTS | "
 			"memcpy DEV OFF FILE | time CMD [ARG...]\n");
 	return 2;
 }

@@ -148,6 +148,26 @@ def rows(d):
                        d.values(part="P4", case="daxfs", metric="stat_us"),
                        pn, d.values(part="P4", case=peer, metric="stat_us"),
                        goal=GOALS_P3_P4.get(("stat_us", peer))))
+    # P4 taken apart (bench/lookup.sh; rows only when it ran): a cold positive lookup whose inode
+    # is already in memory, and a negative one, against EROFS-DAX's ordinary cold lookup (what
+    # daxfs would come to if making an inode cost nothing; with no inode and no stat at all),
+    # then each against EROFS-DAX doing the same
+    if d.values(part="P4", metric="stat_linked_us"):
+        erofs_hit = d.values(part="P4", case="erofs", metric="stat_us")
+        for case, metric, what in (
+                ("daxfs-iget1", "stat_us", "inode made by new_inode, unhashed (iget-parts.patch)"),
+                ("daxfs-iget2", "stat_us", "inode made by new_inode, nothing filled (iget-parts.patch)"),
+                ("daxfs", "stat_linked_us", "inode already in memory (hard links)"),
+                ("daxfs", "stat_miss_us", "name absent (negative lookup)")):
+            if d.values(part="P4", case=case, metric=metric) or case == "daxfs":
+                out.append(row("P4", f"lstat, 100k-entry directory, {what}", "µs", "daxfs",
+                               d.values(part="P4", case=case, metric=metric),
+                               "EROFS-DAX, name exists (P4)", erofs_hit))
+        for metric, what in (("stat_linked_us", "inode already in memory (hard links)"),
+                             ("stat_miss_us", "name absent (negative lookup)")):
+            out.append(row("P4", f"lstat, 100k-entry directory, {what}", "µs", "daxfs",
+                           d.values(part="P4", case="daxfs", metric=metric), "EROFS-DAX",
+                           d.values(part="P4", case="erofs", metric=metric)))
     # P5: per host, two hosts reading one 256 MiB image
     for metric, name in (("cache_mib", "page cache per host"), ("ram_mib", "RAM per host (MemFree fall)")):
         for peer, pn in (("ext4", "ext4, no DAX"), ("tmpfs", "tmpfs copy")):
