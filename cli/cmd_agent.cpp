@@ -4,15 +4,18 @@
 // process, meant to run as a systemd service (Type=simple, Restart=always) while the host has
 // images of the pool mounted. SIGTERM/SIGINT end it; with no mounts recorded it then marks the
 // host as left. A device or file that holds no pool (none at the start, or the pool destroyed or
-// wiped under it: no superblock copy carries the magic) ends it with one line and EXIT_NO_POOL,
-// which the unit does not restart; every other failure is status 1 (restarted).
+// wiped under it: no superblock copy carries the magic), or its memory removed under it (a fault
+// in its mapping), ends it with one line and EXIT_NO_POOL, which the unit does not restart;
+// every other failure is status 1 (restarted).
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <string>
 
 #include "cli/commands.hpp"
 #include "cli/pool_opts.hpp"
@@ -28,6 +31,24 @@ namespace {
 
 volatile sig_atomic_t g_stop = 0;
 void on_signal(int) { g_stop = 1; }
+
+// The pool's memory taken away under the agent: its namespace or CXL region removed (destroy
+// stops daxpool-agent@.service first; not an agent started by hand), its file truncated. An
+// access to the mapping then faults with BUS_ADRERR: the pool is gone, as for the check before
+// a beat: one line, EXIT_NO_POOL. Any other SIGBUS (a memory failure: BUS_MCEERR_*) stays what
+// it is. Set before the handler is installed and never changed after.
+uintptr_t g_map_lo = 0, g_map_hi = 0;
+std::string g_vanished;
+
+void on_sigbus(int sig, siginfo_t *si, void *)
+{
+	const auto a = reinterpret_cast<uintptr_t>(si->si_addr);
+	if (si->si_code == BUS_ADRERR && a >= g_map_lo && a < g_map_hi) {
+		(void)!::write(STDERR_FILENO, g_vanished.data(), g_vanished.size());
+		::_exit(EXIT_NO_POOL);
+	}
+	::raise(sig); // SA_RESETHAND: the default action now
+}
 
 // Nothing to beat in: one line (also with --quiet: it is why the agent ends), the distinct status.
 [[noreturn]] void no_pool(const std::string &what)
@@ -57,7 +78,7 @@ void add_agent(CLI::App &app)
 	add_verbosity(cmd, o->v);
 	cmd->footer("Exit status: 0 stopped (SIGTERM, SIGINT; --once: beat published), 1 error, 2 command-line (usage) "
 		    "error, " + std::to_string(EXIT_NO_POOL) + " no pool on the device or file (none at the start, or "
-		    "destroyed or wiped under the agent): daxpool-agent@.service does not restart it.\n");
+		    "destroyed, wiped or its memory removed under the agent): daxpool-agent@.service does not restart it.\n");
 	cmd->callback([o] {
 		set_verbosity(o->v);
 		// A bad line in daxpool.conf(.d) is skipped with a warning: the heartbeat must start.
@@ -115,6 +136,16 @@ void add_agent(CLI::App &app)
 		sa.sa_handler = on_signal;
 		::sigaction(SIGTERM, &sa, nullptr);
 		::sigaction(SIGINT, &sa, nullptr);
+		const auto map = p->backend().map();
+		g_map_lo = reinterpret_cast<uintptr_t>(map.data());
+		g_map_hi = g_map_lo + map.size();
+		g_vanished = "daxpool: agent: the memory of " + pool_desc +
+			     " went away under the agent (its namespace or region removed, its file truncated); "
+			     "nothing to beat, stopped\n";
+		struct sigaction bus {};
+		bus.sa_sigaction = on_sigbus;
+		bus.sa_flags = SA_SIGINFO | SA_RESETHAND;
+		::sigaction(SIGBUS, &bus, nullptr);
 		auto s = pool::HostSession::claim(*p, t, static_cast<uint32_t>(::getpid()));
 		// Records of mounts gone from this host (umount -i, a crash): removed at every beat.
 		const auto dev = pool::device_pool_of(ref);

@@ -156,7 +156,25 @@ attach)
 	daxpool unload img --region "$region"
 	daxpool list --region "$region" --json > /tmp/list.json
 	expect_eq "images after unload" "$(j images.#)" 0
+	# No systemd here: an agent started by hand keeps the devdax mapped while destroy removes
+	# the namespace and region under it. It must end as a gone pool does (one line, status 3),
+	# not die of the vanished mapping (SIGBUS). A long interval: it beats after the device went.
+	apid=
+	if [ "$MODE" = devdax ]; then
+		daxpool agent --region "$region" --interval 3000 --lease 9000 2>/tmp/agent.err &
+		apid=$!
+		for _ in $(seq 50); do grep -q "host slot" /tmp/agent.err && break; sleep 0.2; done
+		grep -q "host slot" /tmp/agent.err || { cat /tmp/agent.err; fail "the agent started by hand did not beat"; }
+	fi
 	daxpool destroy --region "$region"
+	if [ -n "$apid" ]; then
+		rc=0
+		wait "$apid" || rc=$?
+		sed 's/^/agent: /' /tmp/agent.err
+		expect_eq "status of an agent whose device destroy removed" "$rc" 3
+		grep -qE "went away under the agent|is gone \(no daxpool superblock" /tmp/agent.err ||
+			fail "the agent did not say its pool went"
+	fi
 	list
 	expect_eq "devices after destroy" "$(j devices.#)" 0
 	if [ -n "$cxl" ]; then
