@@ -7,9 +7,11 @@
 #      a tmpfs upper each) run /bin/sh from the image; page cache grown while they run; once
 #      both hosts run theirs, `daxpool status`: the image mounted by 2 hosts, saved_size = its
 #      size; each host's mount (/sys/fs/daxfs) names the same image uuid, digest and offset;
-#   clean-up: containers stopped, umount on both; A then unloads and destroys (pool,
-#      namespace, region) once B unmounted; B's agent unit (B's device stays) then ends
-#      inactive, status 3, not restarted. Each step's seconds go to /out/steps.
+#   clean-up: containers stopped, umount on both; A's destroy refused while the pool holds the
+#      image (A's agent beats on), then A unloads and destroys (pool, namespace, region) once B
+#      unmounted: destroy stops A's agent unit first (inactive, not failed, not restarted, no
+#      SIGBUS); B's agent unit (B's device stays) ends inactive, status 3, not restarted. Each
+#      step's seconds go to /out/steps.
 # Env: ROLE, PEER, N (containers per host), IMGSIZE, IMGUUID (from the host), TIMEOUT.
 . /in/containers.sh
 N=${N:-2}
@@ -133,25 +135,54 @@ stop_all() {
 	ctr_stop $(ctr_names "$H-c" "$N") && daxpool umount /srv/ctr; }
 step "$ROLE: stop containers, umount" stop_all
 touch "/out/$H.unmounted"
+agent=$(systemctl list-units --all --plain --no-legend 'daxpool-agent@*' | awk '{ print $1 }' | head -1)
+st() { systemctl show -P "$1" "$agent"; }
+check "$H: an agent unit beats for the pool ($agent)" [ -n "$agent" ]
 if [ "$ROLE" = A ]; then
 	wait_for "$PEER's umount" peer_says unmounted
-	unload_destroy() { daxpool unload ctr --region 0 && daxpool destroy --region 0; }
+	# Destroy stops this host's agent only once it proceeds: refused (an image is left, no
+	# --force), the agent beats on, the same process.
+	pid=$(st MainPID) restarts=$(st NRestarts)
+	echo "# daxpool destroy --region 0 (refused: the pool holds ctr)"
+	daxpool destroy --region 0 2>/tmp/refused && fail "$H: destroy with an image and no --force went through"
+	cat /tmp/refused
+	refused_one_line() { [ "$(wc -l </tmp/refused)" = 1 ] && grep -q "holds 1 image" /tmp/refused; }
+	beats_on() { [ "$(st ActiveState)" = active ] && [ "$(st MainPID)" = "$pid" ]; }
+	check "$H: destroy refused in one line: the pool holds an image" refused_one_line
+	check "$H: $agent beats on after the refused destroy (active, pid $pid)" beats_on
+	unload_destroy() {
+		daxpool unload ctr --region 0 || return
+		daxpool destroy --region 0 2>/tmp/destroy
+		_rc=$?
+		cat /tmp/destroy
+		return $_rc
+	}
+	seen=$(journalctl -b -o cat -u "$agent" | wc -l)
 	step "A: unload, destroy" unload_destroy
 	touch "/out/$H.destroyed"
 	daxpool list
-	# Here the device went with the namespace (BindsTo= stopped the agent): shown, not judged.
-	for u in $(systemctl list-units --all --plain --no-legend 'daxpool-agent@*' | awk '{ print $1 }'); do
-		echo "$H: $u after destroy: $(systemctl show -P ActiveState "$u")/$(systemctl show -P SubState "$u") ($(systemctl show -P Result "$u"))"
-	done
+	# Destroy stopped the agent (systemctl stop, once the pool was wiped) before the namespace
+	# and region went: it found no superblock, ended with status 3, nothing faulted, nothing
+	# started it again (a start the device's last udev events queued shows within 2 s). The unit
+	# may be unloaded once its device is gone: its journal since the destroy tells how it ended.
+	sleep 2
+	journalctl -b -o cat -u "$agent" | tail -n +$((seen + 1)) >/tmp/agent.after
+	echo "$H: $agent after destroy: $(st ActiveState)/$(st SubState) ($(st Result)), $(st NRestarts) restart(s)"
+	sed "s/^/$agent: /" /tmp/agent.after
+	check "$H: destroy stopped $agent before removing the device" grep -q "stopped $agent" /tmp/destroy
+	check "$H: $agent inactive after destroy (not failed)" [ "$(st ActiveState)" = inactive ]
+	check "$H: $agent ended as a success" [ "$(st Result)" = success ]
+	check "$H: $agent not restarted since the destroy" [ "$(st NRestarts)" = "$restarts" ]
+	check "$H: $agent said the pool is gone" grep -q 'is gone (no daxpool superblock' /tmp/agent.after
+	check "$H: $agent not started again after the destroy" sh -c '! grep -q "Start" /tmp/agent.after'
+	check "$H: $agent: no error, failure or signal (SIGBUS) since the destroy" \
+		sh -c '! grep -qiE "error|fail|code=killed|code=dumped" /tmp/agent.after'
 else
 	# B's own region and namespace over the memory stay: its agent finds no superblock at its
 	# next beat (every lease / 3) and ends with status 3, which daxpool-agent@.service counts as
 	# a clean stop and does not restart (not failed, not activating every second).
-	agent=$(systemctl list-units --all --plain --no-legend 'daxpool-agent@*' | awk '{ print $1 }' | head -1)
-	st() { systemctl show -P "$1" "$agent"; }
 	restarts=$([ -z "$agent" ] || st NRestarts)
 	wait_for "$PEER's destroy" peer_says destroyed
-	check "$H: an agent unit beat for the pool ($agent)" [ -n "$agent" ]
 	if [ -n "$agent" ]; then
 		_t=$(cut -d. -f1 /proc/uptime)
 		while [ "$(st ActiveState)" != inactive ] && [ $(($(cut -d. -f1 /proc/uptime) - _t)) -lt 30 ]; do sleep 0.5; done
