@@ -111,11 +111,10 @@ std::string AgentUnit::active_state(const std::string &path)
 	char *s = nullptr;
 	int r = sd_bus_get_property_string(bus_.get(), SYSTEMD, path.c_str(), "org.freedesktop.systemd1.Unit",
 					   "ActiveState", &e.e, &s);
+	std::unique_ptr<char, decltype(&std::free)> owned(s, &std::free);
 	if (r < 0)
 		throw Error("cannot stop " + name_ + ": its state: " + e.text(r));
-	std::string v = s;
-	std::free(s);
-	return v;
+	return owned.get();
 }
 
 bool AgentUnit::stop()
@@ -137,8 +136,10 @@ bool AgentUnit::stop()
 			throw Error(fail + e.text(r));
 		path = p;
 	}
-	if (down(active_state(path)))
-		return false;
+	// Stopped whatever its state, as `systemctl stop` does: a start job queued for an inactive
+	// unit (at boot, or pulled in by the device's last udev event) is cancelled too. The state
+	// before tells only whether there was an agent to stop.
+	const bool was_up = !down(active_state(path));
 	// The match first: the job may end before StopUnit's reply is read. A direct connection has
 	// no sender names (systemd sends its signals there unasked); the system bus wants Subscribe.
 	JobWait w;
@@ -181,7 +182,7 @@ bool AgentUnit::stop()
 	}
 	if (const std::string now = active_state(path); !down(now))
 		throw Error(fail + "it is " + now + " after its stop job (" + w.result + ")");
-	return true;
+	return was_up;
 }
 
 } // namespace daxpool::pool

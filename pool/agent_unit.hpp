@@ -26,11 +26,12 @@ public:
 	AgentUnit &operator=(const AgentUnit &) = delete;
 
 	const std::string &name() const { return name_; }
-	// When the unit is loaded and neither inactive nor failed (active, starting, waiting to
-	// restart, stopping): asks systemd to stop it (StopUnit, mode "replace", as `systemctl
-	// stop`) and waits for the job to end, then checks that the unit is down. True when it
-	// stopped the unit; false when there was nothing to stop (no systemd, not loaded, down).
-	// Throws Error (one line) when the stop fails or the unit is still up after it.
+	// When the unit is loaded: asks systemd to stop it (StopUnit, mode "replace", as `systemctl
+	// stop`, which also cancels a start job queued for it) and waits for the job to end, then
+	// checks that the unit is down. True when the unit was up (active, starting, waiting to
+	// restart, stopping) and is stopped; false when there was nothing running (no systemd, not
+	// loaded, inactive or failed). Throws Error (one line) when the stop fails or the unit is
+	// still up after it.
 	bool stop();
 
 private:

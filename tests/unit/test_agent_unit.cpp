@@ -169,7 +169,7 @@ TEST_CASE("agent unit: the instance is the device's kernel name", "[pool][agent-
 	CHECK(agent_unit_name("/dev/pmem1") == "daxpool-agent@pmem1.service");
 }
 
-TEST_CASE("agent unit: a running unit is stopped and waited for; one that is not is left alone", "[pool][agent-unit]")
+TEST_CASE("agent unit: a loaded unit is stopped and waited for; one not loaded is left alone", "[pool][agent-unit]")
 {
 	test::TempDir d;
 	FakeSystemd sd(d / "private");
@@ -188,13 +188,20 @@ TEST_CASE("agent unit: a running unit is stopped and waited for; one that is not
 		CHECK(u.stop());
 		CHECK(sd.calls().size() == 2);
 	}
-	SECTION("not loaded, inactive or failed: nothing asked of systemd but its state")
+	SECTION("not loaded: nothing asked of systemd but the unit")
 	{
-		sd.loaded = GENERATE(false, true);
-		sd.state = GENERATE("inactive", "failed");
+		sd.loaded = false;
 		AgentUnit u("/dev/dax0.0", sd.address);
 		CHECK_FALSE(u.stop());
 		CHECK(sd.calls() == std::vector<std::string>{"GetUnit " + NAME});
+	}
+	SECTION("inactive or failed: stopped all the same (a queued start job is cancelled), nothing was running")
+	{
+		sd.state = GENERATE("inactive", "failed");
+		sd.after_stop = sd.state;
+		AgentUnit u("/dev/dax0.0", sd.address);
+		CHECK_FALSE(u.stop());
+		CHECK(sd.calls() == std::vector<std::string>{"GetUnit " + NAME, "StopUnit " + NAME + " replace"});
 	}
 }
 
