@@ -10,8 +10,9 @@
 #   clean-up: containers stopped, umount on both; A's destroy refused while the pool holds the
 #      image (A's agent beats on), then A unloads and destroys (pool, namespace, region) once B
 #      unmounted: destroy stops A's agent unit first (inactive, not failed, not restarted, no
-#      SIGBUS); B's agent unit (B's device stays) ends inactive, status 3, not restarted. Each
-#      step's seconds go to /out/steps.
+#      SIGBUS); B's agent unit (B's device stays) ends inactive, status 3, not restarted, and a change event of B's device then clears its udev
+#      record (no ID_DAXPOOL_NAME, no /dev/daxpool link, no daxpool unit in SYSTEMD_WANTS).
+#      Each step's seconds go to /out/steps.
 # Env: ROLE, PEER, N (containers per host), IMGSIZE, IMGUUID (from the host), TIMEOUT.
 . /in/containers.sh
 N=${N:-2}
@@ -157,26 +158,38 @@ if [ "$ROLE" = A ]; then
 		cat /tmp/destroy
 		return $_rc
 	}
-	seen=$(journalctl -b -o cat -u "$agent" | wc -l)
+	# The invocation that beats now: once the device is gone the unit is unloaded, and
+	# `systemctl show` loads a fresh one (inactive, success, no restarts): how it ended is read
+	# from this invocation's journal (its own lines and systemd's about it).
+	inv=$(st InvocationID) restarts=$(st NRestarts)
+	check "$H: $agent has an invocation before the destroy ($inv)" [ -n "$inv" ]
+	since=$(date +%s)
 	step "A: unload, destroy" unload_destroy
 	touch "/out/$H.destroyed"
 	daxpool list
-	# Destroy stopped the agent (systemctl stop, once the pool was wiped) before the namespace
-	# and region went: it found no superblock, ended with status 3, nothing faulted, nothing
-	# started it again (a start the device's last udev events queued shows within 2 s). The unit
-	# may be unloaded once its device is gone: its journal since the destroy tells how it ended.
-	sleep 2
-	journalctl -b -o cat -u "$agent" | tail -n +$((seen + 1)) >/tmp/agent.after
-	echo "$H: $agent after destroy: $(st ActiveState)/$(st SubState) ($(st Result)), $(st NRestarts) restart(s)"
-	sed "s/^/$agent: /" /tmp/agent.after
-	check "$H: destroy stopped $agent before removing the device" grep -q "stopped $agent" /tmp/destroy
-	check "$H: $agent inactive after destroy (not failed)" [ "$(st ActiveState)" = inactive ]
-	check "$H: $agent ended as a success" [ "$(st Result)" = success ]
-	check "$H: $agent not restarted since the destroy" [ "$(st NRestarts)" = "$restarts" ]
-	check "$H: $agent said the pool is gone" grep -q 'is gone (no daxpool superblock' /tmp/agent.after
-	check "$H: $agent not started again after the destroy" sh -c '! grep -q "Start" /tmp/agent.after'
-	check "$H: $agent: no error, failure or signal (SIGBUS) since the destroy" \
-		sh -c '! grep -qiE "error|fail|code=killed|code=dumped" /tmp/agent.after'
+	journalctl --sync
+	journalctl -b -o cat _SYSTEMD_INVOCATION_ID="$inv" + INVOCATION_ID="$inv" >/tmp/agent.inv
+	journalctl -b -o cat -u "$agent" --since "@$since" >/tmp/agent.after
+	echo "$H: $agent after destroy: $(st ActiveState)/$(st SubState) ($(st Result)), invocation '$(st InvocationID)'"
+	sed "s/^/$agent [$inv]: /" /tmp/agent.inv | tail -8
+	sed "s/^/$agent since the destroy: /" /tmp/agent.after
+	# Destroy stops the agent (systemctl stop, once the pool is wiped) before the namespace and
+	# region go: on SIGTERM it finds no superblock and ends with status 3 ("is gone"). Or it saw
+	# the wipe at its own beat first and ended by itself (status 3, the same line), and destroy
+	# had nothing to stop. Never a failure or a signal (SIGBUS of the vanished mapping).
+	ended_no_pool() { grep -qE 'is gone \(no daxpool superblock|went away under the agent' /tmp/agent.inv; }
+	ended_clean() { ended_no_pool || grep -q 'agent: stopped;' /tmp/agent.inv; }
+	stopped_or_3() { grep -q "stopped $agent" /tmp/destroy || ended_no_pool; }
+	no_new_invocation() { _c=$(st InvocationID); [ -z "$_c" ] || [ "$_c" = "$inv" ]; }
+	check "$H: $agent's invocation ended (systemd: deactivated or stopped)" \
+		grep -qE 'Deactivated successfully|Stopped ' /tmp/agent.inv
+	check "$H: $agent ended with status 3 (the pool is gone) or a clean stop" ended_clean
+	check "$H: destroy stopped $agent, or it ended by itself with status 3" stopped_or_3
+	check "$H: $agent: no failure or signal (SIGBUS) in its invocation" \
+		sh -c '! grep -qiE "fail|code=killed|code=dumped|signal|SIGBUS" /tmp/agent.inv'
+	check "$H: $agent not started again after the destroy (journal)" sh -c '! grep -q "Started" /tmp/agent.after'
+	check "$H: $agent not started again after the destroy (no newer invocation)" no_new_invocation
+	check "$H: $agent not restarted during its invocation" sh -c '! grep -q "Scheduled restart" /tmp/agent.inv'
 else
 	# B's own region and namespace over the memory stay: its agent finds no superblock at its
 	# next beat (every lease / 3) and ends with status 3, which daxpool-agent@.service counts as
@@ -193,6 +206,27 @@ else
 		check "$H: $agent exited with status 3 (no pool)" [ "$(st ExecMainStatus)" = 3 ]
 		check "$H: $agent not restarted since the destroy" [ "$(st NRestarts)" = "$restarts" ]
 		check "$H: $agent said the pool is gone" sh -c "journalctl -b -o cat -u '$agent' | grep -q 'is gone (no daxpool superblock'"
+		# The device stays and holds no pool now, but its udev record is still the one from
+		# before the wipe (no event since). A change event probes it again: no pool
+		# (ID_DAXPOOL_IGNORED=no-pool), so the rule clears what IMPORT{db} brought back: no
+		# name, no /dev/daxpool link, no daxpool unit pulled in (else each later event of the
+		# device would start the agent again, only to end with status 3).
+		dev=${agent#daxpool-agent@}
+		dev=${dev%.service}
+		udevadm info --query=property "/dev/$dev" >/tmp/udev.before
+		check "$H: before the change event, $dev's udev record still names the pool (ID_DAXPOOL_NAME=demo)" \
+			grep -qx 'ID_DAXPOOL_NAME=demo' /tmp/udev.before
+		echo "# udevadm trigger --action=change --settle /dev/$dev"
+		udevadm trigger --action=change --settle "/dev/$dev"
+		udevadm info "/dev/$dev" >/tmp/udev.after
+		sed "s/^/$dev after the change event: /" /tmp/udev.after
+		check "$H: $dev after the change event: ID_DAXPOOL_IGNORED=no-pool" grep -qx 'E: ID_DAXPOOL_IGNORED=no-pool' /tmp/udev.after
+		check "$H: $dev after the change event: no ID_DAXPOOL_NAME" sh -c '! grep -q "^E: ID_DAXPOOL_NAME=." /tmp/udev.after'
+		check "$H: $dev after the change event: no ID_DAXPOOL_UUID" sh -c '! grep -q "^E: ID_DAXPOOL_UUID=." /tmp/udev.after'
+		check "$H: $dev after the change event: no /dev/daxpool link (udev)" sh -c '! grep -q "^S: daxpool/" /tmp/udev.after'
+		check "$H: $dev after the change event: no /dev/daxpool/demo" sh -c '[ ! -e /dev/daxpool/demo ] && [ ! -L /dev/daxpool/demo ]'
+		check "$H: $dev after the change event: no daxpool unit in SYSTEMD_WANTS" \
+			sh -c '! grep -q "^E: SYSTEMD_WANTS=.*daxpool" /tmp/udev.after'
 	fi
 fi
 [ "$errors" = 0 ] || fail "$H: $errors check(s) failed (FAIL lines above)"
