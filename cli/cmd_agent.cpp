@@ -4,15 +4,21 @@
 // process, meant to run as a systemd service (Type=simple, Restart=always) while the host has
 // images of the pool mounted. SIGTERM/SIGINT end it; with no mounts recorded it then marks the
 // host as left. A device or file that holds no pool (none at the start, or the pool destroyed or
-// wiped under it: no superblock copy carries the magic) ends it with one line and EXIT_NO_POOL,
-// which the unit does not restart; every other failure is status 1 (restarted).
+// wiped under it: no superblock copy carries the magic), or its memory removed under it (a fault
+// in its mapping), ends it with one line and EXIT_NO_POOL, which the unit does not restart;
+// every other failure is status 1 (restarted).
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
+#include <string>
 
 #include "cli/commands.hpp"
 #include "cli/pool_opts.hpp"
@@ -28,6 +34,60 @@ namespace {
 
 volatile sig_atomic_t g_stop = 0;
 void on_signal(int) { g_stop = 1; }
+
+// The pool's memory taken away under the agent: its namespace or CXL region removed (destroy
+// stops daxpool-agent@.service first; not an agent started by hand), its file truncated. An
+// access to the mapping then faults with BUS_ADRERR: the pool is gone, as for the check before
+// a beat: one line, EXIT_NO_POOL. Any other SIGBUS (a memory failure: BUS_MCEERR_*) stays what
+// it is. Only async-signal-safe work in the handler: the range and the line are set before it
+// is installed (SigbusGuard) and cleared after it is removed.
+std::atomic<uintptr_t> g_map_lo{0}, g_map_hi{0};
+char g_vanished[512];
+size_t g_vanished_len = 0;
+static_assert(std::atomic<uintptr_t>::is_always_lock_free);
+
+void on_sigbus(int sig, siginfo_t *si, void *)
+{
+	const auto a = reinterpret_cast<uintptr_t>(si->si_addr);
+	if (si->si_code == BUS_ADRERR && a >= g_map_lo.load() && a < g_map_hi.load()) {
+		(void)!::write(STDERR_FILENO, g_vanished, g_vanished_len);
+		::_exit(EXIT_NO_POOL);
+	}
+	// SA_RESETHAND: the default action now. A fault the kernel raised for an instruction
+	// (si_code > 0, but BUS_MCEERR_AO) happens again on return, with its own siginfo for the
+	// core; one sent (kill, BUS_MCEERR_AO) is sent again.
+	if (si->si_code > 0 && si->si_code != BUS_MCEERR_AO)
+		return;
+	const int e = errno;
+	::raise(sig);
+	errno = e;
+}
+
+// The handler above for the life of the pool's mapping (the range [lo, lo + len)).
+class SigbusGuard {
+public:
+	SigbusGuard(const void *lo, size_t len, const std::string &line)
+	{
+		g_vanished_len = std::min(line.size(), sizeof(g_vanished));
+		std::memcpy(g_vanished, line.data(), g_vanished_len);
+		g_map_lo = reinterpret_cast<uintptr_t>(lo);
+		g_map_hi = reinterpret_cast<uintptr_t>(lo) + len;
+		struct sigaction bus {};
+		bus.sa_sigaction = on_sigbus;
+		bus.sa_flags = SA_SIGINFO | SA_RESETHAND;
+		::sigaction(SIGBUS, &bus, nullptr);
+	}
+	~SigbusGuard()
+	{
+		struct sigaction dfl {};
+		dfl.sa_handler = SIG_DFL;
+		::sigaction(SIGBUS, &dfl, nullptr);
+		g_map_lo = 0;
+		g_map_hi = 0;
+	}
+	SigbusGuard(const SigbusGuard &) = delete;
+	SigbusGuard &operator=(const SigbusGuard &) = delete;
+};
 
 // Nothing to beat in: one line (also with --quiet: it is why the agent ends), the distinct status.
 [[noreturn]] void no_pool(const std::string &what)
@@ -57,7 +117,7 @@ void add_agent(CLI::App &app)
 	add_verbosity(cmd, o->v);
 	cmd->footer("Exit status: 0 stopped (SIGTERM, SIGINT; --once: beat published), 1 error, 2 command-line (usage) "
 		    "error, " + std::to_string(EXIT_NO_POOL) + " no pool on the device or file (none at the start, or "
-		    "destroyed or wiped under the agent): daxpool-agent@.service does not restart it.\n");
+		    "destroyed, wiped or its memory removed under the agent): daxpool-agent@.service does not restart it.\n");
 	cmd->callback([o] {
 		set_verbosity(o->v);
 		// A bad line in daxpool.conf(.d) is skipped with a warning: the heartbeat must start.
@@ -115,6 +175,11 @@ void add_agent(CLI::App &app)
 		sa.sa_handler = on_signal;
 		::sigaction(SIGTERM, &sa, nullptr);
 		::sigaction(SIGINT, &sa, nullptr);
+		const auto map = p->backend().map();
+		SigbusGuard bus(map.data(), map.size(),
+				"daxpool: agent: the memory of " + pool_desc +
+					" went away under the agent (its namespace or region removed, its file truncated); "
+					"nothing to beat, stopped\n");
 		auto s = pool::HostSession::claim(*p, t, static_cast<uint32_t>(::getpid()));
 		// Records of mounts gone from this host (umount -i, a crash): removed at every beat.
 		const auto dev = pool::device_pool_of(ref);

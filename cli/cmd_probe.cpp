@@ -2,9 +2,11 @@
 // daxpool probe --udev DEVNODE: udev's IMPORT{program} (udev/90-daxpool.rules). Reads only the
 // two superblock copies and prints, as KEY=VALUE lines:
 //   a pool:                 ID_DAXPOOL_UUID=U, ID_DAXPOOL_NAME=N, ID_DAXPOOL_IGNORED= (empty)
-//   no pool, or a damaged   ID_DAXPOOL_UUID= and ID_DAXPOOL_NAME= (cleared: no link, no units),
-//   one (both superblocks   ID_DAXPOOL_IGNORED=no-pool | damaged-pool, and one log line
-//   invalid, magic kept):
+//   no pool, or a damaged   ID_DAXPOOL_UUID= and ID_DAXPOOL_NAME=, ID_DAXPOOL_IGNORED=no-pool |
+//   one (both superblocks   damaged-pool, and one log line. udev skips empty values: the rule
+//   invalid, magic kept):   clears UUID and NAME itself for no-pool (no link, no units: the pool
+//                           was destroyed or wiped); a damaged pool keeps what the last probe
+//                           found (its agent beats on, its mounted images stay mounted).
 //   a device it cannot read: one log line, nothing on stdout, status 1 (the rule's IMPORT{db}
 //     then keeps what the last probe found: a failing probe on a change event must not drop
 //     the link and stop the agent of a pool whose images are mounted).

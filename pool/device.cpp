@@ -16,9 +16,13 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <systemd/sd-device.h>
+#include <systemd/sd-event.h>
 #include <unistd.h>
+#include <uuid/uuid.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -288,19 +292,74 @@ std::unique_ptr<Backend> open_device_backend(const std::string &path, Access acc
 	throw Error(path + " is neither a device-dax instance nor an fsdax block device");
 }
 
-bool udev_reprobe(const std::string &path)
+namespace {
+
+struct MonitorUnref {
+	void operator()(sd_device_monitor *m) const { sd_device_monitor_unref(m); }
+};
+struct EventUnref {
+	void operator()(sd_event *e) const { sd_event_unref(e); }
+};
+
+// udev's event for the uevent tagged SYNTH_UUID = uuid: its rules ran.
+struct Tagged {
+	std::string uuid;
+	bool seen = false;
+};
+
+int on_udev_event(sd_device_monitor *, sd_device *d, void *userdata)
+{
+	auto *t = static_cast<Tagged *>(userdata);
+	const char *v = nullptr;
+	if (sd_device_get_property_value(d, "SYNTH_UUID", &v) >= 0 && t->uuid == v)
+		t->seen = true;
+	return 0;
+}
+
+} // namespace
+
+bool udev_reprobe(const std::string &path, std::chrono::milliseconds settle)
 {
 	struct stat st;
 	if (::stat(path.c_str(), &st) < 0 || !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
 		return false;
 	std::string f = std::string("/sys/dev/") + (S_ISCHR(st.st_mode) ? "char/" : "block/") +
 			std::to_string(major(st.st_rdev)) + ":" + std::to_string(minor(st.st_rdev)) + "/uevent";
-	int fd = ::open(f.c_str(), O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
+	util::Fd fd(::open(f.c_str(), O_WRONLY | O_CLOEXEC));
+	if (fd.get() < 0)
 		return false;
-	bool ok = ::write(fd, "change", 6) == 6;
-	::close(fd);
-	return ok;
+	// To wait, the event carries a SYNTH_UUID (the kernel passes it on, udev's event keeps it)
+	// and udev's monitor listens before it is sent. No udevd (its control socket): no wait.
+	std::unique_ptr<sd_event, EventUnref> ev;
+	std::unique_ptr<sd_device_monitor, MonitorUnref> mon;
+	Tagged tag;
+	if (settle.count() > 0 && ::access("/run/udev/control", F_OK) == 0) {
+		sd_event *e = nullptr;
+		sd_device_monitor *m = nullptr;
+		if (sd_event_new(&e) >= 0)
+			ev.reset(e);
+		if (ev && sd_device_monitor_new(&m) >= 0)
+			mon.reset(m);
+		uuid_t u;
+		char text[UUID_STR_LEN];
+		uuid_generate(u);
+		uuid_unparse_lower(u, text);
+		tag.uuid = text;
+		if (!mon || sd_device_monitor_attach_event(mon.get(), ev.get()) < 0 ||
+		    sd_device_monitor_start(mon.get(), on_udev_event, &tag) < 0)
+			mon.reset();
+	}
+	const std::string change = mon ? "change " + tag.uuid : "change";
+	if (::write(fd.get(), change.data(), change.size()) != ssize_t(change.size()))
+		return mon && ::write(fd.get(), "change", 6) == 6; // a kernel without synthetic uevents: no wait
+	const auto until = std::chrono::steady_clock::now() + settle;
+	while (mon && !tag.seen) {
+		const auto left = until - std::chrono::steady_clock::now();
+		if (left <= left.zero() ||
+		    sd_event_run(ev.get(), std::chrono::duration_cast<std::chrono::microseconds>(left).count()) < 0)
+			break; // best effort: as without the wait
+	}
+	return true;
 }
 
 } // namespace daxpool::pool

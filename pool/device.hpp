@@ -4,6 +4,7 @@
 // cache out of the way.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -19,6 +20,10 @@ std::unique_ptr<Backend> open_device_backend(const std::string &path, Access acc
 // laid on it or wiped: devdax character devices have no inotify watch, so nothing else tells
 // udev (its link /dev/daxpool/NAME and the pool's units follow the probe). Best effort: false
 // when the event could not be sent (no sysfs, not a device), which changes nothing else.
-bool udev_reprobe(const std::string &path);
+// SETTLE > 0: then waits, at most that long, until udev ran its rules for this event (as
+// `udevadm trigger --settle`; not when udevd is not running): before a device is removed, so
+// that udev reads it while it is there (a probe that cannot read it keeps the last values,
+// the pool's units with them, and they would be started again).
+bool udev_reprobe(const std::string &path, std::chrono::milliseconds settle = {});
 
 } // namespace daxpool::pool

@@ -27,6 +27,7 @@
 #include "lib/util/fd.hpp"
 #include "lib/util/hex.hpp"
 #include "lib/util/size.hpp"
+#include "pool/agent_unit.hpp"
 #include "pool/create.hpp"
 #include "pool/ctx.hpp"
 #include "pool/device.hpp"
@@ -435,6 +436,15 @@ void destroy_device_pool(const DevicePool &d, bool force, void (*say)(const std:
 	require_root("destroy");
 	ProvisionLock plock;
 	std::string who = "pool " + d.pool_name + " on " + d.device;
+	// This host's agent maps the device (daxpool-agent@DEV.service): stopped once the pool is
+	// wiped, before the namespace goes and its mapping with it. Reached first: a systemd that
+	// cannot be reached refuses the destroy with nothing changed; a refused destroy stops nothing.
+	std::optional<AgentUnit> agent;
+	try {
+		agent.emplace(d.device);
+	} catch (const Error &e) {
+		throw Error("refusing to destroy " + who + ": " + e.what());
+	}
 	{
 		Pool pool(open_device_backend(d.device, Access::ReadWrite, "region " + std::to_string(d.region)),
 			  Access::ReadWrite);
@@ -457,7 +467,19 @@ void destroy_device_pool(const DevicePool &d, bool force, void (*say)(const std:
 			tell(say, r);
 	}
 	tell(say, "wiped the superblocks of " + who);
-	udev_reprobe(d.device); // the link and the units go before the namespace does
+	// The agent finds no superblock now and ends with status 3 (a clean stop, not restarted).
+	// A stop that fails changes nothing that matters: the pool is wiped, so the agent ends with
+	// status 3 at its next beat or when its mapping goes (cmd_agent.cpp); destroy goes on.
+	try {
+		if (agent->stop())
+			tell(say, "stopped " + agent->name() + " (this host's heartbeat in the pool)");
+	} catch (const Error &e) {
+		std::fprintf(stderr, "daxpool: warning: %s; it ends by itself now that the pool is wiped (else: systemctl stop %s)\n",
+			     e.what(), agent->name().c_str());
+	}
+	// The link and the units go before the namespace does: udev reads the wiped device while it
+	// is there (one that is gone keeps the last values, and the agent would be started again).
+	udev_reprobe(d.device, std::chrono::seconds(10));
 	NdctlCtx nctx = open_ndctl();
 	ndctl_namespace *ns = find_namespace(nctx.get(), d);
 	if (!ns)

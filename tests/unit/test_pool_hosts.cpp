@@ -371,6 +371,24 @@ TEST_CASE("hosts: agent: stopped after its pool was destroyed, it writes nothing
 	CHECK((test::read_file(f.pool) == wiped));
 }
 
+TEST_CASE("hosts: agent: its memory taken away under it (the mapping faults) is the no-pool status, in one line", "[pool][hosts][agent]")
+{
+	// What an agent started by hand meets when destroy removes the namespace or region under it
+	// (daxpool-agent@.service is stopped first): its mapping faults, SIGBUS (BUS_ADRERR). A
+	// file-backed pool truncated to nothing faults the same way.
+	Fixture f;
+	test::Child agent = test::spawn_cli({"agent", "--pool", f.pool, "--interval", "50", "--lease", "1000"}, host('a', '1'));
+	wait_up(f.pool, "hosta");
+	REQUIRE(::truncate(f.pool.c_str(), 0) == 0);
+	test::Run a = wait_within(agent, 3000);
+	CHECK(a.signal == 0); // not killed by SIGBUS
+	CHECK(a.status == AGENT_NO_POOL);
+	CHECK_THAT(a.err, Contains("daxpool: agent: the memory of pool 'hosts' (") && Contains(") on " + f.pool + " went away") &&
+				  Contains("nothing to beat, stopped\n"));
+	CHECK(lines_with(a.err, "went away") == 1);
+	CHECK(lines_with(a.err, "error") == 0);
+}
+
 TEST_CASE("hosts: agent: no pool at its start is the no-pool status; a damaged pool is an error", "[pool][hosts][agent]")
 {
 	test::TempDir d;

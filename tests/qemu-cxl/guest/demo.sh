@@ -7,9 +7,12 @@
 #      a tmpfs upper each) run /bin/sh from the image; page cache grown while they run; once
 #      both hosts run theirs, `daxpool status`: the image mounted by 2 hosts, saved_size = its
 #      size; each host's mount (/sys/fs/daxfs) names the same image uuid, digest and offset;
-#   clean-up: containers stopped, umount on both; A then unloads and destroys (pool,
-#      namespace, region) once B unmounted; B's agent unit (B's device stays) then ends
-#      inactive, status 3, not restarted. Each step's seconds go to /out/steps.
+#   clean-up: containers stopped, umount on both; A's destroy refused while the pool holds the
+#      image (A's agent beats on), then A unloads and destroys (pool, namespace, region) once B
+#      unmounted: destroy stops A's agent unit first (inactive, not failed, not restarted, no
+#      SIGBUS); B's agent unit (B's device stays) ends inactive, status 3, not restarted, and a change event of B's device then clears its udev
+#      record (no ID_DAXPOOL_NAME, no /dev/daxpool link, no daxpool unit in SYSTEMD_WANTS).
+#      Each step's seconds go to /out/steps.
 # Env: ROLE, PEER, N (containers per host), IMGSIZE, IMGUUID (from the host), TIMEOUT.
 . /in/containers.sh
 N=${N:-2}
@@ -133,25 +136,66 @@ stop_all() {
 	ctr_stop $(ctr_names "$H-c" "$N") && daxpool umount /srv/ctr; }
 step "$ROLE: stop containers, umount" stop_all
 touch "/out/$H.unmounted"
+agent=$(systemctl list-units --all --plain --no-legend 'daxpool-agent@*' | awk '{ print $1 }' | head -1)
+st() { systemctl show -P "$1" "$agent"; }
+check "$H: an agent unit beats for the pool ($agent)" [ -n "$agent" ]
 if [ "$ROLE" = A ]; then
 	wait_for "$PEER's umount" peer_says unmounted
-	unload_destroy() { daxpool unload ctr --region 0 && daxpool destroy --region 0; }
+	# Destroy stops this host's agent only once it proceeds: refused (an image is left, no
+	# --force), the agent beats on, the same process.
+	pid=$(st MainPID) restarts=$(st NRestarts)
+	echo "# daxpool destroy --region 0 (refused: the pool holds ctr)"
+	daxpool destroy --region 0 2>/tmp/refused && fail "$H: destroy with an image and no --force went through"
+	cat /tmp/refused
+	refused_one_line() { [ "$(wc -l </tmp/refused)" = 1 ] && grep -q "holds 1 image" /tmp/refused; }
+	beats_on() { [ "$(st ActiveState)" = active ] && [ "$(st MainPID)" = "$pid" ]; }
+	check "$H: destroy refused in one line: the pool holds an image" refused_one_line
+	check "$H: $agent beats on after the refused destroy (active, pid $pid)" beats_on
+	unload_destroy() {
+		daxpool unload ctr --region 0 || return
+		daxpool destroy --region 0 2>/tmp/destroy
+		_rc=$?
+		cat /tmp/destroy
+		return $_rc
+	}
+	# The invocation that beats now: once the device is gone the unit is unloaded, and
+	# `systemctl show` loads a fresh one (inactive, success, no restarts): how it ended is read
+	# from this invocation's journal (its own lines and systemd's about it).
+	inv=$(st InvocationID) restarts=$(st NRestarts)
+	check "$H: $agent has an invocation before the destroy ($inv)" [ -n "$inv" ]
+	since=$(date +%s)
 	step "A: unload, destroy" unload_destroy
 	touch "/out/$H.destroyed"
 	daxpool list
-	# Here the device went with the namespace (BindsTo= stopped the agent): shown, not judged.
-	for u in $(systemctl list-units --all --plain --no-legend 'daxpool-agent@*' | awk '{ print $1 }'); do
-		echo "$H: $u after destroy: $(systemctl show -P ActiveState "$u")/$(systemctl show -P SubState "$u") ($(systemctl show -P Result "$u"))"
-	done
+	journalctl --sync
+	journalctl -b -o cat _SYSTEMD_INVOCATION_ID="$inv" + INVOCATION_ID="$inv" >/tmp/agent.inv
+	journalctl -b -o cat -u "$agent" --since "@$since" >/tmp/agent.after
+	echo "$H: $agent after destroy: $(st ActiveState)/$(st SubState) ($(st Result)), invocation '$(st InvocationID)'"
+	sed "s/^/$agent [$inv]: /" /tmp/agent.inv | tail -8
+	sed "s/^/$agent since the destroy: /" /tmp/agent.after
+	# Destroy stops the agent (systemctl stop, once the pool is wiped) before the namespace and
+	# region go: on SIGTERM it finds no superblock and ends with status 3 ("is gone"). Or it saw
+	# the wipe at its own beat first and ended by itself (status 3, the same line), and destroy
+	# had nothing to stop. Never a failure or a signal (SIGBUS of the vanished mapping).
+	ended_no_pool() { grep -qE 'is gone \(no daxpool superblock|went away under the agent' /tmp/agent.inv; }
+	ended_clean() { ended_no_pool || grep -q 'agent: stopped;' /tmp/agent.inv; }
+	stopped_or_3() { grep -q "stopped $agent" /tmp/destroy || ended_no_pool; }
+	no_new_invocation() { _c=$(st InvocationID); [ -z "$_c" ] || [ "$_c" = "$inv" ]; }
+	check "$H: $agent's invocation ended (systemd: deactivated or stopped)" \
+		grep -qE 'Deactivated successfully|Stopped ' /tmp/agent.inv
+	check "$H: $agent ended with status 3 (the pool is gone) or a clean stop" ended_clean
+	check "$H: destroy stopped $agent, or it ended by itself with status 3" stopped_or_3
+	check "$H: $agent: no failure or signal (SIGBUS) in its invocation" \
+		sh -c '! grep -qiE "fail|code=killed|code=dumped|signal|SIGBUS" /tmp/agent.inv'
+	check "$H: $agent not started again after the destroy (journal)" sh -c '! grep -q "Started" /tmp/agent.after'
+	check "$H: $agent not started again after the destroy (no newer invocation)" no_new_invocation
+	check "$H: $agent not restarted during its invocation" sh -c '! grep -q "Scheduled restart" /tmp/agent.inv'
 else
 	# B's own region and namespace over the memory stay: its agent finds no superblock at its
 	# next beat (every lease / 3) and ends with status 3, which daxpool-agent@.service counts as
 	# a clean stop and does not restart (not failed, not activating every second).
-	agent=$(systemctl list-units --all --plain --no-legend 'daxpool-agent@*' | awk '{ print $1 }' | head -1)
-	st() { systemctl show -P "$1" "$agent"; }
 	restarts=$([ -z "$agent" ] || st NRestarts)
 	wait_for "$PEER's destroy" peer_says destroyed
-	check "$H: an agent unit beat for the pool ($agent)" [ -n "$agent" ]
 	if [ -n "$agent" ]; then
 		_t=$(cut -d. -f1 /proc/uptime)
 		while [ "$(st ActiveState)" != inactive ] && [ $(($(cut -d. -f1 /proc/uptime) - _t)) -lt 30 ]; do sleep 0.5; done
@@ -162,6 +206,27 @@ else
 		check "$H: $agent exited with status 3 (no pool)" [ "$(st ExecMainStatus)" = 3 ]
 		check "$H: $agent not restarted since the destroy" [ "$(st NRestarts)" = "$restarts" ]
 		check "$H: $agent said the pool is gone" sh -c "journalctl -b -o cat -u '$agent' | grep -q 'is gone (no daxpool superblock'"
+		# The device stays and holds no pool now, but its udev record is still the one from
+		# before the wipe (no event since). A change event probes it again: no pool
+		# (ID_DAXPOOL_IGNORED=no-pool), so the rule clears what IMPORT{db} brought back: no
+		# name, no /dev/daxpool link, no daxpool unit pulled in (else each later event of the
+		# device would start the agent again, only to end with status 3).
+		dev=${agent#daxpool-agent@}
+		dev=${dev%.service}
+		udevadm info --query=property "/dev/$dev" >/tmp/udev.before
+		check "$H: before the change event, $dev's udev record still names the pool (ID_DAXPOOL_NAME=demo)" \
+			grep -qx 'ID_DAXPOOL_NAME=demo' /tmp/udev.before
+		echo "# udevadm trigger --action=change --settle /dev/$dev"
+		udevadm trigger --action=change --settle "/dev/$dev"
+		udevadm info "/dev/$dev" >/tmp/udev.after
+		sed "s/^/$dev after the change event: /" /tmp/udev.after
+		check "$H: $dev after the change event: ID_DAXPOOL_IGNORED=no-pool" grep -qx 'E: ID_DAXPOOL_IGNORED=no-pool' /tmp/udev.after
+		check "$H: $dev after the change event: no ID_DAXPOOL_NAME" sh -c '! grep -q "^E: ID_DAXPOOL_NAME=." /tmp/udev.after'
+		check "$H: $dev after the change event: no ID_DAXPOOL_UUID" sh -c '! grep -q "^E: ID_DAXPOOL_UUID=." /tmp/udev.after'
+		check "$H: $dev after the change event: no /dev/daxpool link (udev)" sh -c '! grep -q "^S: daxpool/" /tmp/udev.after'
+		check "$H: $dev after the change event: no /dev/daxpool/demo" sh -c '[ ! -e /dev/daxpool/demo ] && [ ! -L /dev/daxpool/demo ]'
+		check "$H: $dev after the change event: no daxpool unit in SYSTEMD_WANTS" \
+			sh -c '! grep -q "^E: SYSTEMD_WANTS=.*daxpool" /tmp/udev.after'
 	fi
 fi
 [ "$errors" = 0 ] || fail "$H: $errors check(s) failed (FAIL lines above)"

@@ -156,7 +156,37 @@ attach)
 	daxpool unload img --region "$region"
 	daxpool list --region "$region" --json > /tmp/list.json
 	expect_eq "images after unload" "$(j images.#)" 0
+	# No systemd here: an agent started by hand keeps the devdax mapped while destroy removes
+	# the namespace and region under it. It must end as a gone pool does (one line, status 3),
+	# not die of the vanished mapping (SIGBUS). Deterministic: its interval is long (no beat
+	# before the TERM), so the check it makes on SIGTERM, before leaving, is its first access
+	# to the mapping after the device went: it faults there ("went away"), status 3.
+	apid=
+	if [ "$MODE" = devdax ]; then
+		daxpool agent --region "$region" --interval 60000 --lease 180000 2>/tmp/agent.err &
+		apid=$!
+		for _ in $(seq 50); do grep -q "host slot" /tmp/agent.err && break; sleep 0.2; done
+		grep -q "host slot" /tmp/agent.err || { cat /tmp/agent.err; fail "the agent started by hand did not beat"; }
+	fi
 	daxpool destroy --region "$region"
+	if [ -n "$apid" ]; then
+		kill -0 "$apid" 2>/dev/null || { cat /tmp/agent.err; fail "the agent started by hand ended before the TERM"; }
+		kill -TERM "$apid"
+		# At most 10 s: then it hangs (killed, failed).
+		for _ in $(seq 50); do kill -0 "$apid" 2>/dev/null || break; sleep 0.2; done
+		if kill -0 "$apid" 2>/dev/null; then
+			kill -KILL "$apid"
+			wait "$apid" || true
+			cat /tmp/agent.err
+			fail "the agent started by hand still runs 10 s after SIGTERM (killed)"
+		fi
+		rc=0
+		wait "$apid" || rc=$?
+		sed 's/^/agent: /' /tmp/agent.err
+		expect_eq "status of an agent whose device destroy removed (SIGTERM after)" "$rc" 3
+		grep -q "went away under the agent" /tmp/agent.err ||
+			fail "the agent did not say its pool's memory went away"
+	fi
 	list
 	expect_eq "devices after destroy" "$(j devices.#)" 0
 	if [ -n "$cxl" ]; then
