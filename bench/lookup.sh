@@ -5,9 +5,10 @@
 # dropped before each pass of 20,000 lstat calls:
 #   hit     names that exist, each its own empty file: P4 itself (what read.sh measures)
 #   linked  the same names in a second 100,000-entry directory whose entries are hard links to
-#           two files: the lookup is the same, but the inode is already in memory (made by the
-#           first of them), so this is a cold positive lookup without making an inode
-#   miss    names that do not exist: a negative lookup (no inode, no stat to copy out)
+#           two files: the same lookup, but its inode is found in the inode cache (made by the
+#           first of them, and cache-hot): a cold positive lookup that makes no inode
+#   miss    names that do not exist (NAME.x, between the real ones): a negative lookup (no
+#           inode, no stat to copy out)
 # tmpfs keeps its dentries through drop_caches, so its hit and linked are warm (the RCU walk
 # alone), and its miss is the VFS's own cold lookup with nothing searched. Prints result lines,
 # then medians and ratios.
@@ -21,7 +22,7 @@ mkdir "$WORK/tree/links"
 touch "$WORK/tree/t0" "$WORK/tree/t1"
 (cd "$WORK/tree/links" && seq -f 'f%06g' 0 99999 | awk '{ print "../t" (NR % 2) " " $0 }' | xargs -n 2 ln)
 seq -f 'f%06g' 0 99999 | shuf -n 20000 >"$WORK/share/names"
-seq -f 'g%06g' 0 99999 | shuf -n 20000 >"$WORK/share/missing"
+seq -f 'f%06g.x' 0 99999 | shuf -n 20000 >"$WORK/share/missing"
 "$DAXPOOL" build -q "$WORK/tree" -o "$WORK/img.daxfs"
 mkfs.erofs -Enoinline_data "$WORK/img.erofs" "$WORK/tree" >/dev/null
 rm -rf "$WORK/tree"

@@ -156,14 +156,14 @@ def rows(d):
         erofs_hit = d.values(part="P4", case="erofs", metric="stat_us")
         for case, metric, what in (
                 ("daxfs-iget1", "stat_us", "inode made by new_inode, unhashed (iget-parts.patch)"),
-                ("daxfs-iget2", "stat_us", "inode made by new_inode, nothing filled (iget-parts.patch)"),
-                ("daxfs", "stat_linked_us", "inode already in memory (hard links)"),
+                ("daxfs-iget2", "stat_us", "inode made by new_inode, inode table not read (iget-parts.patch)"),
+                ("daxfs", "stat_linked_us", "inode found in the inode cache (hard links)"),
                 ("daxfs", "stat_miss_us", "name absent (negative lookup)")):
             if d.values(part="P4", case=case, metric=metric) or case == "daxfs":
                 out.append(row("P4", f"lstat, 100k-entry directory, {what}", "µs", "daxfs",
                                d.values(part="P4", case=case, metric=metric),
                                "EROFS-DAX, name exists (P4)", erofs_hit))
-        for metric, what in (("stat_linked_us", "inode already in memory (hard links)"),
+        for metric, what in (("stat_linked_us", "inode found in the inode cache (hard links)"),
                              ("stat_miss_us", "name absent (negative lookup)")):
             out.append(row("P4", f"lstat, 100k-entry directory, {what}", "µs", "daxfs",
                            d.values(part="P4", case="daxfs", metric=metric), "EROFS-DAX",
