@@ -325,6 +325,14 @@ void wait_up(const std::string &pool, const std::string &name)
 	REQUIRE(up);
 }
 
+// What `daxpool destroy` does to the pool (its device part is for devices only): refused for
+// mounted images, then both superblocks and the region record wiped. Another host.
+void destroy_pool(const Fixture &f)
+{
+	auto p = Pool::open(f.ref, Access::ReadWrite);
+	p->destroy(false, "pool hosts", "daxpool destroy --pool hosts --force");
+}
+
 } // namespace
 
 TEST_CASE("hosts: agent: a pool destroyed under it ends it at its next beat with the no-pool status", "[pool][hosts][agent]")
@@ -332,12 +340,7 @@ TEST_CASE("hosts: agent: a pool destroyed under it ends it at its next beat with
 	Fixture f;
 	test::Child agent = test::spawn_cli({"agent", "--pool", f.pool, "--interval", "50", "--lease", "1000"}, host('a', '1'));
 	wait_up(f.pool, "hosta");
-	// What `daxpool destroy` does to the pool (its device part is for devices only): refused
-	// for mounted images, then both superblocks and the region record wiped. Another host.
-	{
-		auto p = Pool::open(f.ref, Access::ReadWrite);
-		p->destroy(false, "pool hosts", "daxpool destroy --pool hosts --force");
-	}
+	destroy_pool(f);
 	test::Run a = wait_within(agent, 3000); // 60 beats' time: it must notice at the next one
 	CHECK(a.signal == 0);
 	CHECK(a.status == AGENT_NO_POOL);
@@ -359,10 +362,7 @@ TEST_CASE("hosts: agent: stopped after its pool was destroyed, it writes nothing
 	// A long interval: no beat between the destroy and SIGTERM; the check before leaving finds it.
 	test::Child agent = test::spawn_cli({"agent", "--pool", f.pool, "--interval", "5000", "--lease", "15000"}, host('a', '1'));
 	wait_up(f.pool, "hosta");
-	{
-		auto p = Pool::open(f.ref, Access::ReadWrite);
-		p->destroy(false, "pool hosts", "daxpool destroy --pool hosts --force");
-	}
+	destroy_pool(f);
 	const std::string wiped = test::read_file(f.pool);
 	::kill(agent.pid, SIGTERM);
 	test::Run a = wait_within(agent, 3000);

@@ -10,8 +10,9 @@
 #   clean-up: containers stopped, umount on both; A's destroy refused while the pool holds the
 #      image (A's agent beats on), then A unloads and destroys (pool, namespace, region) once B
 #      unmounted: destroy stops A's agent unit first (inactive, not failed, not restarted, no
-#      SIGBUS); B's agent unit (B's device stays) ends inactive, status 3, not restarted, and a change event of B's device then clears its udev
-#      record (no ID_DAXPOOL_NAME, no /dev/daxpool link, no daxpool unit in SYSTEMD_WANTS).
+#      SIGBUS); B's agent unit (B's device stays) ends inactive, status 3, not restarted, and
+#      a change event of B's device then clears its udev record (no ID_DAXPOOL_NAME, no
+#      /dev/daxpool link, no daxpool unit in SYSTEMD_WANTS).
 #      Each step's seconds go to /out/steps.
 # Env: ROLE, PEER, N (containers per host), IMGSIZE, IMGUUID (from the host), TIMEOUT.
 . /in/containers.sh
@@ -143,7 +144,7 @@ if [ "$ROLE" = A ]; then
 	wait_for "$PEER's umount" peer_says unmounted
 	# Destroy stops this host's agent only once it proceeds: refused (an image is left, no
 	# --force), the agent beats on, the same process.
-	pid=$(st MainPID) restarts=$(st NRestarts)
+	pid=$(st MainPID)
 	echo "# daxpool destroy --region 0 (refused: the pool holds ctr)"
 	daxpool destroy --region 0 2>/tmp/refused && fail "$H: destroy with an image and no --force went through"
 	cat /tmp/refused
@@ -161,7 +162,7 @@ if [ "$ROLE" = A ]; then
 	# The invocation that beats now: once the device is gone the unit is unloaded, and
 	# `systemctl show` loads a fresh one (inactive, success, no restarts): how it ended is read
 	# from this invocation's journal (its own lines and systemd's about it).
-	inv=$(st InvocationID) restarts=$(st NRestarts)
+	inv=$(st InvocationID)
 	check "$H: $agent has an invocation before the destroy ($inv)" [ -n "$inv" ]
 	since=$(date +%s)
 	step "A: unload, destroy" unload_destroy
